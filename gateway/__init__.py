@@ -1,0 +1,1 @@
+"""EDI gateway for vendor collaboration."""

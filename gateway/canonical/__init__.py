@@ -1,0 +1,62 @@
+"""Canonical documents: what mappers produce and the lifecycle consumes.
+
+Pure data (pydantic models), importable without a database and importing nothing else of `gateway`.
+Amounts and quantities are `Decimal`, never float. Partner ids (`customer`, `vendor`) are the gateway's
+partner ids, filled in by routing; mappers that cannot know them leave them `None`.
+"""
+
+from gateway.canonical.common import (
+    Attachment,
+    Charge,
+    Dimensions,
+    Note,
+    Party,
+)
+from gateway.canonical.documents import (
+    Cancellation,
+    ChangeCode,
+    Confirmation,
+    LineChange,
+    OnHandItem,
+    OnHandSnapshot,
+    OrderKind,
+    OrderLine,
+    PurchaseOrderChange,
+    PurchaseOrderVersion,
+    Receipt,
+    ReceiptLine,
+    ResponseLine,
+    ResponseStatus,
+    LineStatus,
+    ScheduleLine,
+    Substitute,
+    VendorResponse,
+    VersionPurpose,
+)
+
+__all__ = [
+    "Attachment",
+    "Cancellation",
+    "ChangeCode",
+    "Charge",
+    "Confirmation",
+    "Dimensions",
+    "LineChange",
+    "LineStatus",
+    "Note",
+    "OnHandItem",
+    "OnHandSnapshot",
+    "OrderKind",
+    "OrderLine",
+    "Party",
+    "PurchaseOrderChange",
+    "PurchaseOrderVersion",
+    "Receipt",
+    "ReceiptLine",
+    "ResponseLine",
+    "ResponseStatus",
+    "ScheduleLine",
+    "Substitute",
+    "VendorResponse",
+    "VersionPurpose",
+]

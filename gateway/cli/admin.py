@@ -1,0 +1,83 @@
+"""Operating commands: run, serve, db upgrade, partners check."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from gateway.errors import ConfigError
+from gateway.settings import Settings
+
+
+def register(subparsers: Any) -> None:
+    run = subparsers.add_parser("run", help="all in one for the embedded default: migrate, load partners, serve")
+    run.set_defaults(handler=cmd_run)
+    serve = subparsers.add_parser("serve", help="serve HTTP (health, later AS2, API, dashboard)")
+    serve.set_defaults(handler=cmd_serve)
+
+    db = subparsers.add_parser("db", help="database administration")
+    db_sub = db.add_subparsers(dest="db_command", required=True, metavar="SUBCOMMAND")
+    up = db_sub.add_parser("upgrade", help="apply the migrations to GATEWAY_DATABASE_URL (idempotent)")
+    up.set_defaults(handler=cmd_db_upgrade)
+
+    partners = subparsers.add_parser("partners", help="trading partner configuration")
+    p_sub = partners.add_subparsers(dest="partners_command", required=True, metavar="SUBCOMMAND")
+    check = p_sub.add_parser("check", help="validate a partners file; one line per problem, non-zero on any")
+    check.add_argument("file", nargs="?", type=Path, help="partners file (default: GATEWAY_PARTNERS)")
+    check.set_defaults(handler=cmd_partners_check)
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from gateway.db import make_engine, upgrade
+
+    settings = Settings()
+    upgrade(make_engine(settings.effective_database_url))
+    print(f"database at {_redacted(settings.effective_database_url)} is up to date")
+    return 0
+
+
+def cmd_partners_check(args: argparse.Namespace) -> int:
+    from gateway.partners import load_partners
+
+    path = args.file or Settings().partners
+    try:
+        parsed = load_partners(path)
+    except ConfigError as e:
+        for line in e.problems:
+            print(line)
+        print(f"{path}: {len(e.problems)} problem(s)", file=sys.stderr)
+        return 1
+    roles = {"customer": 0, "vendor": 0}
+    for p in parsed.partners:
+        roles[p.role] += 1
+    print(f"{path}: ok, {roles['customer']} customer(s), {roles['vendor']} vendor(s)")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from gateway.app import create_app
+
+    settings = Settings()
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from gateway.bootstrap import prepare
+
+    settings = Settings()
+    summary = prepare(settings)
+    print(summary)
+    return cmd_serve(args)
+
+
+def _redacted(url: str) -> str:
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        creds, host = rest.split("@", 1)
+        return f"{scheme}://{creds.split(':', 1)[0]}:***@{host}" if ":" in creds else url
+    return url

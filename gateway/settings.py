@@ -1,0 +1,28 @@
+"""Settings: environment variables prefixed GATEWAY_, read once by whoever composes the application."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_PARTNERS = Path(__file__).resolve().parent.parent / "fixtures" / "demo" / "partners.toml"
+
+
+class Settings(BaseSettings):
+    """Everything has a default that works on one machine with nothing else installed."""
+
+    model_config = SettingsConfigDict(env_prefix="GATEWAY_", extra="ignore")
+
+    data_dir: Path = Path("var")
+    database_url: str = ""  # empty: SQLite at <data_dir>/gateway.db
+    broker_url: str = ""  # empty: the embedded filesystem broker under <data_dir>/broker
+    partners: Path = DEFAULT_PARTNERS
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'gateway.db').as_posix()}"

@@ -1,0 +1,1 @@
+"""Pure translation between documents and canonical documents. No I/O, no database."""

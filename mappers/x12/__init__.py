@@ -1,0 +1,1 @@
+"""X12: reading, validating, writing and mapping interchanges."""

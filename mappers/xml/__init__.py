@@ -1,0 +1,1 @@
+"""Canonical XML for ERPs that do not speak X12."""
