@@ -1,22 +1,28 @@
-"""The `gateway` command (also `python -m gateway`). Each area registers its own subcommands."""
+"""The `gateway` command (also `python -m gateway`).
+
+Each module of this package that defines `register(subparsers)` adds its own subcommands, so every area
+(admin, x12, pipeline...) owns its commands without touching a shared list.
+"""
 
 from __future__ import annotations
 
 import argparse
+import importlib
+import pkgutil
 import sys
 from collections.abc import Sequence
 
-from gateway.cli import admin
 from gateway.errors import GatewayError
-
-AREAS = (admin,)  # each module has register(subparsers)
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="gateway", description="EDI gateway for vendor collaboration")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for area in AREAS:
-        area.register(subparsers)
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        register = getattr(module, "register", None)
+        if register is not None:
+            register(subparsers)
     return parser
 
 
