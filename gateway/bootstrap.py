@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, delete, select
+from sqlmodel import Session, col, delete, select
 
 from gateway.db import make_engine, upgrade
 from gateway.models import PartnerLink, TradingPartner
@@ -14,16 +14,20 @@ from gateway.settings import Settings
 def sync_partners(session: Session, partners: PartnersFile) -> None:
     """Make the partner tables say what the partners file says (the file is the source of truth)."""
     for p in partners.partners:
-        row = session.get(TradingPartner, p.id) or TradingPartner(id=p.id)
-        row.role, row.name, row.isa_qualifier = p.role, p.name, p.isa_qualifier
-        row.isa_id, row.gs_id, row.x12_version = p.isa_id, p.gs_id, p.x12_version
-        session.add(row)
+        fields = {"role": p.role, "name": p.name, "isa_qualifier": p.isa_qualifier, "isa_id": p.isa_id,
+                  "gs_id": p.gs_id, "x12_version": p.x12_version}
+        row = session.get(TradingPartner, p.id)
+        if row is None:
+            session.add(TradingPartner(id=p.id, **fields))
+        else:
+            row.sqlmodel_update(fields)
+            session.add(row)
     session.flush()
     wanted = {(c, p.id) for p in partners.by_role("vendor") for c in p.customers}
     have = {(link.customer_id, link.vendor_id) for link in session.exec(select(PartnerLink))}
     for customer_id, vendor_id in have - wanted:
-        session.exec(delete(PartnerLink).where(  # type: ignore[call-overload]
-            PartnerLink.customer_id == customer_id, PartnerLink.vendor_id == vendor_id))
+        session.exec(delete(PartnerLink).where(
+            col(PartnerLink.customer_id) == customer_id, col(PartnerLink.vendor_id) == vendor_id))
     for customer_id, vendor_id in wanted - have:
         session.add(PartnerLink(customer_id=customer_id, vendor_id=vendor_id))
 

@@ -11,14 +11,14 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, LargeBinary, Numeric, String, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, LargeBinary, Numeric, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from gateway.canonical import LineStatus, OrderKind, ResponseStatus, VersionPurpose
 
 
 def utcnow() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
+    return datetime.now(UTC)
 
 
 def _qty() -> Any:
@@ -64,7 +64,13 @@ class PartnerLink(SQLModel, table=True):
 
 class PurchaseOrder(SQLModel, table=True):
     __tablename__ = "purchase_order"
-    __table_args__ = (UniqueConstraint("customer_id", "po_number"),)
+    __table_args__ = (
+        UniqueConstraint("customer_id", "po_number"),
+        # The workspace lists filter on state and a party, newest first.
+        Index("ix_po_state_updated", "state", "updated_at"),
+        Index("ix_po_vendor_state_updated", "vendor_id", "state", "updated_at"),
+        Index("ix_po_customer_state_updated", "customer_id", "state", "updated_at"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     customer_id: str = Field(foreign_key="trading_partner.id", index=True)
     vendor_id: str = Field(foreign_key="trading_partner.id", index=True)
@@ -74,10 +80,9 @@ class PurchaseOrder(SQLModel, table=True):
     latest_version: int = 1
     last_change_sequence: str | None = Field(default=None, max_length=8)
     confirmed_version: int | None = None
-    ever_confirmed: bool = False
     order_date: date | None = None
     created_at: datetime = Field(default_factory=utcnow)
-    updated_at: datetime = Field(default_factory=utcnow, index=True)
+    updated_at: datetime = Field(default_factory=utcnow)
 
 
 class PoVersion(SQLModel, table=True):
@@ -256,9 +261,15 @@ class PoEvent(SQLModel, table=True):
     """The event log of a PO: what happened, when, and from which message or API call."""
 
     __tablename__ = "po_event"
+    __table_args__ = (
+        Index("ix_po_event_vendor_at", "vendor_id", "at"),
+        Index("ix_po_event_customer_at", "customer_id", "at"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     po_id: int = Field(foreign_key="purchase_order.id", index=True)
-    at: datetime = Field(default_factory=utcnow)
+    vendor_id: str = Field(max_length=64)  # copied from the PO so the history list needs no join to filter
+    customer_id: str = Field(max_length=64)
+    at: datetime = Field(default_factory=utcnow, index=True)
     kind: str = Field(max_length=32)
     version: int | None = None
     detail: str = ""

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 19:12:27.491241
+Create Date: 2026-11-25 19:17:49.628210
 """
 
 from collections.abc import Sequence
@@ -10,7 +10,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 import sqlmodel
 from alembic import op
-
 
 revision: str = '0001'
 down_revision: str | None = None
@@ -77,7 +76,6 @@ def upgrade() -> None:
     sa.Column('latest_version', sa.Integer(), nullable=False),
     sa.Column('last_change_sequence', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=True),
     sa.Column('confirmed_version', sa.Integer(), nullable=True),
-    sa.Column('ever_confirmed', sa.Boolean(), nullable=False),
     sa.Column('order_date', sa.Date(), nullable=True),
     sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.Column('updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
@@ -87,14 +85,18 @@ def upgrade() -> None:
     sa.UniqueConstraint('customer_id', 'po_number')
     )
     with op.batch_alter_table('purchase_order', schema=None) as batch_op:
+        batch_op.create_index('ix_po_customer_state_updated', ['customer_id', 'state', 'updated_at'], unique=False)
+        batch_op.create_index('ix_po_state_updated', ['state', 'updated_at'], unique=False)
+        batch_op.create_index('ix_po_vendor_state_updated', ['vendor_id', 'state', 'updated_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_purchase_order_customer_id'), ['customer_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_purchase_order_po_number'), ['po_number'], unique=False)
-        batch_op.create_index(batch_op.f('ix_purchase_order_updated_at'), ['updated_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_purchase_order_vendor_id'), ['vendor_id'], unique=False)
 
     op.create_table('po_event',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('po_id', sa.Integer(), nullable=False),
+    sa.Column('vendor_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('customer_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
     sa.Column('version', sa.Integer(), nullable=True),
@@ -104,7 +106,10 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('po_event', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_po_event_at'), ['at'], unique=False)
+        batch_op.create_index('ix_po_event_customer_at', ['customer_id', 'at'], unique=False)
         batch_op.create_index(batch_op.f('ix_po_event_po_id'), ['po_id'], unique=False)
+        batch_op.create_index('ix_po_event_vendor_at', ['vendor_id', 'at'], unique=False)
 
     op.create_table('po_version',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -323,14 +328,19 @@ def downgrade() -> None:
 
     op.drop_table('po_version')
     with op.batch_alter_table('po_event', schema=None) as batch_op:
+        batch_op.drop_index('ix_po_event_vendor_at')
         batch_op.drop_index(batch_op.f('ix_po_event_po_id'))
+        batch_op.drop_index('ix_po_event_customer_at')
+        batch_op.drop_index(batch_op.f('ix_po_event_at'))
 
     op.drop_table('po_event')
     with op.batch_alter_table('purchase_order', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_purchase_order_vendor_id'))
-        batch_op.drop_index(batch_op.f('ix_purchase_order_updated_at'))
         batch_op.drop_index(batch_op.f('ix_purchase_order_po_number'))
         batch_op.drop_index(batch_op.f('ix_purchase_order_customer_id'))
+        batch_op.drop_index('ix_po_vendor_state_updated')
+        batch_op.drop_index('ix_po_state_updated')
+        batch_op.drop_index('ix_po_customer_state_updated')
 
     op.drop_table('purchase_order')
     op.drop_table('partner_link')

@@ -1,0 +1,146 @@
+"""What every lifecycle service shares: finding and locking a PO, line conversions, the event log."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from gateway.canonical import Charge, Dimensions, Note, OrderLine
+from gateway.errors import BusinessError, UnknownPO
+from gateway.models import PartnerLink, PoEvent, PoLine, PoState, PoVersion, PurchaseOrder, TradingPartner, utcnow
+
+DIMENSIONS = ("site", "warehouse", "color", "size", "style", "configuration")
+
+
+def require_parties(customer: str | None, vendor: str | None, what: str) -> tuple[str, str]:
+    if not customer or not vendor:
+        raise BusinessError("wrong_partner", f"{what}: the customer and the vendor must both be known")
+    return customer, vendor
+
+
+def check_link(session: Session, customer: str, vendor: str) -> None:
+    """The customer must exist and trade with this vendor (the partners file says who trades with whom)."""
+    for pid, role in ((customer, "customer"), (vendor, "vendor")):
+        partner = session.get(TradingPartner, pid)
+        if partner is None or partner.role != role:
+            raise BusinessError("wrong_partner", f"{pid} is not a {role} known to the gateway")
+    if session.get(PartnerLink, (customer, vendor)) is None:
+        raise BusinessError("wrong_partner", f"vendor {vendor} does not trade with customer {customer}")
+
+
+def find_po(session: Session, po_number: str, customer: str | None, vendor: str | None,
+            *, lock: bool = True) -> PurchaseOrder:
+    """The PO, locked for the rest of the transaction so that versions of one PO apply one at a time."""
+    query = select(PurchaseOrder).where(PurchaseOrder.po_number == po_number)
+    if customer:
+        query = query.where(PurchaseOrder.customer_id == customer)
+    if vendor:
+        query = query.where(PurchaseOrder.vendor_id == vendor)
+    if lock:
+        query = query.with_for_update()
+    found = session.exec(query.limit(2)).all()
+    if not found:
+        raise UnknownPO(po_number, customer)
+    if len(found) > 1:
+        raise BusinessError("ambiguous_po", f"PO {po_number} exists for several customers; name the customer")
+    return found[0]
+
+
+def refuse_if_closed(po: PurchaseOrder, what: str) -> None:
+    if po.state == PoState.CANCELLED:
+        raise BusinessError("cancelled", f"PO {po.po_number} is cancelled; {what} is not possible")
+
+
+def version_row(session: Session, po: PurchaseOrder, version: int) -> PoVersion:
+    row = session.exec(select(PoVersion).where(PoVersion.po_id == po.id, PoVersion.version == version)).first()
+    if row is None:
+        raise BusinessError("unknown_version", f"PO {po.po_number} has no version {version} "
+                                               f"(latest is {po.latest_version})")
+    return row
+
+
+def lines_of(session: Session, version: PoVersion) -> list[PoLine]:
+    return list(session.exec(select(PoLine).where(PoLine.version_id == version.id).order_by(col(PoLine.id))))
+
+
+def check_lines(po_number: str, lines: Sequence[OrderLine]) -> None:
+    if not lines:
+        raise BusinessError("no_lines", f"PO {po_number}: a version must have at least one line")
+    seen: set[str] = set()
+    for line in lines:
+        if line.line_number in seen:
+            raise BusinessError("duplicate_line", f"PO {po_number} line {line.line_number}: appears twice")
+        seen.add(line.line_number)
+        if line.quantity <= 0:
+            raise BusinessError("bad_quantity", f"PO {po_number} line {line.line_number}: quantity "
+                                                f"{line.quantity} must be greater than zero")
+        if line.unit_price is not None and line.unit_price < 0:
+            raise BusinessError("bad_price", f"PO {po_number} line {line.line_number}: unit price "
+                                             f"{line.unit_price} is negative")
+
+
+def line_to_row(line: OrderLine, version_id: int) -> PoLine:
+    dims = line.dimensions
+    return PoLine(
+        version_id=version_id, line_number=line.line_number, quantity=line.quantity, uom=line.uom,
+        unit_price=line.unit_price, buyer_item=line.buyer_item, vendor_item=line.vendor_item, upc=line.upc,
+        description=line.description, requested_delivery_date=line.requested_delivery_date,
+        **{d: getattr(dims, d) for d in DIMENSIONS},
+        notes=dump_all(line.notes), charges=dump_all(line.charges),
+    )
+
+
+def row_to_line(row: PoLine) -> OrderLine:
+    return OrderLine(
+        line_number=row.line_number, quantity=Decimal(row.quantity), uom=row.uom,
+        unit_price=None if row.unit_price is None else Decimal(row.unit_price),
+        buyer_item=row.buyer_item, vendor_item=row.vendor_item, upc=row.upc, description=row.description,
+        requested_delivery_date=row.requested_delivery_date,
+        dimensions=Dimensions(**{d: getattr(row, d) for d in DIMENSIONS}),
+        notes=tuple(Note.model_validate(n) for n in row.notes),
+        charges=tuple(Charge.model_validate(c) for c in row.charges),
+    )
+
+
+def dump_all(items: Iterable[Any]) -> list[dict[str, Any]]:
+    return [item.model_dump(mode="json", exclude_none=True) for item in items]
+
+
+def same_charges(a: Iterable[Charge], b: Iterable[Charge]) -> bool:
+    def key(c: Charge) -> tuple[str, str, Decimal]:
+        return (c.indicator, c.code, c.amount.normalize())
+    return sorted(map(key, a)) == sorted(map(key, b))
+
+
+def log(session: Session, po: PurchaseOrder, kind: str, detail: str, source: str,
+        version: int | None = None) -> None:
+    assert po.id is not None
+    session.add(PoEvent(po_id=po.id, vendor_id=po.vendor_id, customer_id=po.customer_id, kind=kind, version=version,
+                        detail=detail, source=source))
+
+
+def touch(po: PurchaseOrder, state: PoState | None = None) -> None:
+    if state is not None:
+        po.state = state
+    po.updated_at = utcnow()
+
+
+def sequence_key(value: str) -> tuple[int, int | str]:
+    """Order change sequences numerically when they are numbers (BCH05 is AN 1/8: '9' < '10')."""
+    stripped = value.strip()
+    return (0, int(stripped)) if stripped.isdigit() else (1, stripped)
+
+
+def check_sequence(po: PurchaseOrder, sequence: str | None) -> None:
+    """BCH05, when present, must be higher than the last one received, else the change is out of order."""
+    if sequence is None or po.last_change_sequence is None:
+        return
+    if sequence_key(sequence) <= sequence_key(po.last_change_sequence):
+        raise BusinessError(
+            "out_of_order",
+            f"PO {po.po_number}: change sequence {sequence} is not higher than the last one received "
+            f"({po.last_change_sequence}); the change is refused as out of order",
+        )

@@ -1,0 +1,213 @@
+"""PO versions from the customer: originals, replaces, changes, cancellations (DESIGN section 2, 'Versions')."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+from collections.abc import Iterable
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from gateway.canonical import (
+    Attachment,
+    Cancellation,
+    ChangeCode,
+    Charge,
+    LineChange,
+    OrderKind,
+    OrderLine,
+    Party,
+    PurchaseOrderChange,
+    PurchaseOrderVersion,
+    VersionPurpose,
+)
+from gateway.errors import BusinessError
+from gateway.lifecycle.common import (
+    check_lines,
+    check_link,
+    check_sequence,
+    dump_all,
+    find_po,
+    line_to_row,
+    lines_of,
+    log,
+    refuse_if_closed,
+    require_parties,
+    row_to_line,
+    touch,
+    version_row,
+)
+from gateway.models import AttachmentRow, PoState, PoVersion, PurchaseOrder
+
+
+def receive_version(session: Session, doc: PurchaseOrderVersion, source: str) -> PoVersion:
+    """An 850 original creates the PO (version 1); a replace (850 BEG01 05, 860 BCH01 05) adds a version."""
+    customer, vendor = require_parties(doc.customer, doc.vendor, f"PO {doc.po_number}")
+    check_link(session, customer, vendor)
+    check_lines(doc.po_number, doc.lines)
+    if doc.purpose is VersionPurpose.ORIGINAL:
+        return _create(session, doc, customer, vendor, source)
+    po = find_po(session, doc.po_number, customer, vendor)
+    _check_can_change(po, "a new version")
+    check_sequence(po, doc.change_sequence)
+    return _add_version(session, po, doc, VersionPurpose.REPLACE, doc.lines, source)
+
+
+def apply_change(session: Session, doc: PurchaseOrderChange, source: str) -> PoVersion:
+    """An 860 change: the POC deltas applied to the previous version make the next one."""
+    customer, vendor = require_parties(doc.customer, doc.vendor, f"PO {doc.po_number}")
+    po = find_po(session, doc.po_number, customer, vendor)
+    _check_can_change(po, "a change")
+    check_sequence(po, doc.change_sequence)
+    previous = version_row(session, po, po.latest_version)
+    lines = apply_deltas(doc.po_number, [row_to_line(r) for r in lines_of(session, previous)], doc.lines)
+    check_lines(doc.po_number, lines)
+    header = PurchaseOrderVersion(
+        po_number=po.po_number, purpose=VersionPurpose.CHANGE, kind=po.kind,
+        change_sequence=doc.change_sequence,
+        order_date=doc.order_date or previous.order_date,
+        currency=doc.currency or previous.currency,
+        requested_delivery_date=doc.requested_delivery_date or previous.requested_delivery_date,
+        payment_terms=doc.payment_terms or previous.payment_terms,
+        buyer=Party.model_validate(previous.buyer) if previous.buyer else None,
+        ship_to=doc.ship_to or (Party.model_validate(previous.ship_to) if previous.ship_to else None),
+        site=previous.site, warehouse=previous.warehouse,
+        notes=doc.notes, attachments=doc.attachments,
+        charges=doc.charges if doc.charges is not None else tuple(Charge.model_validate(c) for c in previous.charges),
+    )
+    return _add_version(session, po, header, VersionPurpose.CHANGE, lines, source)
+
+
+def apply_deltas(po_number: str, previous: list[OrderLine], changes: Iterable[LineChange]) -> list[OrderLine]:
+    """The previous version's lines with each POC delta applied, in order. Unknown lines are refused."""
+    lines = {line.line_number: line for line in previous}
+    for change in changes:
+        where = f"PO {po_number} line {change.line_number}"
+        current = lines.get(change.line_number)
+        if change.change is ChangeCode.ADD:
+            if current is not None:
+                raise BusinessError("duplicate_line", f"{where}: cannot be added, it already exists")
+            if change.quantity is None:
+                raise BusinessError("bad_quantity", f"{where}: an added line needs a quantity")
+            lines[change.line_number] = OrderLine(**_given(change))
+            continue
+        if current is None:
+            raise BusinessError("unknown_line", f"{where}: no such line in version being changed")
+        if change.change is ChangeCode.DELETE:
+            del lines[change.line_number]
+        elif change.change is not ChangeCode.NO_CHANGE:
+            lines[change.line_number] = current.model_copy(update=_given(change))
+    return list(lines.values())
+
+
+def _given(change: LineChange) -> dict[str, object]:
+    """The fields a delta sets; None means 'keep', so only what was given replaces."""
+    fields = change.model_dump(exclude={"change", "x12_code"}, exclude_none=True)
+    fields = {k: getattr(change, k) for k in fields}  # keep the typed values, not dumps
+    if not change.notes:
+        fields.pop("notes", None)
+    fields.pop("attachments", None)
+    return fields
+
+
+def cancel(session: Session, doc: Cancellation, source: str) -> PurchaseOrder:
+    """860 BCH01 01: the PO leaves every list but the history."""
+    po = find_po(session, doc.po_number, doc.customer, doc.vendor)
+    refuse_if_closed(po, "cancelling it again")
+    check_sequence(po, doc.change_sequence)
+    if doc.change_sequence is not None:
+        po.last_change_sequence = doc.change_sequence
+    previous = po.state
+    touch(po, PoState.CANCELLED)
+    log(session, po, "cancelled", f"cancelled from {previous}" + (f": {doc.reason}" if doc.reason else ""),
+        source, po.latest_version)
+    return po
+
+
+def _check_can_change(po: PurchaseOrder, what: str) -> None:
+    refuse_if_closed(po, what)
+    if po.kind == OrderKind.CONSIGNMENT:
+        raise BusinessError("consignment", f"PO {po.po_number} is a consignment PO, confirmed from birth; "
+                                           f"{what} is not accepted")
+
+
+def _create(session: Session, doc: PurchaseOrderVersion, customer: str, vendor: str,
+            source: str) -> PoVersion:
+    existing = session.exec(select(PurchaseOrder).where(
+        PurchaseOrder.customer_id == customer, PurchaseOrder.po_number == doc.po_number)).first()
+    if existing is not None:
+        raise BusinessError("duplicate_po", f"PO {doc.po_number} of customer {customer} already exists "
+                                            f"(version {existing.latest_version}); send a change or a replace")
+    consignment = doc.kind is OrderKind.CONSIGNMENT
+    po = PurchaseOrder(customer_id=customer, vendor_id=vendor, po_number=doc.po_number, kind=doc.kind,
+                       state=PoState.CONFIRMED if consignment else PoState.FOR_REVIEW, latest_version=0,
+                       order_date=doc.order_date)
+    session.add(po)
+    try:
+        session.flush()  # the (customer, po_number) unique constraint settles a race between two workers
+    except IntegrityError:
+        raise BusinessError("duplicate_po", f"PO {doc.po_number} of customer {customer} already exists") from None
+    version = _add_version(session, po, doc, VersionPurpose.ORIGINAL, doc.lines, source)
+    if consignment:
+        from gateway.lifecycle.confirmations import confirm_as_ordered
+
+        confirm_as_ordered(session, po, version, source)
+    return version
+
+
+def _add_version(session: Session, po: PurchaseOrder, doc: PurchaseOrderVersion, arrived_as: VersionPurpose,
+                 lines: Iterable[OrderLine], source: str) -> PoVersion:
+    assert po.id is not None
+    number = po.latest_version + 1
+    version = PoVersion(
+        po_id=po.id, version=number, arrived_as=arrived_as, change_sequence=doc.change_sequence,
+        order_date=doc.order_date, currency=doc.currency,
+        buyer=doc.buyer.model_dump(mode="json") if doc.buyer else None,
+        ship_to=doc.ship_to.model_dump(mode="json") if doc.ship_to else None,
+        site=doc.site, warehouse=doc.warehouse, requested_delivery_date=doc.requested_delivery_date,
+        payment_terms=doc.payment_terms, notes=dump_all(doc.notes), charges=dump_all(doc.charges), source=source,
+    )
+    session.add(version)
+    session.flush()
+    assert version.id is not None
+    line_list = list(lines)
+    session.add_all(line_to_row(line, version.id) for line in line_list)
+    store_attachments(session, po, doc.attachments, version_id=version.id)
+    for line in line_list:
+        store_attachments(session, po, line.attachments, version_id=version.id, line_number=line.line_number)
+    answered_before = po.state
+    po.latest_version = number
+    if doc.change_sequence is not None:
+        po.last_change_sequence = doc.change_sequence
+    if doc.order_date:
+        po.order_date = doc.order_date
+    if po.kind == OrderKind.STANDARD:
+        touch(po, PoState.FOR_REVIEW)
+    else:
+        touch(po)
+    detail = f"version {number} received ({arrived_as.value}, {len(line_list)} lines)"
+    if number > 1 and answered_before == PoState.FOR_REVIEW:
+        detail += f"; version {number - 1} was never answered and is superseded"
+    log(session, po, "version", detail, source, number)
+    session.flush()
+    return version
+
+
+def store_attachments(session: Session, po: PurchaseOrder, attachments: Iterable[Attachment], *,
+                      version_id: int | None = None, response_id: int | None = None,
+                      line_number: str | None = None) -> None:
+    assert po.id is not None
+    for a in attachments:
+        try:
+            content = base64.b64decode(a.content_b64, validate=True) if a.content_b64 else None
+        except binascii.Error:
+            raise BusinessError("bad_attachment", f"attachment {a.file_name}: content is not valid base64") from None
+        digest = hashlib.sha256(content).hexdigest() if content is not None else a.sha256
+        if content is not None and a.sha256 and a.sha256.lower() != digest:
+            raise BusinessError("bad_attachment", f"attachment {a.file_name}: sha256 does not match its content")
+        session.add(AttachmentRow(
+            po_id=po.id, version_id=version_id, response_id=response_id, line_number=line_number,
+            file_name=a.file_name, media_type=a.media_type,
+            size=len(content) if content is not None else a.size, sha256=digest, content=content))

@@ -1,0 +1,81 @@
+"""Receipts (861) against confirmed POs, consignment ownership transfers, on-hand snapshots (846)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlmodel import Session, col, delete, func, select
+
+from gateway.canonical import OnHandSnapshot, OrderKind, Receipt
+from gateway.errors import BusinessError
+from gateway.lifecycle.common import DIMENSIONS, check_link, find_po, log, refuse_if_closed, require_parties, touch
+from gateway.lifecycle.confirmations import confirmed_lines, current_confirmation, refresh_received
+from gateway.models import OnHandRow, PoState, ReceiptLineRow, ReceiptRow
+
+
+def record_receipt(session: Session, doc: Receipt, source: str) -> ReceiptRow:
+    """Products received against the confirmed quantities; on a consignment PO, an ownership transfer.
+
+    A receipt for a PO the gateway does not know raises UnknownPO, which can be replayed once the PO exists.
+    """
+    po = find_po(session, doc.po_number, doc.customer, doc.vendor)
+    where = f"PO {po.po_number} receipt {doc.receipt_number}"
+    refuse_if_closed(po, "a receipt")
+    if po.state not in (PoState.CONFIRMED, PoState.RECEIVED):
+        raise BusinessError("not_confirmed", f"{where}: the PO is not confirmed (it is {po.state}); receipts "
+                                             f"count against confirmed quantities")
+    assert po.id is not None
+    if session.exec(select(ReceiptRow).where(ReceiptRow.po_id == po.id,
+                                             ReceiptRow.receipt_number == doc.receipt_number)).first():
+        raise BusinessError("duplicate_receipt", f"{where}: already recorded")
+    confirmation = current_confirmation(session, po)
+    assert confirmation is not None
+    lines = {cl.line_number: cl for cl in confirmed_lines(session, confirmation)}
+    for rl in doc.lines:
+        if rl.line_number not in lines:
+            raise BusinessError("unknown_line", f"{where} line {rl.line_number}: no such line on the confirmed PO")
+        if rl.quantity <= 0:
+            raise BusinessError("bad_quantity", f"{where} line {rl.line_number}: quantity {rl.quantity} must be "
+                                                f"greater than zero")
+    consignment = po.kind == OrderKind.CONSIGNMENT
+    receipt = ReceiptRow(po_id=po.id, vendor_id=po.vendor_id, customer_id=po.customer_id,
+                         receipt_number=doc.receipt_number, consignment=consignment, received_on=doc.received_on,
+                         source=source)
+    session.add(receipt)
+    session.flush()
+    assert receipt.id is not None
+    for rl in doc.lines:
+        cl = lines[rl.line_number]
+        cl.received_quantity = Decimal(cl.received_quantity) + rl.quantity
+        session.add(ReceiptLineRow(receipt_id=receipt.id, line_number=rl.line_number, quantity=rl.quantity,
+                                   uom=rl.uom or cl.uom, item=rl.item or cl.item,
+                                   **{d: getattr(rl.dimensions, d) for d in DIMENSIONS}))
+    session.flush()
+    refresh_received(session, po)
+    touch(po)
+    total = sum((rl.quantity for rl in doc.lines), Decimal(0))
+    kind = "ownership transfer" if consignment else "receipt"
+    log(session, po, "receipt", f"{kind} {doc.receipt_number}: {total} received on {len(doc.lines)} line(s)",
+        source, po.confirmed_version)
+    return receipt
+
+
+def replace_onhand(session: Session, doc: OnHandSnapshot, source: str) -> int:
+    """A full snapshot of one warehouse replaces the previous one; an older snapshot is refused."""
+    customer, vendor = require_parties(doc.customer, doc.vendor, f"on-hand of warehouse {doc.warehouse}")
+    check_link(session, customer, vendor)
+    scope = (col(OnHandRow.customer_id) == customer, col(OnHandRow.vendor_id) == vendor,
+             col(OnHandRow.warehouse) == doc.warehouse)
+    latest = session.exec(select(func.max(OnHandRow.as_of)).where(*scope)).one()
+    if latest is not None and doc.as_of is not None and doc.as_of < latest:
+        raise BusinessError("out_of_order", f"on-hand of warehouse {doc.warehouse} as of {doc.as_of} is older than "
+                                            f"the snapshot already held ({latest})")
+    session.exec(delete(OnHandRow).where(*scope))
+    session.add_all(OnHandRow(customer_id=customer, vendor_id=vendor, warehouse=doc.warehouse, item=i.item,
+                              description=i.description, quantity=i.quantity, uom=i.uom, as_of=doc.as_of,
+                              **{d: getattr(i.dimensions, d) for d in DIMENSIONS if d != "warehouse"})
+                    for i in doc.items)
+    session.flush()
+    return len(doc.items)
+
+

@@ -1,0 +1,100 @@
+"""Shared fixtures: a migrated database per test, on SQLite and on PostgreSQL.
+
+PostgreSQL tests run against GATEWAY_TEST_POSTGRES_URL (default: the local server). When it is unreachable they
+skip with a loud reason, unless GATEWAY_REQUIRE_SERVICES=1 (set by .ci/run), where they fail instead.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
+from sqlmodel import Session
+
+from gateway.bootstrap import sync_partners
+from gateway.db import make_engine, upgrade
+from gateway.partners import load_partners
+from gateway.settings import DEFAULT_PARTNERS
+
+POSTGRES_URL = os.environ.get("GATEWAY_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+REQUIRE_SERVICES = os.environ.get("GATEWAY_REQUIRE_SERVICES") == "1"
+TABLES_IN_DELETE_ORDER = (
+    "po_event", "receipt_line", "receipt", "confirmed_line", "confirmation", "attachment", "response_line",
+    "vendor_response", "po_line", "po_version", "purchase_order", "onhand", "partner_link", "trading_partner",
+    "control_counter",
+)
+
+
+def postgres_or_skip() -> str:
+    """The admin URL of a reachable PostgreSQL, or skip (fail under GATEWAY_REQUIRE_SERVICES=1)."""
+    try:
+        engine = make_engine(POSTGRES_URL)
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        engine.dispose()
+    except OperationalError as e:
+        reason = f"PostgreSQL at {POSTGRES_URL} is unreachable ({str(e).splitlines()[0]})"
+        if REQUIRE_SERVICES:
+            pytest.fail(f"GATEWAY_REQUIRE_SERVICES=1 but {reason}")
+        pytest.skip(f"SKIPPED LOUDLY: {reason}; set GATEWAY_TEST_POSTGRES_URL")
+    return POSTGRES_URL
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A fresh database for this test session, built by the Alembic migrations; dropped at the end."""
+    admin_url = postgres_or_skip()
+    name = f"gw_test_{uuid.uuid4().hex[:10]}"
+    admin = make_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = admin_url.rsplit("/", 1)[0] + f"/{name}"
+    engine = make_engine(url)
+    upgrade(engine)
+    with Session(engine) as session:
+        sync_partners(session, load_partners(DEFAULT_PARTNERS))
+        session.commit()
+    engine.dispose()
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file with the demo partners, copied for each test (migrating each time is slow)."""
+    path = tmp_path_factory.mktemp("template") / "gateway.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    with Session(engine) as session:
+        sync_partners(session, load_partners(DEFAULT_PARTNERS))
+        session.commit()
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """A migrated database holding the demo partners (one customer, three vendors), empty otherwise."""
+    if request.param == "sqlite":
+        path = tmp_path / "gateway.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        eng = make_engine(f"sqlite:///{path}")
+        yield eng
+        eng.dispose()
+        return
+    eng = make_engine(request.getfixturevalue("postgres_url"))
+    with eng.begin() as conn:
+        kept = {"trading_partner", "partner_link"}
+        names = ", ".join(t for t in TABLES_IN_DELETE_ORDER if t not in kept)
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    yield eng
+    eng.dispose()
