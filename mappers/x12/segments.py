@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 
 class MappingError(ValueError):
@@ -68,6 +69,7 @@ class Transaction:
     segments: list[Segment] = field(default_factory=list)
     version: str = ""  # GS08
     implementation: str | None = None  # ST03 [5010]
+    delimiters: Delimiters = field(default_factory=Delimiters)  # of the interchange: split composites with it
 
     def all(self, tag: str) -> list[Segment]:
         return [s for s in self.segments if s.tag == tag]
@@ -126,3 +128,9 @@ class Interchange:
     usage: str  # ISA15
     delimiters: Delimiters = field(default_factory=Delimiters)
     groups: list[Group] = field(default_factory=list)
+
+
+class ControlNumbers(Protocol):
+    """Allocates envelope control numbers; `kind` is "isa", "gs" or "st". A number is never handed out twice."""
+
+    def next(self, kind: str) -> int: ...
