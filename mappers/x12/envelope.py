@@ -1,0 +1,204 @@
+"""The interchange envelope at the character level: delimiters, fixed-width ISA, segment boundaries.
+
+pyx12 reads the delimiters of the first ISA only, stops silently at an empty segment (`~~`) and raises on a
+short ISA. This module does that work itself, before any validation, so that each of those inputs becomes a
+precise error with its TA1 code (X12.md section 8, I18) instead of a traceback or a silent stop:
+
+- delimiters come from the ISA at fixed offsets (X12.md section 1): element separator [3], repeated at
+  every element boundary, ISA11 [82] (the 5010 repetition separator), component separator [104],
+  segment terminator [105];
+- CR/LF after a terminator is a suffix, not data; `\\n` itself may be the terminator;
+- a file may hold several interchanges, each with its own delimiters; "ISA" starts one only at the start
+  of the file or right after a segment terminator (never inside data such as `NM1*...*ISAAC`).
+
+Pure: text in, segments and errors out. The reader may reuse `detect_delimiters` and `split_interchanges`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from mappers.x12.segments import Delimiters
+
+ISA_LENGTH = 106  # including the segment terminator
+# Width of ISA01..ISA16 (X12.md section 1); the element separator sits between them.
+ISA_WIDTHS = (2, 10, 2, 10, 2, 15, 2, 15, 6, 4, 1, 5, 9, 1, 1, 1)
+SEPARATOR_OFFSETS: tuple[int, ...] = tuple(3 + sum(w + 1 for w in ISA_WIDTHS[:i]) for i in range(16))
+_LINE_ENDS = "\r\n"
+
+
+@dataclass(frozen=True)
+class EnvelopeError:
+    """An interchange-level problem, with the TA1 code (TA105, data element I18) that reports it."""
+
+    code: str
+    message: str
+    offset: int = 0  # character offset in the input where the problem was found
+
+
+class BrokenISA(ValueError):
+    """The ISA cannot be read: no delimiter can be trusted, so nothing after it can be either."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def detect_delimiters(isa: str) -> Delimiters:
+    """The delimiters of an interchange, from its first 106 characters; raise BrokenISA with the TA1 code.
+
+    The element separator must recur at every fixed offset: a copy/paste that trimmed the padding of ISA06
+    is caught here (022) rather than read with shifted fields.
+    """
+    if not isa.startswith("ISA"):
+        raise BrokenISA("022", f"an interchange must start with ISA, found {isa[:3]!r}")
+    if len(isa) < ISA_LENGTH:
+        raise BrokenISA("023", f"the ISA segment is {len(isa)} characters long, it must be {ISA_LENGTH} "
+                               "(file ends inside the ISA)")
+    element = isa[3]
+    if element.isalnum() or element == " ":
+        raise BrokenISA("026", f"the element separator (ISA position 4) is {element!r}: it must be a special "
+                               "character")
+    for index, offset in enumerate(SEPARATOR_OFFSETS[1:], start=1):
+        if isa[offset] != element:
+            # Report the element whose width is wrong, the thing a person can fix.
+            found = isa[SEPARATOR_OFFSETS[index - 1] + 1:].split(element, 1)[0]
+            raise BrokenISA("022", f"ISA{index:02d} is {len(found)} characters wide ({found[:20]!r}), it must be "
+                                   f"{ISA_WIDTHS[index - 1]}: the ISA is fixed width, its element separator "
+                                   f"{element!r} must be at position {offset + 1}")
+    component, segment = isa[104], isa[105]
+    if segment.isalnum() or segment in (" ", element):
+        raise BrokenISA("004", f"the segment terminator (ISA position 106) is {segment!r}: it must be a special "
+                               "character other than the element separator")
+    if component.isalnum() or component in (" ", element, segment):
+        raise BrokenISA("027", f"the component separator (ISA16) is {component!r}: it must be a special "
+                               "character other than the element separator and segment terminator")
+    repetition = None
+    if isa[84:89] >= "00501":
+        repetition = isa[82]
+        if repetition.isalnum() or repetition in (" ", element, segment, component):
+            raise BrokenISA("022", f"ISA11 is {repetition!r} in a {isa[84:89]} interchange: from 00501 on it is "
+                                   "the repetition separator and must be a special character different from "
+                                   "the element, component and segment delimiters (4010 used 'U' here)")
+    return Delimiters(element=element, component=component, segment=segment, repetition=repetition)
+
+
+@dataclass
+class RawSegment:
+    """One segment as text split on the element separator; components and repetitions stay joined."""
+
+    elements: list[str]
+    offset: int  # character offset of the segment's first character in the input
+    text: str  # the segment without its terminator
+
+    @property
+    def tag(self) -> str:
+        return self.elements[0]
+
+    def get(self, index: int) -> str:
+        return self.elements[index] if index < len(self.elements) else ""
+
+
+@dataclass
+class RawInterchange:
+    """An interchange cut out of a file: its segments (ISA first) and the envelope errors found on the way."""
+
+    offset: int
+    delimiters: Delimiters | None
+    segments: list[RawSegment] = field(default_factory=list)
+    errors: list[EnvelopeError] = field(default_factory=list)
+    empty_segments: list[int] = field(default_factory=list)  # index in `segments` before which `~~` appeared
+    isa_text: str = ""
+
+    @property
+    def isa(self) -> RawSegment | None:
+        return self.segments[0] if self.segments and self.segments[0].tag == "ISA" else None
+
+    @property
+    def closed(self) -> bool:
+        return bool(self.segments) and self.segments[-1].tag == "IEA"
+
+
+def _skip_line_ends(text: str, pos: int) -> int:
+    while pos < len(text) and text[pos] in _LINE_ENDS:
+        pos += 1
+    return pos
+
+
+def split_interchanges(text: str) -> Iterator[RawInterchange]:
+    """Cut `text` into interchanges; everything that is not one is reported, never silently dropped.
+
+    An interchange runs from its ISA to its IEA. A new ISA before the IEA closes the previous interchange
+    with 023 (premature end); text that follows an IEA and is not an ISA is reported as 022 on an
+    interchange of its own (no delimiters), as is a file that does not start with ISA.
+    """
+    pos = _skip_line_ends(text, 0)
+    while pos < len(text):
+        if not text.startswith("ISA", pos):
+            junk = text[pos:].strip()
+            if junk:
+                where = "the file does not start with an ISA segment" if pos == 0 else \
+                    "data after the interchange trailer (IEA) that is not an ISA segment"
+                yield RawInterchange(offset=pos, delimiters=None, errors=[EnvelopeError(
+                    "022", f"{where}: {junk[:30]!r}", pos)])
+            return
+        interchange, pos = _read_interchange(text, pos)
+        yield interchange
+        pos = _skip_line_ends(text, pos)
+
+
+def _read_interchange(text: str, start: int) -> tuple[RawInterchange, int]:
+    isa_text = text[start:start + ISA_LENGTH]
+    try:
+        delimiters = detect_delimiters(isa_text)
+    except BrokenISA as e:
+        # Without trustworthy delimiters the rest of this interchange cannot be read; resume at the next
+        # line that starts with ISA so that a later, good interchange in the same file is still validated.
+        nxt = _next_isa_line(text, start + 3)
+        return RawInterchange(offset=start, delimiters=None, errors=[EnvelopeError(e.code, e.message, start)],
+                              isa_text=isa_text), nxt
+    raw = RawInterchange(offset=start, delimiters=delimiters, isa_text=isa_text)
+    term, sep = delimiters.segment, delimiters.element
+    pos = start
+    while pos < len(text):
+        end = text.find(term, pos)
+        if end < 0:
+            rest = text[pos:].strip(_LINE_ENDS + " ")
+            if rest:
+                raw.errors.append(EnvelopeError(
+                    "023", f"the file ends inside a segment (no terminator {term!r} after {rest[:30]!r})", pos))
+            return raw, len(text)
+        seg_start = pos
+        if term not in _LINE_ENDS:
+            seg_start = _skip_line_ends(text, pos)
+        body = text[seg_start:end]
+        nxt = end + 1
+        if term == "\r" and text.startswith("\n", nxt):
+            nxt += 1
+        if body == "":
+            raw.empty_segments.append(len(raw.segments))
+            pos = nxt
+            continue
+        elements = body.split(sep)
+        if elements[0] == "ISA" and raw.segments:
+            raw.errors.append(EnvelopeError(
+                "023", "a new interchange (ISA) starts before the trailer (IEA) of this one", seg_start))
+            return raw, seg_start
+        raw.segments.append(RawSegment(elements=elements, offset=seg_start, text=body))
+        pos = nxt
+        if elements[0] == "IEA":
+            return raw, pos
+    return raw, pos
+
+
+def _next_isa_line(text: str, pos: int) -> int:
+    """The next offset where an ISA starts a line, or the end of the text."""
+    while True:
+        found = text.find("ISA", pos)
+        if found < 0:
+            return len(text)
+        if text[found - 1] in _LINE_ENDS:
+            return found
+        pos = found + 3
