@@ -5,6 +5,13 @@ Amounts and quantities are `Decimal`, never float. Partner ids (`customer`, `ven
 partner ids, filled in by routing; mappers that cannot know them leave them `None`.
 """
 
+from gateway.canonical.acks import (
+    ElementNote,
+    FunctionalAck,
+    InterchangeAck,
+    SegmentNote,
+    SetAck,
+)
 from gateway.canonical.common import (
     Attachment,
     Charge,
@@ -35,6 +42,11 @@ from gateway.canonical.documents import (
 )
 
 __all__ = [
+    "ElementNote",
+    "FunctionalAck",
+    "InterchangeAck",
+    "SegmentNote",
+    "SetAck",
     "Attachment",
     "Cancellation",
     "ChangeCode",

@@ -1,0 +1,117 @@
+"""`gateway validate FILE...`: every X12 error with its position and code, or the acks we would send.
+
+Text output, one line per error:
+
+    FILE: ISA13/GS06/ST02: SEG@position ELEMENT code: message
+
+`-` stands for a control number that does not apply; envelope errors have no `SEG@position` part and carry
+their TA1 code (I18), group errors their AK905 code (716), set errors their AK502 code (718), segment errors
+their AK304 code (720) and element errors their AK403 code (723), e.g.
+
+    po.edi: 000000101/17/0001: BEG@2 BEG05 8: Data element "Purchase Order Date" (BEG05) contains an invalid date
+
+`--json` prints one JSON document for all files:
+
+    {"files": [{"file": "po.edi", "ok": false, "errors": [
+        {"level": "element", "code": "8", "message": "...", "interchange": "000000101", "group": "17",
+         "transaction": "0001", "segment": "BEG", "position": 2, "element": 5, "component": null,
+         "value": "20261301"}]}]}
+
+`level` is interchange | group | set | segment | element; the keys are always all present (null when they do
+not apply). A file that cannot be read has `"error": "<reason>"` instead of `errors`.
+
+`--ack` prints the TA1/997/999 exactly as the gateway would send them, numbered by a throwaway allocator that
+consumes no control numbers. `--partners FILE` picks the ack type, `ta1` option, delimiters and encoding of
+the partner whose ISA qualifier and id sent each file (default: 997 for 4010 groups, 999 from 5010 on).
+
+Exit status: 0 when every file is clean, 1 when any has an error, 2 when a file cannot be read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from gateway.errors import ConfigError
+
+
+def register(subparsers: Any) -> None:
+    p = subparsers.add_parser("validate", help="validate X12 files: one line per error, exit 1 on any")
+    p.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    p.add_argument("--json", action="store_true", help="print the errors as JSON")
+    p.add_argument("--ack", action="store_true", help="print the TA1/997/999 the gateway would send")
+    p.add_argument("--partners", type=Path, help="partners file: ack type, ta1 option and encoding per sender")
+    p.set_defaults(handler=cmd_validate)
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from mappers.x12.acks import AckOptions, acknowledge
+    from mappers.x12.validate import validate
+    from mappers.x12.writer import ThrowawayNumbers
+
+    partners = _load_partners(args.partners) if args.partners else {}
+    numbers = ThrowawayNumbers()
+    now = datetime.now()
+    status = 0
+    results: list[dict[str, Any]] = []
+    for path in args.files:
+        try:
+            data = path.read_bytes()
+        except OSError as e:
+            print(f"{path}: cannot be read: {e.strerror}", file=sys.stderr)
+            results.append({"file": str(path), "error": e.strerror or str(e)})
+            status = 2
+            continue
+        options = _options_for(data, partners) or AckOptions()
+        report = validate(data, encoding=options.encoding)
+        errors = report.errors
+        if errors and status == 0:
+            status = 1
+        if args.json:
+            results.append({"file": str(path), "ok": not errors, "errors": [err.as_dict() for err in errors]})
+        elif not args.ack:
+            for err in errors:
+                pointer = f"{err.pointer} " if err.pointer else ""
+                print(f"{path}: {err.where}: {pointer}{err.code}: {err.message}")
+        if args.ack and not args.json:
+            for ic in report.interchanges:
+                ack = acknowledge(ic, options, numbers, now)
+                if ack is not None:
+                    sys.stdout.write(ack.decode(options.encoding, errors="replace"))
+    if args.json:
+        print(json.dumps({"files": results}, indent=2))
+    return status
+
+
+def _load_partners(path: Path) -> dict[tuple[str, str], Any]:
+    from gateway.partners import load_partners
+
+    try:
+        parsed = load_partners(path)
+    except ConfigError as e:
+        raise ConfigError([f"--partners: {line}" for line in e.problems]) from None
+    return {(p.isa_qualifier, p.isa_id.strip()): p for p in parsed.partners}
+
+
+def _options_for(data: bytes, partners: dict[tuple[str, str], Any]) -> Any:
+    """The ack options of the partner that sent `data` (ISA05/ISA06 of the first interchange), if known."""
+    from mappers.x12.acks import AckOptions
+    from mappers.x12.segments import Delimiters
+
+    if not partners or len(data) < 106 or not data.startswith(b"ISA"):
+        return None
+    sep = data[3:4].decode("latin-1")
+    fields = data[:106].decode("latin-1").split(sep)
+    if len(fields) < 7:
+        return None
+    partner = partners.get((fields[5], fields[6].strip()))
+    if partner is None:
+        return None
+    d = partner.delimiters
+    return AckOptions(functional_ack=partner.functional_ack, ta1=partner.ta1, encoding=partner.encoding,
+                      delimiters=Delimiters(element=d.element, component=d.component, segment=d.segment,
+                                            repetition=d.repetition))

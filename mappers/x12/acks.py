@@ -1,0 +1,263 @@
+"""Acknowledgments: the TA1/997/999 we send, built from validation errors, and the ones partners send us.
+
+We never use pyx12's own 997/999 writer (notes/pyx12.md: wrong GS08, ISA13 from the clock, fixed separators,
+a 999 cut after AK1). Rules kept here (X12.md section 8 and pitfall 11):
+- one 997 or 999 per functional group, one AK2 per set; 997 for a 4010 group and 999 for 5010 unless the
+  partner says otherwise; AK9 counts the sets included (GE01), received and accepted, with P when some sets
+  were rejected and others accepted;
+- a TA1 reports envelope errors (TA105 = the first I18 code) and answers ISA14 = 1, per the partner's `ta1`
+  option (on_request: when requested or when the envelope is in error; always; never);
+- an interchange rejected at the envelope gets its TA1 only: its groups were not taken in;
+- a 997, 999 or TA1 is never acknowledged;
+- the ack answers as the party that was addressed: its ISA sender is the inbound receiver, and its GS sender
+  the inbound GS receiver.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from gateway.canonical import ElementNote, FunctionalAck, InterchangeAck, SegmentNote, SetAck
+from mappers.x12.envelope import split_interchanges
+from mappers.x12.segments import ControlNumbers, Delimiters, MappingError, Segment
+from mappers.x12.validate import GroupReport, InterchangeReport, SetReport, ValidationError, ValidationReport
+from mappers.x12.writer import render_segment
+
+ACK_SETS = frozenset({"997", "999"})
+_MAX_AK4 = 99  # AK4/IK4 max use per AK3 loop
+_MAX_CODES = 5  # AK502..AK506, AK905..AK909
+
+
+@dataclass(frozen=True)
+class AckOptions:
+    """The partner options that shape our acknowledgments (DESIGN section 4)."""
+
+    functional_ack: Literal["997", "999"] | None = None  # None: 997 for 4010 groups, 999 from 5010 on
+    ta1: Literal["on_request", "always", "never"] = "on_request"
+    delimiters: Delimiters | None = None  # None: answer with the delimiters the partner used
+    encoding: str = "ascii"
+
+
+def ack_type(group: GroupReport, options: AckOptions) -> str:
+    return options.functional_ack or ("999" if group.version >= "005010" else "997")
+
+
+def wants_ta1(ic: InterchangeReport, options: AckOptions) -> bool:
+    if ic.has_ta1 or options.ta1 == "never" or ic.control_number is None:
+        return False
+    return options.ta1 == "always" or ic.ack_requested or bool(ic.errors)
+
+
+def ta1_segment(ic: InterchangeReport) -> Segment:
+    status, code = ("R", ic.errors[0].code) if ic.errors else ("A", "000")
+    return Segment(("TA1", ic.control_number or "", ic.date, ic.time, status, code))
+
+
+def functional_ack_body(group: GroupReport, kind: str) -> list[Segment]:
+    """The segments between ST and SE of the 997 or 999 that answers `group`."""
+    five = kind == "999"
+    body = [Segment(("AK1", group.functional_id, group.control_number) + ((group.version,) if five else ()))]
+    for tx in group.sets:
+        ak2 = ("AK2", tx.set_id, tx.control_number) + ((tx.implementation,) if five and tx.implementation else ())
+        body.append(Segment(ak2))
+        body += _segment_notes(tx, five)
+        body.append(Segment(("IK5" if five else "AK5", *_set_status(tx))))
+    accepted = sum(1 for tx in group.sets if tx.accepted)
+    included = group.declared_sets if group.declared_sets is not None else len(group.sets)
+    group_codes = _first_codes(e.code for e in group.errors)
+    body.append(Segment(("AK9", group.status, str(included), str(len(group.sets)), str(accepted), *group_codes)))
+    return body
+
+
+def _segment_notes(tx: SetReport, five: bool) -> list[Segment]:
+    by_segment: dict[tuple[int, str], list[ValidationError]] = {}
+    for e in tx.errors:
+        if e.level in ("segment", "element") and e.segment and e.position:
+            by_segment.setdefault((e.position, e.segment), []).append(e)
+    out: list[Segment] = []
+    for (position, tag), errors in sorted(by_segment.items()):
+        codes = list(dict.fromkeys(e.code for e in errors if e.level == "segment"))
+        elements = [e for e in errors if e.level == "element"]
+        if elements and "8" not in codes:
+            codes.append("8")  # 720 8: Segment Has Data Element Errors
+        for code in codes:
+            out.append(Segment(("IK3" if five else "AK3", tag, str(position), "", code)))
+            if code != "8":
+                continue
+            for e in elements[:_MAX_AK4]:
+                where = f"{e.element}" + (f"{_COMPONENT_MARK}{e.component}" if e.component else "")
+                out.append(Segment(("IK4" if five else "AK4", where, "", e.code, *_bad_value(e.value))))
+    return out
+
+
+# AK401 is a composite (C030): element position, component position. The writer turns this placeholder into
+# the receiver's component separator (see `_render`).
+_COMPONENT_MARK = "\x00"
+
+
+def _bad_value(value: str | None) -> tuple[str, ...]:
+    """AK404: a copy of the bad data, when it can be written safely (printable ASCII, at most 99 chars)."""
+    if not value or not value.isascii() or not value.isprintable():
+        return ()
+    return (value[:99],)
+
+
+def _set_status(tx: SetReport) -> list[str]:
+    if tx.accepted:
+        return ["A"]
+    codes = [e.code for e in tx.errors if e.level == "set"]
+    if any(e.level in ("segment", "element") for e in tx.errors):
+        codes.append("5")  # 718 5: One or More Segments in Error
+    return ["R", *_first_codes(codes)]
+
+
+def _first_codes(codes: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(codes))[:_MAX_CODES]
+
+
+def acknowledge(ic: InterchangeReport, options: AckOptions, numbers: ControlNumbers,
+                now: datetime) -> bytes | None:
+    """The interchange we send back for `ic`, or None when nothing is owed (an ack, or TA1 never and no group)."""
+    ta1 = ta1_segment(ic) if wants_ta1(ic, options) else None
+    groups = [] if ic.errors or ic.has_ta1 else [g for g in ic.groups if g.functional_id != "FA"
+                                                   and not any(tx.set_id in ACK_SETS for tx in g.sets)]
+    if ta1 is None and not groups:
+        return None
+    d = options.delimiters or ic.delimiters or Delimiters(repetition="^")
+    version = ic.version if len(ic.version) == 5 and ic.version.isdigit() else "00401"
+    if any(ack_type(g, options) == "999" for g in groups):
+        version = max(version, "00501")
+    isa11 = (d.repetition or "^") if version >= "00501" else "U"
+    isa13 = numbers.next("isa")
+    segments = [Segment((
+        "ISA", "00", " " * 10, "00", " " * 10, ic.receiver_qualifier.ljust(2), ic.receiver_id.ljust(15),
+        ic.sender_qualifier.ljust(2), ic.sender_id.ljust(15), now.strftime("%y%m%d"), now.strftime("%H%M"),
+        isa11, version, f"{isa13:09d}", "0", ic.usage if ic.usage in ("P", "T") else "P", d.component))]
+    if ta1 is not None:
+        segments.append(ta1)
+    # One GS per (sender, receiver, version) in order of first appearance, one 997/999 per inbound group.
+    outbound: dict[tuple[str, str, str], list[GroupReport]] = {}
+    for g in groups:
+        outbound.setdefault((g.receiver, g.sender, _ack_version(g, options)), []).append(g)
+    for (gs02, gs03, gs08), members in outbound.items():
+        gs06 = str(numbers.next("gs"))
+        segments.append(Segment(("GS", "FA", gs02, gs03, now.strftime("%Y%m%d"), now.strftime("%H%M"), gs06,
+                                 "X", gs08)))
+        for g in members:
+            kind = ack_type(g, options)
+            st02 = f"{numbers.next('st'):04d}"
+            st = ("ST", kind, st02) + ((gs08,) if kind == "999" else ())
+            body = functional_ack_body(g, kind)
+            segments += [Segment(st), *body, Segment(("SE", str(len(body) + 2), st02))]
+        segments.append(Segment(("GE", str(len(members)), gs06)))
+    segments.append(Segment(("IEA", str(len(outbound)), f"{isa13:09d}")))
+    return _render(segments, d).encode(options.encoding, errors="replace")
+
+
+def _ack_version(group: GroupReport, options: AckOptions) -> str:
+    """GS08 of the ack: the group's own version, or the 999 guide's when a 999 answers a pre-5010 group."""
+    if ack_type(group, options) == "999" and group.version < "005010":
+        return "005010X231A1"
+    return group.version
+
+
+def _render(segments: list[Segment], d: Delimiters) -> str:
+    eol = "" if d.segment in "\r\n" else "\n"
+    out = []
+    for s in segments:
+        text = render_segment(s, d, "") if s.tag == "ISA" else render_segment(s, d, d.segment)
+        out.append(text.replace(_COMPONENT_MARK, d.component) + eol)
+    return "".join(out)
+
+
+def acknowledge_all(report: ValidationReport, options: AckOptions, numbers: ControlNumbers,
+                    now: datetime) -> list[bytes]:
+    return [ack for ic in report.interchanges if (ack := acknowledge(ic, options, numbers, now)) is not None]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Inbound 997/999/TA1
+# ---------------------------------------------------------------------------------------------------------
+
+def parse_acks(data: bytes, encoding: str = "ascii") -> list[FunctionalAck | InterchangeAck]:
+    """Every TA1, 997 and 999 in `data` as canonical documents; a malformed ack raises MappingError."""
+    text = data.decode("latin-1" if encoding == "ascii" else encoding)
+    out: list[FunctionalAck | InterchangeAck] = []
+    for raw in split_interchanges(text):
+        if raw.delimiters is None or raw.isa is None:
+            raise MappingError(raw.errors[0].message if raw.errors else "not an X12 interchange")
+        d = raw.delimiters
+        isa = raw.isa
+        sender_q, sender, isa13 = isa.get(5), isa.get(6).strip(), isa.get(13)
+        st_segments: list[Segment] | None = None
+        for position_seg in raw.segments[1:]:
+            seg = Segment(tuple(position_seg.elements))
+            if seg.tag == "TA1":
+                out.append(InterchangeAck(
+                    control_number=seg.required(1), date=seg.required(2), time=seg.required(3),
+                    status=seg.required(4), code=seg.required(5),
+                    sender_qualifier=sender_q, sender_id=sender, interchange_control_number=isa13))
+            elif seg.tag == "ST":
+                st_segments = [Segment(seg.elements, 1)]
+            elif st_segments is not None:
+                st_segments.append(Segment(seg.elements, len(st_segments) + 1))
+                if seg.tag == "SE":
+                    if st_segments[0].get(1) in ACK_SETS:
+                        out.append(_functional_ack(st_segments, d, sender_q, sender, isa13))
+                    st_segments = None
+    return out
+
+
+def _functional_ack(segs: list[Segment], d: Delimiters, sender_q: str, sender: str, isa13: str) -> FunctionalAck:
+    st = segs[0]
+    kind = st.required(1)
+    ak1 = next((s for s in segs if s.tag == "AK1"), None)
+    ak9 = next((s for s in segs if s.tag == "AK9"), None)
+    if ak1 is None or ak9 is None:
+        raise MappingError(f"the {kind} has no {'AK1' if ak1 is None else 'AK9'}", "AK1" if ak1 is None else "AK9")
+    sets: list[SetAck] = []
+    current: dict[str, object] | None = None
+    notes: list[SegmentNote] = []
+    elements: list[ElementNote] = []
+
+    def close_note() -> None:
+        nonlocal elements
+        if notes and elements:
+            notes[-1] = notes[-1].model_copy(update={"elements": tuple(elements)})
+        elements = []
+
+    for s in segs[1:]:
+        if s.tag == "AK2":
+            current = {"set_id": s.required(1), "control_number": s.required(2), "implementation": s.get(3)}
+            notes = []
+        elif s.tag in ("AK3", "IK3"):
+            close_note()
+            notes.append(SegmentNote(segment=s.required(1), position=_int(s, 2), loop=s.get(3), code=s.get(4)))
+        elif s.tag in ("AK4", "IK4"):
+            where = s.required(1).split(d.component)
+            elements.append(ElementNote(position=int(where[0]), component=int(where[1]) if len(where) > 1 else None,
+                                        reference=s.get(2), code=s.required(3), value=s.get(4)))
+        elif s.tag in ("AK5", "IK5"):
+            close_note()
+            if current is None:
+                raise MappingError(f"{s.tag} without AK2", s.tag, s.position)
+            sets.append(SetAck(status=s.required(1),
+                               codes=tuple(v for v in s.elements[2:] if v), segments=tuple(notes), **current))
+            current = None
+    return FunctionalAck(
+        ack_type=kind,
+        functional_id=ak1.required(1), group_control_number=ak1.required(2), version=ak1.get(3),
+        status=ak9.required(1), included=_int(ak9, 2), received=_int(ak9, 3),
+        accepted=_int(ak9, 4), codes=tuple(v for v in ak9.elements[5:] if v), sets=tuple(sets),
+        sender_qualifier=sender_q, sender_id=sender, interchange_control_number=isa13,
+        control_number=st.required(2))
+
+
+def _int(seg: Segment, index: int) -> int:
+    value = seg.required(index)
+    if not value.isdigit():
+        raise MappingError(f"{value!r} is not a number", seg.tag, seg.position, index)
+    return int(value)
