@@ -1,0 +1,271 @@
+"""850 Purchase Order ⇄ canonical `PurchaseOrderVersion`, 004010 and 005010 (docs/x12-mapping.md, "850").
+
+Inbound: BEG01 00 is an original (version 1), 05 a replace of the previous version; BEG02 CN is a
+consignment PO. Outbound: version 1 as an original; a later version for a partner with
+`changes_as = "850-replace"` as BEG01 05 with the version suffixed to the PO number (PO123-2).
+The PO1 line is shared with the 860's POC line (`read_line_details`, `line_detail_segments`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from gateway.canonical import (
+    Attachment,
+    Charge,
+    Dimensions,
+    Note,
+    OrderKind,
+    OrderLine,
+    Party,
+    PurchaseOrderVersion,
+)
+from gateway.canonical import VersionPurpose as Purpose
+from mappers.x12.common import (
+    DELIVERY_REQUESTED,
+    HEADER_LOOPS,
+    LINE_LOOPS,
+    ItemIds,
+    Text,
+    attachment_segments,
+    charge_segments,
+    description_segments,
+    dtm_segments,
+    find_party,
+    fmt_date,
+    fmt_decimal,
+    item_ids,
+    item_pairs,
+    note_segments,
+    party_segments,
+    read_attachments,
+    read_charges,
+    read_date,
+    read_decimal,
+    read_description,
+    read_dimensions,
+    read_dtm,
+    read_notes,
+    read_pairs,
+    read_site_warehouse,
+    seg,
+    site_segments,
+    split_loops,
+    warehouse_segments,
+)
+from mappers.x12.segments import MappingError, Segment, Transaction
+
+PURPOSES = {"00": Purpose.ORIGINAL, "05": Purpose.REPLACE}
+CONSIGNMENT = "CN"
+STANDARD = "SA"  # stand-alone order, what we write for a standard PO
+
+
+@dataclass(frozen=True)
+class Header:
+    """The header parts an 850 and an 860 share (everything between BEG/BCH and the first line)."""
+
+    currency: str | None
+    requested_delivery_date: date | None
+    payment_terms: str | None
+    buyer: Party | None
+    ship_to: Party | None
+    site: str | None
+    warehouse: str | None
+    notes: tuple[Note, ...]
+    charges: tuple[Charge, ...]
+    attachments: tuple[Attachment, ...]
+
+
+def header_segments(tx: Transaction, first_line_tag: str) -> list[Segment]:
+    """Segments after the beginning segment and before the first line (or CTT/SE)."""
+    out = []
+    for s in tx.segments[2:]:
+        if s.tag in (first_line_tag, "CTT", "SE"):
+            break
+        out.append(s)
+    return out
+
+
+def read_header(segments: Sequence[Segment]) -> Header:
+    plain, loops = split_loops(segments, HEADER_LOOPS)
+    cur = next((s for s in plain if s.tag == "CUR"), None)
+    site, warehouse = read_site_warehouse([s for s in plain if s.tag == "REF"], loops)
+    return Header(
+        currency=cur.required(2) if cur else None,
+        requested_delivery_date=read_dtm(plain, DELIVERY_REQUESTED),
+        payment_terms=read_terms([s for s in plain if s.tag == "ITD"]),
+        buyer=find_party(loops, "BY"),
+        ship_to=find_party(loops, "ST"),
+        site=site,
+        warehouse=warehouse,
+        notes=read_notes([], loops),
+        charges=read_charges(plain),
+        attachments=read_attachments(plain),
+    )
+
+
+def read_terms(itds: Sequence[Segment]) -> str | None:
+    """ITD12 when given, else a short text from the discount percent/days and net days."""
+    if not itds:
+        return None
+    itd = itds[0]
+    if itd.get(12):
+        return itd.get(12)
+    parts = []
+    if itd.get(3) and itd.get(5):
+        parts.append(f"{itd.get(3)}% {itd.get(5)} days")
+    if itd.get(7):
+        parts.append(f"net {itd.get(7)}")
+    return ", ".join(parts) or None
+
+
+def read_850(tx: Transaction) -> PurchaseOrderVersion:
+    if tx.set_id != "850":
+        raise MappingError(f"expected an 850, got a {tx.set_id}", "ST", 1, 1)
+    beg = tx.one("BEG")
+    purpose = PURPOSES.get(beg.required(1))
+    if purpose is None:
+        raise MappingError(f"purpose {beg.get(1)!r} is not supported: 00 (original) or 05 (replace)",
+                           "BEG", beg.position, 1)
+    head = read_header(header_segments(tx, "PO1"))
+    lines = tuple(read_po1(loop, i) for i, loop in enumerate(tx.loops("PO1"), start=1))
+    check_lines(lines, tx)
+    return PurchaseOrderVersion(
+        po_number=_po_number(beg, 3), purpose=purpose,
+        kind=OrderKind.CONSIGNMENT if beg.required(2) == CONSIGNMENT else OrderKind.STANDARD,
+        order_date=read_date(beg, 5), lines=lines, **_header_fields(head),
+    )
+
+
+def _po_number(s: Segment, index: int) -> str:
+    value = s.required(index)
+    if len(value) > 22:
+        raise MappingError(f"PO number {value!r} is longer than 22 characters", s.tag, s.position, index)
+    return value
+
+
+def _header_fields(head: Header) -> dict[str, Any]:
+    return dict(currency=head.currency, requested_delivery_date=head.requested_delivery_date,
+                payment_terms=head.payment_terms, buyer=head.buyer, ship_to=head.ship_to, site=head.site,
+                warehouse=head.warehouse, notes=head.notes, charges=head.charges, attachments=head.attachments)
+
+
+def check_lines(lines: Sequence[OrderLine], tx: Transaction) -> None:
+    seen: set[str] = set()
+    for line in lines:
+        if line.line_number in seen:
+            raise MappingError(f"line number {line.line_number} is used twice in {tx.set_id} "
+                               f"{tx.control_number}")
+        seen.add(line.line_number)
+    ctt = tx.first("CTT")
+    if ctt is not None and ctt.get(1) is not None and ctt.get(1) != str(len(lines)):
+        raise MappingError(f"CTT01 says {ctt.get(1)} lines, the set has {len(lines)}", "CTT", ctt.position, 1)
+
+
+@dataclass(frozen=True)
+class LineDetails:
+    """What a PO1 or POC loop carries after its first segment."""
+
+    ids: ItemIds
+    description: str | None
+    requested_delivery_date: date | None
+    dimensions: Dimensions
+    has_dimensions: bool
+    notes: tuple[Note, ...]
+    charges: tuple[Charge, ...]
+    attachments: tuple[Attachment, ...]
+
+
+def read_line_details(first: Segment, pairs_from: int, rest: Sequence[Segment]) -> LineDetails:
+    plain, loops = split_loops(rest, LINE_LOOPS)
+    pairs = read_pairs(first, pairs_from)
+    pids = [s for s in plain if s.tag == "PID"]
+    dims = read_dimensions(pairs, pids, [s for s in plain if s.tag == "REF"], loops)
+    return LineDetails(
+        ids=item_ids(pairs), description=read_description(pids),
+        requested_delivery_date=read_dtm(plain, DELIVERY_REQUESTED),
+        dimensions=dims, has_dimensions=dims != Dimensions(),
+        notes=read_notes([s for s in plain if s.tag == "MSG"], loops),
+        charges=read_charges(plain), attachments=read_attachments(plain),
+    )
+
+
+def read_po1(loop: Sequence[Segment], ordinal: int) -> OrderLine:
+    po1 = loop[0]
+    quantity = read_decimal(po1, 2)
+    if quantity is None:
+        raise MappingError("the line has no quantity", "PO1", po1.position, 2)
+    d = read_line_details(po1, 6, loop[1:])
+    return OrderLine(
+        line_number=po1.get(1) or str(ordinal),  # PO101 is optional: lines are then numbered in order
+        quantity=quantity, uom=po1.get(3) or "EA", unit_price=read_decimal(po1, 4),
+        buyer_item=d.ids.buyer_item, vendor_item=d.ids.vendor_item, upc=d.ids.upc, description=d.description,
+        requested_delivery_date=d.requested_delivery_date, dimensions=d.dimensions, notes=d.notes,
+        charges=d.charges, attachments=d.attachments,
+    )
+
+
+# ---------------------------------------------------------------- writing
+
+def header_body(*, currency: str | None, requested: date | None,
+                terms: str | None, notes: Sequence[Note], charges: Sequence[Charge] | None,
+                attachments: Sequence[Attachment], buyer: Party | None, ship_to: Party | None,
+                site: str | None, warehouse: str | None) -> list[Segment]:
+    """The header between BEG/BCH and the lines, in the standard's order."""
+    out: list[Segment] = []
+    if currency:
+        out.append(seg("CUR", "BY", currency))
+    out += site_segments(site)
+    out += charge_segments(charges or ())
+    if terms:
+        out.append(seg("ITD", *([None] * 11), Text(terms)))
+    out += dtm_segments(DELIVERY_REQUESTED, requested)
+    out += attachment_segments(attachments)
+    out += note_segments(notes)
+    out += party_segments("BY", buyer)
+    out += party_segments("ST", ship_to)
+    out += warehouse_segments(warehouse)
+    return out
+
+
+def line_detail_segments(*, description: str | None, attachments: Sequence[Attachment], site: str | None,
+                         charges: Sequence[Charge] | None, requested: date | None, notes: Sequence[Note],
+                         warehouse: str | None) -> list[Segment]:
+    """What follows PO1 or POC, in the standard's order (PID, PWK, REF, SAC, DTM, N9 loop, N1 loop)."""
+    return [*description_segments(description), *attachment_segments(attachments), *site_segments(site),
+            *charge_segments(charges or ()), *dtm_segments(DELIVERY_REQUESTED, requested),
+            *note_segments(notes), *warehouse_segments(warehouse)]
+
+
+def write_850(order: PurchaseOrderVersion, *, today: date, version: int = 1) -> list[Segment]:
+    """The segments between ST and SE. `version` > 1 writes a replace with the version suffixed to the PO
+    number (`changes_as = "850-replace"`)."""
+    po_number = order.po_number
+    purpose = "05" if version > 1 or order.purpose is Purpose.REPLACE else "00"
+    if version > 1:
+        po_number = f"{order.po_number}-{version}"
+        if len(po_number) > 22:
+            raise MappingError(f"PO number {po_number!r} with its version suffix is longer than BEG03's 22 "
+                               "characters; send this partner 860s instead")
+    kind = CONSIGNMENT if order.kind is OrderKind.CONSIGNMENT else STANDARD
+    out = [seg("BEG", purpose, kind, po_number, None, fmt_date(order.order_date or today))]
+    out += header_body(currency=order.currency, requested=order.requested_delivery_date,
+                       terms=order.payment_terms, notes=order.notes, charges=order.charges,
+                       attachments=order.attachments, buyer=order.buyer, ship_to=order.ship_to,
+                       site=order.site, warehouse=order.warehouse)
+    for line in order.lines:
+        out.append(seg("PO1", line.line_number, fmt_decimal(line.quantity), line.uom,
+                       fmt_decimal(line.unit_price), None, *item_pairs(_ids(line), line.dimensions)))
+        out += line_detail_segments(description=line.description, attachments=line.attachments,
+                                    site=line.dimensions.site, charges=line.charges,
+                                    requested=line.requested_delivery_date, notes=line.notes,
+                                    warehouse=line.dimensions.warehouse)
+    out.append(seg("CTT", str(len(order.lines))))
+    return out
+
+
+def _ids(line: OrderLine) -> ItemIds:
+    return ItemIds(line.buyer_item, line.vendor_item, line.upc)

@@ -1,0 +1,247 @@
+"""Reading X12: bytes → Interchange / Group / Transaction / Segment, streaming.
+
+`iter_transactions` holds one transaction set at a time: the source is read in chunks, each set is yielded
+with its envelope as soon as its SE arrives, and the envelopes keep no list of what they contained, so a
+100 MB interchange of many sets stays in bounded memory (a single set is held whole). `read_interchanges`
+is the convenience form that keeps everything, for small inputs and tests.
+
+Delimiters come from each ISA (`mappers.x12.envelope.detect_delimiters`, shared with the validator): any
+separators, CR/LF or `\\n` after the terminator, `\\n` as the terminator, several interchanges per file, each
+with its own delimiters. Broken structure (a set outside a group, a missing trailer, a count or control
+number that does not match) raises `MappingError`: the validator reports such input with ack codes, the
+reader refuses to guess.
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import BinaryIO
+
+from mappers.x12.envelope import ISA_LENGTH, BrokenISA, detect_delimiters
+from mappers.x12.segments import Delimiters, Group, Interchange, MappingError, Segment, Transaction
+
+CHUNK = 1 << 16
+_TAG = re.compile(r"[A-Z][A-Z0-9]{1,2}")
+_LINE_ENDS = "\r\n"
+
+
+@dataclass(frozen=True)
+class Located:
+    """A transaction set with the envelopes it arrived in (their `groups`/`transactions` lists stay empty)."""
+
+    interchange: Interchange
+    group: Group
+    transaction: Transaction
+
+
+class _Source:
+    """Decoded text read chunk by chunk; `pos` indexes `buf`, `base` is the offset of `buf[0]` in the input."""
+
+    def __init__(self, source: bytes | BinaryIO, encoding: str) -> None:
+        self._file: BinaryIO = io.BytesIO(source) if isinstance(source, bytes | bytearray) else source
+        self._decoder = codecs.getincrementaldecoder(encoding)()
+        self.encoding = encoding
+        self.buf = ""
+        self.pos = 0
+        self.base = 0
+        self.eof = False
+
+    def fill(self) -> bool:
+        """Read one more chunk; False at the end of the input."""
+        if self.eof:
+            return False
+        raw = self._file.read(CHUNK)
+        try:
+            text = self._decoder.decode(raw, final=not raw)
+        except UnicodeDecodeError as e:
+            where = self.base + len(self.buf) + e.start
+            raise MappingError(f"byte {raw[e.start]:#04x} near offset {where} is not valid {self.encoding}: "
+                               "an invalid character for this partner") from None
+        if self.pos > CHUNK:  # drop what was consumed so the buffer stays about one chunk long
+            self.base += self.pos
+            self.buf = self.buf[self.pos:]
+            self.pos = 0
+        self.buf += text
+        if not raw:
+            self.eof = True
+        return bool(raw) or bool(text)
+
+    def skip_line_ends(self) -> None:
+        while True:
+            while self.pos < len(self.buf) and self.buf[self.pos] in _LINE_ENDS + " \t":
+                self.pos += 1
+            if self.pos < len(self.buf) or not self.fill():
+                return
+
+    def at_end(self) -> bool:
+        self.skip_line_ends()
+        return self.pos >= len(self.buf)
+
+    def take(self, n: int) -> str:
+        while len(self.buf) - self.pos < n and self.fill():
+            pass
+        text = self.buf[self.pos:self.pos + n]
+        self.pos += len(text)
+        return text
+
+    def until(self, terminator: str) -> str | None:
+        """The text up to the next terminator (consumed, not returned); None at a clean end of input."""
+        scanned = 0  # relative to pos: fill() may move the buffer
+        while True:
+            end = self.buf.find(terminator, self.pos + scanned)
+            if end >= 0:
+                text = self.buf[self.pos:end]
+                self.pos = end + 1
+                return text
+            scanned = len(self.buf) - self.pos
+            if not self.fill():
+                rest = self.buf[self.pos:].strip()
+                self.pos = len(self.buf)
+                if rest:
+                    raise MappingError(f"the input ends inside a segment (no terminator {terminator!r} after "
+                                       f"{rest[:30]!r})")
+                return None
+
+
+@dataclass
+class _Envelope:
+    interchange: Interchange
+    group: Group | None = None
+    group_sets: int = 0
+    groups: int = 0
+    tx: Transaction | None = None
+    seen_st: set[str] = field(default_factory=set)
+
+
+def iter_transactions(source: bytes | BinaryIO, encoding: str = "utf-8") -> Iterator[Located]:
+    """Every transaction set of every interchange in `source`, in order, one at a time."""
+    src = _Source(source, encoding)
+    while not src.at_end():
+        isa_text = src.take(ISA_LENGTH)
+        try:
+            d = detect_delimiters(isa_text)
+        except BrokenISA as e:
+            raise MappingError(f"broken ISA (TA1 {e.code}): {e.message}") from None
+        env = _Envelope(_interchange(isa_text[:-1].split(d.element), d))
+        yield from _read_interchange(src, env, d)
+
+
+def _read_interchange(src: _Source, env: _Envelope, d: Delimiters) -> Iterator[Located]:
+    isa13 = env.interchange.control_number
+    while True:
+        text = src.until(d.segment)
+        if text is None:
+            raise MappingError(f"interchange {isa13} has no IEA trailer: the input ends before it")
+        if d.segment not in _LINE_ENDS:
+            text = text.lstrip(_LINE_ENDS)  # CR/LF after the terminator is a suffix, not data
+        else:
+            text = text.strip(_LINE_ENDS)  # "\r\n" around a "\n" or "\r" terminator
+            if text == "":
+                continue  # a blank line, when a line end is the terminator
+        if text == "":
+            raise MappingError(f"interchange {isa13}: empty segment (two terminators in a row)")
+        elements = tuple(text.split(d.element))
+        tag = elements[0]
+        if not _TAG.fullmatch(tag):
+            raise MappingError(f"interchange {isa13}: {tag[:10]!r} is not a segment identifier")
+        if env.tx is not None:
+            done = _in_transaction(env, env.tx, Segment(elements, len(env.tx.segments) + 1))
+            if done:
+                assert env.group is not None
+                yield Located(env.interchange, env.group, env.tx)
+                env.tx = None
+            continue
+        if tag == "IEA":
+            _close_interchange(env, Segment(elements))
+            return
+        _envelope_segment(env, Segment(elements), d)
+
+
+def _interchange(isa: list[str], d: Delimiters) -> Interchange:
+    return Interchange(sender_qualifier=isa[5], sender_id=isa[6].strip(), receiver_qualifier=isa[7],
+                       receiver_id=isa[8].strip(), control_number=isa[13], version=isa[12],
+                       ack_requested=isa[14] == "1", usage=isa[15], delimiters=d)
+
+
+def _envelope_segment(env: _Envelope, s: Segment, d: Delimiters) -> None:
+    isa13 = env.interchange.control_number
+    if s.tag == "GS":
+        if env.group is not None:
+            raise MappingError(f"interchange {isa13}: GS {s.get(6)} starts before GE closed group "
+                               f"{env.group.control_number}")
+        env.group = Group(functional_id=s.required(1), sender=s.get(2) or "", receiver=s.get(3) or "",
+                          control_number=s.required(6), version=s.required(8))
+        env.group_sets = 0
+        env.seen_st = set()
+    elif s.tag == "ST":
+        if env.group is None:
+            raise MappingError(f"interchange {isa13}: ST {s.get(2)} outside a functional group (no GS)")
+        st02 = s.required(2)
+        if st02 in env.seen_st:
+            raise MappingError(f"group {env.group.control_number}: ST02 {st02} is used twice in the group")
+        env.seen_st.add(st02)
+        env.tx = Transaction(set_id=s.required(1), control_number=st02, segments=[Segment(s.elements, 1)],
+                             version=env.group.version, implementation=s.get(3), delimiters=d)
+    elif s.tag == "GE":
+        if env.group is None:
+            raise MappingError(f"interchange {isa13}: GE without a GS")
+        if s.get(2) != env.group.control_number:
+            raise MappingError(f"GE02 {s.get(2)} does not match GS06 {env.group.control_number}", "GE", None, 2)
+        if s.get(1) != str(env.group_sets):
+            raise MappingError(f"group {env.group.control_number}: GE01 says {s.get(1)} sets, it holds "
+                               f"{env.group_sets}", "GE", None, 1)
+        env.group = None
+        env.groups += 1
+    else:
+        where = "a functional group" if env.group else "the interchange"
+        raise MappingError(f"interchange {isa13}: segment {s.tag} found in {where} outside a transaction set")
+
+
+def _in_transaction(env: _Envelope, tx: Transaction, s: Segment) -> bool:
+    """Add `s` to the open set; True when it was the SE that closes it."""
+    if s.tag in ("ST", "GE", "GS", "IEA", "ISA"):
+        raise MappingError(f"set {tx.control_number}: {s.tag} found before its SE trailer", s.tag, s.position)
+    tx.segments.append(s)
+    if s.tag != "SE":
+        return False
+    if s.get(2) != tx.control_number:
+        raise MappingError(f"SE02 {s.get(2)} does not match ST02 {tx.control_number}", "SE", s.position, 2)
+    if s.get(1) != str(len(tx.segments)):
+        raise MappingError(f"set {tx.control_number}: SE01 says {s.get(1)} segments, the set has "
+                           f"{len(tx.segments)}", "SE", s.position, 1)
+    env.group_sets += 1
+    return True
+
+
+def _close_interchange(env: _Envelope, s: Segment) -> None:
+    isa13 = env.interchange.control_number
+    if env.group is not None:
+        raise MappingError(f"interchange {isa13}: IEA before GE closed group {env.group.control_number}")
+    if s.get(2) != isa13:
+        raise MappingError(f"IEA02 {s.get(2)} does not match ISA13 {isa13}", "IEA", None, 2)
+    if s.get(1) != str(env.groups):
+        raise MappingError(f"interchange {isa13}: IEA01 says {s.get(1)} groups, it holds {env.groups}",
+                           "IEA", None, 1)
+
+
+def read_interchanges(source: bytes | BinaryIO, encoding: str = "utf-8") -> list[Interchange]:
+    """Everything in `source` with the envelopes filled in, for small inputs (tests, the CLI on one file).
+    An interchange or group that holds no transaction set is not listed."""
+    out: list[Interchange] = []
+    last_interchange: Interchange | None = None
+    last_group: Group | None = None
+    for found in iter_transactions(source, encoding):
+        i, g = found.interchange, found.group
+        if i is not last_interchange:
+            last_interchange = i
+            out.append(Interchange(i.sender_qualifier, i.sender_id, i.receiver_qualifier, i.receiver_id,
+                                   i.control_number, i.version, i.ack_requested, i.usage, i.delimiters))
+        if g is not last_group:
+            last_group = g
+            out[-1].groups.append(Group(g.functional_id, g.sender, g.receiver, g.control_number, g.version))
+        out[-1].groups[-1].transactions.append(found.transaction)
+    return out

@@ -1,0 +1,125 @@
+"""Dispatch between X12 transaction sets and canonical documents.
+
+`READERS` maps ST01 to a pure reader (Transaction → canonical document); `WRITERS` maps the set to write to
+a pure writer (RenderRequest → the segments between ST and SE). Each mapper module adds its own entries
+(the 855/865/861/846 mappers register theirs the same way), so this module never grows a chain of ifs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import BinaryIO, TypeAlias
+
+from pydantic import BaseModel
+
+from gateway.canonical import (
+    Cancellation,
+    Confirmation,
+    PurchaseOrderChange,
+    PurchaseOrderVersion,
+)
+from mappers.x12 import po850, po860
+from mappers.x12.reader import Located, iter_transactions
+from mappers.x12.segments import ControlNumbers, MappingError, Segment, Transaction
+from mappers.x12.writer import OutboundSet, Profile, render_interchange
+
+Document: TypeAlias = BaseModel  # one of the canonical documents of gateway.canonical
+
+
+@dataclass(frozen=True)
+class RenderRequest:
+    """What to write: a canonical document, and for PO versions their number and the previous version."""
+
+    document: Document
+    version: int | None = None  # the gateway's version number of a PurchaseOrderVersion
+    previous: PurchaseOrderVersion | None = None  # for an 860 of deltas
+    today: date | None = None  # BEG05/BCH06 when the document has no date; defaults to the envelope's
+
+
+Reader = Callable[[Transaction], Document]
+Writer = Callable[[RenderRequest, Profile, date], list[Segment]]
+
+READERS: dict[str, Reader] = {
+    "850": po850.read_850,
+    "860": po860.read_860,
+}
+
+
+def _write_850(req: RenderRequest, profile: Profile, today: date) -> list[Segment]:
+    doc = _expect(req, PurchaseOrderVersion, "850")
+    return po850.write_850(doc, today=today, version=req.version or 1)
+
+
+def _write_860(req: RenderRequest, profile: Profile, today: date) -> list[Segment]:
+    doc = req.document
+    if isinstance(doc, PurchaseOrderChange):
+        return po860.write_change(doc, today=today, sequence=str(req.version) if req.version else None)
+    if isinstance(doc, Cancellation):
+        return po860.write_cancellation(doc, today=today)
+    if isinstance(doc, Confirmation):
+        return po860.write_confirmation(doc, today=today)
+    if isinstance(doc, PurchaseOrderVersion):
+        if req.version is None or req.version < 2:
+            raise MappingError("an 860 carries a later version: give its version number (2 or more)")
+        return po860.write_version(req.previous, doc, version=req.version, today=today)
+    raise MappingError(f"an 860 cannot carry a {type(doc).__name__}")
+
+
+WRITERS: dict[str, Writer] = {
+    "850": _write_850,
+    "860": _write_860,
+}
+
+
+def _expect(req: RenderRequest, cls: type[BaseModel], set_id: str) -> PurchaseOrderVersion:
+    if not isinstance(req.document, PurchaseOrderVersion):
+        raise MappingError(f"an {set_id} carries a {cls.__name__}, not a {type(req.document).__name__}")
+    return req.document
+
+
+def set_for_version(version: int, profile: Profile) -> str:
+    """Which set carries PO version `version` to this receiver: 850 for version 1, then per `changes_as`."""
+    if version <= 1 or profile.changes_as == "850-replace":
+        return "850"
+    return "860"
+
+
+# ---------------------------------------------------------------- both directions
+
+@dataclass(frozen=True)
+class Translated:
+    """One transaction set read from an interchange: its document, or why it could not be mapped."""
+
+    located: Located
+    document: Document | None
+    error: MappingError | None
+
+
+def translate(source: bytes | BinaryIO, encoding: str = "utf-8") -> Iterator[Translated]:
+    """Every transaction set of `source` mapped by its ST01; a set that cannot be mapped carries its error
+    and does not stop the others. Broken envelope structure raises (nothing after it can be trusted)."""
+    for found in iter_transactions(source, encoding):
+        reader = READERS.get(found.transaction.set_id)
+        if reader is None:
+            err = MappingError(f"transaction set {found.transaction.set_id} is not mapped; "
+                               f"mapped sets: {', '.join(sorted(READERS))}", "ST", 1, 1)
+            yield Translated(found, None, err)
+            continue
+        try:
+            yield Translated(found, reader(found.transaction), None)
+        except MappingError as e:
+            yield Translated(found, None, e)
+        except ValueError as e:  # a canonical model refused a value: name the set, keep going
+            yield Translated(found, None, MappingError(f"not a valid canonical document: {e}"))
+
+
+def render(set_id: str, requests: list[RenderRequest], profile: Profile, numbers: ControlNumbers,
+           now: datetime) -> bytes:
+    """One interchange for `profile`'s receiver holding one `set_id` set per request."""
+    writer = WRITERS.get(set_id)
+    if writer is None:
+        raise MappingError(f"transaction set {set_id} cannot be written; known: {', '.join(sorted(WRITERS))}")
+    sets = [OutboundSet(set_id, writer(r, profile, r.today or now.date())) for r in requests]
+    return render_interchange(profile, numbers, sets, now)
