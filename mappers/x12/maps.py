@@ -1,0 +1,99 @@
+"""The runtime pyx12 map directory: pyx12's support files plus our maps, assembled once per process.
+
+With `map_path`, pyx12 reads *everything* from one directory (maps.xml, the control maps, codes.xml, dataele.xml,
+the maps) and falls back to nothing, so we assemble that directory from pyx12's installed support files and our
+generated maps in schemas/x12/maps/ (see schemas/x12/generate.py), merging our data elements into pyx12's
+`dataele.xml`. Nothing of pyx12 is committed: its files are copied from the installed package.
+
+Two flavours, because pyx12 knows one length per data element: the default directory carries 005010 lengths
+(which only grew since 004010, so it never rejects a valid 004010 document); `map_dir("00401")` carries strict
+004010 lengths (REF02 1/30, BRA01 1/30...) for validating an interchange whose ISA12 is 00401.
+
+The directory is keyed by a hash of its inputs, built in a temporary directory and renamed into place, so several
+processes can build it at once and a stale one is never reused.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+import shutil
+import tempfile
+from importlib import metadata, resources
+from pathlib import Path
+from xml.etree import ElementTree
+
+_SCHEMAS = Path(__file__).resolve().parents[2] / "schemas" / "x12"
+_OURS = _SCHEMAS / "maps"
+_PYX12_SUPPORT = ("x12.control.00401.xml", "x12.control.00501.xml", "codes.xml", "dataele.xml")
+_FLAVOURS = {"00401": "004010", "00501": "005010"}
+
+
+class MapDirError(RuntimeError):
+    """The map directory cannot be assembled (our maps or pyx12's files missing): retrying will not help."""
+
+
+def map_dir(icvn: str | None = None) -> Path:
+    """The pyx12 `map_path` to validate with; built on the first call, then cached for the process.
+
+    `icvn` is the interchange's ISA12: "00401" gives strict 004010 element lengths, anything else (or None) the
+    005010 lengths. Every flavour holds every map, so any GS08 we support resolves in either.
+    """
+    return _build(_FLAVOURS.get(icvn or "", "005010"))
+
+
+@functools.cache
+def _build(release: str) -> Path:
+    if not (_OURS / "maps.xml").is_file():
+        raise MapDirError(f"our pyx12 maps are missing: run `python -m schemas.x12.generate` ({_OURS})")
+    pyx12_maps = resources.files("pyx12").joinpath("map")
+    sources: list[tuple[str, bytes]] = [(name, pyx12_maps.joinpath(name).read_bytes()) for name in _PYX12_SUPPORT]
+    ours = sorted(p for p in _OURS.glob("*.xml") if not p.name.startswith("dataele."))
+    sources += [(p.name, p.read_bytes()) for p in ours]
+    additions = (_OURS / f"dataele.{release}.xml").read_bytes()
+    digest = hashlib.sha256(release.encode() + metadata.version("pyx12").encode())
+    for name, data in sources + [("additions", additions)]:
+        digest.update(name.encode() + b"\0" + data)
+    target = _root() / f"{release}-{digest.hexdigest()[:16]}"
+    if (target / "maps.xml").is_file():
+        return target
+    staging = Path(tempfile.mkdtemp(prefix=".build-", dir=target.parent))
+    try:
+        for name, data in sources:
+            (staging / name).write_bytes(data)
+        (staging / "dataele.xml").write_bytes(_merge_dataele(dict(sources)["dataele.xml"], additions))
+        try:
+            os.rename(staging, target)
+        except OSError:
+            if not (target / "maps.xml").is_file():  # not a concurrent builder's win: a real failure
+                raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return target
+
+
+def _root() -> Path:
+    """schemas/x12/runtime/ (git-ignored) when writable, else a per-user cache directory."""
+    for candidate in (_SCHEMAS / "runtime", Path(tempfile.gettempdir()) / f"edi-gateway-pyx12-{os.getuid()}"):
+        try:
+            candidate.mkdir(parents=True, exist_ok=True)
+            if os.access(candidate, os.W_OK):
+                return candidate
+        except OSError:
+            continue
+    raise MapDirError("no writable directory for the pyx12 runtime maps")
+
+
+def _merge_dataele(base: bytes, additions: bytes) -> bytes:
+    """pyx12's data elements with ours added; ours win where both define a number (the release's lengths)."""
+    ours = {e.get("ele_num"): e for e in ElementTree.fromstring(additions).iter("data_ele")}
+    root = ElementTree.fromstring(base)
+    for existing in list(root.iter("data_ele")):
+        if existing.get("ele_num") in ours:
+            root.remove(existing)
+    for element in ours.values():
+        element.tail = "\n  "
+        root.append(element)
+    merged: bytes = ElementTree.tostring(root, encoding="utf-8", xml_declaration=True)
+    return merged

@@ -1,0 +1,67 @@
+# ruff: noqa: E501  (data tables: one code list or segment per line reads better than wrapped)
+"""Code lists the maps enforce, and the GS08 values each map answers to.
+
+Only closed lists that partners do not extend are enforced, and never on a segment's first element: pyx12 reports
+an unexpected code there as "segment not found" instead of an invalid code, so first qualifiers (REF01, N101,
+DTM01, ACK01, QTY01...) stay open and the mappers judge them.
+
+Sources: X12.md §1 (GS01 479), §2 (92, from tcd/eddy `92.purchase_order_type_code.rb`, 004010), §3 (670, complete
+004010 list from DCS), §4 (587, tcd/eddy `587.acknowledgment_type.rb`), §8 (997/999 codes as pyx12's
+`997.4010.xml` / `999.5010.xml` list them, widened to every functional group).
+"""
+
+from __future__ import annotations
+
+PO_TYPE_92 = ["AB", "AC", "AO", "BD", "BE", "BH", "BK", "BL", "BQ", "BY", "CA", "CC", "CF", "CN", "CO", "CP", "CR", "DR", "DS", "EO", "FH", "IN", "JL", "KA", "KB", "KC", "KD", "KE", "KG", "KI", "KN", "KO", "KP", "KQ", "KR", "KS", "KT", "LB", "LS", "NE", "NO", "NP", "NS", "OS", "PR", "RA", "RC", "RE", "RL", "RN", "RO", "RR", "RT", "RU", "RW", "SA", "SO", "SP", "SS", "ST", "SW", "TC", "TM", "TR", "UD", "UE", "US", "WO", "ZZ"]
+ACK_TYPE_587 = ["AC", "AD", "AE", "AH", "AK", "AP", "AT", "NA", "RD", "RF", "RJ", "RN", "RO", "RV", "ZZ"]
+CHANGE_TYPE_670 = ["AI", "CA", "CB", "CC", "CE", "CF", "CG", "CH", "CI", "CT", "DI", "MU", "NC", "OA", "OC", "PC", "PQ", "PR", "QD", "QI", "RA", "RB", "RC", "RE", "RM", "RQ", "RS", "RZ", "TI"]
+SEGMENT_ERROR_720 = ["1", "2", "3", "4", "5", "6", "7", "8"]
+ELEMENT_ERROR_723 = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "10"]
+SET_ACK_717 = ["A", "E", "M", "R", "W", "X"]
+SET_ERROR_718 = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "15", "16", "17", "23", "24", "25", "26", "27"]
+GROUP_ACK_715 = ["A", "E", "M", "P", "R", "W", "X"]
+GROUP_ERROR_716 = ["1", "2", "3", "4", "5", "6", "10", "11", "12", "13", "14", "15", "16", "17", "18", "23", "24", "25", "26"]
+# 005010 (X12.md §8): 999 adds implementation codes; 716 gains 7-9 and 19 after 004010
+SEGMENT_ERROR_620 = ["1", "2", "3", "4", "5", "6", "7", "8", "I4", "I6", "I7", "I8", "I9"]
+ELEMENT_ERROR_621 = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "12", "13", "I6", "I9", "I10", "I11", "I12", "I13"]
+SET_ERROR_618 = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "15", "16", "17", "18", "19", "23", "24", "25", "26", "27", "I5", "I6"]
+GROUP_ERROR_716_5010 = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15", "16", "17", "18", "19", "23", "24", "25", "26"]
+
+# (segment, element position) -> valid codes, for every release unless overridden below
+CODES: dict[tuple[str, int], list[str]] = {
+    ("BEG", 2): PO_TYPE_92,
+    ("BCH", 2): PO_TYPE_92,
+    ("BAK", 2): ACK_TYPE_587,
+    ("BCA", 2): ACK_TYPE_587,
+    ("POC", 2): CHANGE_TYPE_670,
+    ("AK3", 4): SEGMENT_ERROR_720,
+    ("AK4", 3): ELEMENT_ERROR_723,
+    ("AK5", 1): SET_ACK_717,
+    **{("AK5", i): SET_ERROR_718 for i in range(2, 7)},
+    ("AK9", 1): GROUP_ACK_715,
+    **{("AK9", i): GROUP_ERROR_716 for i in range(5, 10)},
+}
+CODES_5010: dict[tuple[str, int], list[str]] = {
+    ("IK3", 4): SEGMENT_ERROR_620,
+    ("IK4", 3): ELEMENT_ERROR_621,
+    ("IK5", 1): SET_ACK_717,
+    **{("IK5", i): SET_ERROR_618 for i in range(2, 7)},
+    **{("AK9", i): GROUP_ERROR_716_5010 for i in range(5, 10)},
+}
+
+# transaction set -> GS01 functional identifier (X12.md §1)
+FUNCTIONAL_GROUP: dict[str, str] = {
+    "850": "PO", "855": "PR", "860": "PC", "865": "CA", "861": "RC", "846": "IB", "997": "FA", "999": "FA",
+}
+
+# GS08 values partners send, per release; pyx12 matches GS08 exactly, so each needs its own maps.xml line.
+# VICS/UCS are the retail (GS1 US) industry identifiers; 999s carry their implementation guide, 005010X231(A1).
+GS08: dict[str, dict[str, list[str]]] = {
+    "004010": {
+        "default": ["004010", "004010VICS", "004010UCS"],
+    },
+    "005010": {
+        "default": ["005010", "005010VICS", "005010UCS"],
+        "999": ["005010X231", "005010X231A1"],
+    },
+}

@@ -1,0 +1,1768 @@
+"""Transaction set structures: loops, segment order, usage (M/O) and maximum use, per release.
+
+One line per segment, `SEG M|O MAX`; an indented block under a segment makes it a loop whose repeat is MAX and whose
+first segment is that segment. `>1` means unbounded. ST opens and SE closes every set (added by the generator).
+
+Sources: X12.md §2 (850), §3 (860), §4 (855), §5 (865), §6 (861), §7 (846), §8 (997/999), which give these
+structures from the Bots grammars `bots-edi/bots-grammars` `x12/4010/<set>004010.py` and `x12/5010/<set>005010.py`;
+the tables below were checked line by line against those grammars (tests/x12/test_maps.py compares them again).
+005010 replaced MSG by MTX in the note loops; partners still send MSG there, so the 005010 structures accept both.
+"""
+
+from __future__ import annotations
+
+NAMES: dict[str, str] = {
+    '850': 'Purchase Order',
+    '860': 'Purchase Order Change Request - Buyer Initiated',
+    '855': 'Purchase Order Acknowledgment',
+    '865': 'Purchase Order Change Acknowledgment/Request - Seller Initiated',
+    '861': 'Receiving Advice/Acceptance Certificate',
+    '846': 'Inventory Inquiry/Advice',
+    '997': 'Functional Acknowledgment',
+    '999': 'Implementation Acknowledgment',
+}
+
+STRUCTURES: dict[tuple[str, str], str] = {
+    ('850', '004010'): """
+BEG M 1
+CUR O 1
+REF O >1
+PER O 3
+TAX O >1
+FOB O >1
+CTP O >1
+PAM O 10
+CSH O 5
+TC2 O >1
+SAC O 25
+  CUR O 1
+ITD O >1
+DIS O 20
+INC O 1
+DTM O 10
+LDT O 12
+LIN O 5
+SI O >1
+PID O 200
+MEA O 40
+PWK O 25
+PKG O 200
+TD1 O 2
+TD5 O 12
+TD3 O 12
+TD4 O 5
+MAN O 10
+PCT O >1
+CTB O 5
+TXI O >1
+AMT O >1
+  REF O >1
+  DTM O 1
+  PCT O >1
+  FA1 O >1
+    FA2 M >1
+N9 O 1000
+  DTM O >1
+  MSG O 1000
+N1 O 200
+  N2 O 2
+  N3 O 2
+  N4 O >1
+  NX2 O >1
+  REF O 12
+  PER O >1
+  SI O >1
+  FOB O 1
+  TD1 O 2
+  TD5 O 12
+  TD3 O 12
+  TD4 O 5
+  PKG O 200
+LM O >1
+  LQ M >1
+SPI O >1
+  REF O 5
+  DTM O 5
+  MSG O 50
+  N1 O 20
+    N2 O 2
+    N3 O 2
+    N4 O 1
+    REF O 20
+    G61 O 1
+    MSG O 50
+  CB1 O >1
+    REF O 20
+    DTM O 5
+    LDT O 1
+    MSG O 50
+ADV O >1
+  DTM O >1
+  MTX O >1
+PO1 M >1
+  LIN O >1
+  SI O >1
+  CUR O 1
+  CN1 O 1
+  PO3 O 25
+  CTP O >1
+    CUR O 1
+  PAM O 10
+  MEA O 40
+  PID O 1000
+    MEA O 10
+  PWK O 25
+  PO4 O >1
+  REF O >1
+  PER O 3
+  SAC O 25
+    CUR O 1
+    CTP O 1
+  IT8 O 1
+  CSH O >1
+  ITD O 2
+  DIS O 20
+  INC O 1
+  TAX O >1
+  FOB O >1
+  SDQ O 500
+  IT3 O 5
+  DTM O 10
+  TC2 O >1
+  TD1 O 1
+  TD5 O 12
+  TD3 O 12
+  TD4 O 5
+  PCT O >1
+  MAN O 10
+  MSG O >1
+  SPI O >1
+  TXI O >1
+  CTB O >1
+  QTY O >1
+    SI O >1
+  SCH O 200
+    TD1 O 2
+    TD5 O 12
+    TD3 O 12
+    TD4 O 5
+    REF O >1
+  PKG O 200
+    MEA O >1
+  LS O 1
+    LDT M >1
+      QTY O >1
+      MSG O 1
+      REF O 3
+      LM O >1
+        LQ M >1
+    LE M 1
+  N9 O 1000
+    DTM O >1
+    MEA O 40
+    MSG O 1000
+  N1 O 200
+    N2 O 2
+    N3 O 2
+    N4 O 1
+    QTY O >1
+    NX2 O >1
+    REF O 12
+    PER O 3
+    SI O >1
+    DTM O 1
+    FOB O 1
+    SCH O 200
+    TD1 O 2
+    TD5 O 12
+    TD3 O 12
+    TD4 O 5
+    PKG O 200
+    LDT O >1
+      MAN O 10
+      QTY O 5
+      MSG O 1
+      REF O 3
+  SLN O 1000
+    MSG O >1
+    SI O >1
+    PID O 1000
+    PO3 O 104
+    TC2 O >1
+    ADV O >1
+    DTM O 10
+    CTP O 25
+    PAM O 10
+    PO4 O 1
+    TAX O 3
+    N9 O >1
+      DTM O >1
+      MSG O >1
+    SAC O 25
+      CUR O 1
+      CTP O 1
+    QTY O >1
+      SI O >1
+    N1 O 10
+      N2 O 2
+      N3 O 2
+      N4 O 1
+      NX2 O >1
+      REF O 12
+      PER O 3
+      SI O >1
+  AMT O >1
+    REF O 1
+    PCT O >1
+  LM O >1
+    LQ M >1
+CTT O 1
+  AMT O 1
+""",
+    ('860', '004010'): """
+BCH M 1
+CUR O 1
+REF O >1
+PER O 3
+TAX O >1
+FOB O >1
+CTP O >1
+PAM O 10
+CSH O 5
+SAC O 25
+  CUR O 1
+ITD O 5
+DIS O 20
+INC O 1
+DTM O 10
+LDT O 12
+LIN O 5
+SI O >1
+PID O 200
+MEA O 40
+PWK O 25
+PKG O 200
+TD1 O 2
+TD5 O 12
+TD3 O 12
+TD4 O 5
+CTB O >1
+MAN O 10
+G53 O >1
+TXI O >1
+PCT O >1
+AMT O >1
+  REF O >1
+  DTM O 1
+  PCT O >1
+  FA1 O >1
+    FA2 M >1
+N9 O 1000
+  DTM O >1
+  MSG O 1000
+N1 O 200
+  N2 O 2
+  N3 O 2
+  N4 O >1
+  NX2 O >1
+  REF O 12
+  PER O >1
+  SI O >1
+  FOB O 1
+  TD1 O 2
+  TD5 O 12
+  TD3 O 12
+  TD4 O 5
+  PKG O 200
+LM O >1
+  LQ M >1
+SPI O >1
+  REF O 5
+  DTM O 5
+  MSG O 50
+  N1 O 20
+    N2 O 2
+    N3 O 2
+    N4 O 1
+    REF O 20
+    G61 O 1
+    MSG O 50
+  CB1 O >1
+    REF O 20
+    DTM O 5
+    LDT O 1
+    MSG O 50
+ADV O >1
+  DTM O >1
+  MTX O >1
+POC O >1
+  LIN O >1
+  SI O >1
+  CUR O 1
+  CN1 O 1
+  PO3 O 25
+  CTP O >1
+  PAM O 10
+  MEA O 40
+  PID O 1000
+    MEA O 10
+  PWK O 25
+  PKG O 200
+  PO4 O >1
+  REF O >1
+  PER O 3
+  SAC O 25
+    CUR O 1
+  IT8 O 1
+  CSH O >1
+  ITD O 2
+  DIS O 20
+  INC O 1
+  TAX O >1
+  FOB O >1
+  SDQ O 500
+  DTM O 10
+  TD1 O 1
+  TD5 O 12
+  TD3 O 12
+  TD4 O 5
+  MAN O 10
+  PCT O >1
+  TC2 O 2
+  CTB O >1
+  TXI O >1
+  SPI O >1
+  MSG O >1
+  QTY O >1
+    SI O >1
+  SCH O 200
+    TD1 O 2
+    TD5 O 12
+    TD3 O 12
+    TD4 O 5
+  N9 O 1000
+    DTM O >1
+    MSG O 1000
+  LS O 1
+    LDT M >1
+      QTY O >1
+      MSG O 1
+      REF O 3
+      LM O >1
+        LQ M >1
+    LE M 1
+  N1 O 200
+    N2 O 2
+    N3 O 2
+    N4 O 1
+    QTY O >1
+    NX2 O >1
+    REF O 12
+    PER O 3
+    SI O >1
+    DTM O 1
+    FOB O 1
+    SCH O 200
+    TD1 O 2
+    TD5 O 12
+    TD3 O 12
+    TD4 O 5
+    PKG O 200
+    LDT O >1
+      MAN O 10
+      QTY O 5
+      MSG O 1
+      REF O 3
+  SLN O 1000
+    MSG O >1
+    SI O >1
+    PID O 1000
+    PO3 O 104
+    TC2 O 2
+    SAC O 10
+      CUR O 1
+    DTM O 10
+    CTP O 25
+    PAM O 10
+    PO4 O 1
+    TAX O 3
+    ADV O >1
+    QTY O >1
+      SI O >1
+    N9 O >1
+      DTM O >1
+      MSG O >1
+    N1 O 10
+      N2 O 2
+      N3 O 2
+      N4 O 1
+      NX2 O >1
+      REF O 12
+      PER O 3
+      SI O >1
+  AMT O >1
+    REF O 1
+    PCT O >1
+  LM O >1
+    LQ M >1
+CTT O 1
+  AMT O 5
+""",
+    ('855', '004010'): """
+BAK M 1
+CUR O 1
+REF O >1
+PER O 3
+TAX O >1
+FOB O >1
+CTP O >1
+PAM O 10
+CSH O 1
+SAC O 25
+  CUR O 1
+ITD O 5
+DIS O 20
+INC O 1
+DTM O 10
+LDT O 12
+LIN O 5
+SI O >1
+PID O 200
+MEA O 40
+PWK O 25
+PKG O 25
+TD1 O 2
+TD5 O 12
+TD3 O 12
+TD4 O 5
+MAN O 10
+TXI O >1
+CTB O >1
+N9 O 1000
+  DTM O >1
+  MSG O 1000
+N1 O 200
+  N2 O 2
+  N3 O 2
+  N4 O 1
+  NX2 O >1
+  REF O 12
+  PER O >1
+  SI O >1
+  FOB O 1
+  TD1 O 2
+  TD5 O 12
+  TD3 O 12
+  TD4 O 5
+  PKG O 25
+  MSG O >1
+ADV O >1
+  DTM O >1
+  MTX O >1
+PO1 O >1
+  LIN O >1
+  SI O >1
+  CUR O 1
+  PO3 O 25
+  CTP O >1
+  PAM O 10
+  MEA O 40
+  PID O 1000
+    MEA O 10
+  PWK O 25
+  PO4 O >1
+  REF O >1
+  PER O 3
+  SAC O 25
+    CUR O 1
+  IT8 O 1
+  CSH O >1
+  ITD O 2
+  DIS O 20
+  INC O 1
+  TAX O >1
+  FOB O >1
+  SDQ O 500
+  DTM O 10
+  LDT O 12
+  TD1 O 1
+  TD5 O 12
+  TD3 O 12
+  TD4 O 5
+  ACK O 104
+    DTM O 1
+  MAN O 10
+  AMT O 1
+  CTB O >1
+  TXI O >1
+  QTY O >1
+    SI O >1
+  PKG O 200
+    MEA O >1
+  SCH O 200
+    TD1 O 2
+    TD5 O 12
+    TD3 O 12
+    TD4 O 5
+    REF O >1
+  N9 O 1000
+    DTM O >1
+    MSG O 1000
+  N1 O 200
+    N2 O 2
+    N3 O 2
+    N4 O 1
+    NX2 O >1
+    REF O 12
+    PER O 3
+    SI O >1
+    DTM O 1
+    FOB O 1
+    SCH O 200
+    TD1 O 2
+    TD5 O 12
+    TD3 O 12
+    TD4 O 5
+    QTY O >1
+    PKG O 25
+  SLN O 1000
+    MSG O >1
+    SI O >1
+    PID O 1000
+    PO3 O 25
+    CTP O 25
+    PAM O 10
+    ACK O 104
+    SAC O 10
+      CUR O 1
+    DTM O 10
+    PO4 O 1
+    TAX O 3
+    ADV O >1
+    QTY O >1
+      SI O >1
+    N9 O >1
+      DTM O >1
+      MSG O >1
+    N1 O 10
+      N2 O 2
+      N3 O 2
+      N4 O 1
+      NX2 O >1
+      REF O 12
+      PER O 3
+      SI O >1
+CTT O 1
+  AMT O 1
+""",
+    ('865', '004010'): """
+BCA M 1
+CUR O 1
+REF O >1
+PER O 3
+TAX O >1
+FOB O >1
+CTP O >1
+PAM O 10
+CSH O 1
+SAC O 25
+  CUR O 1
+ITD O 5
+DIS O 20
+INC O 1
+DTM O 10
+LDT O 12
+LIN O 5
+SI O >1
+PID O 200
+MEA O 40
+PWK O 25
+PKG O 25
+TD1 O 2
+TD5 O 12
+TD3 O 12
+TD4 O 5
+PCT O >1
+MAN O 10
+TXI O >1
+CTB O >1
+G53 O >1
+N9 O 1000
+  DTM O >1
+  MSG O 1000
+N1 O 200
+  N2 O 2
+  N3 O 2
+  N4 O 1
+  NX2 O >1
+  REF O 12
+  PER O >1
+  SI O >1
+  FOB O 1
+  TD1 O 2
+  TD5 O 12
+  TD3 O 12
+  TD4 O 5
+  PKG O 25
+  MSG O >1
+AMT O >1
+  PCT O >1
+ADV O >1
+  DTM O >1
+  MTX O >1
+POC O >1
+  LIN O >1
+  SI O >1
+  CUR O 1
+  PO3 O 25
+  CTP O >1
+  PAM O 10
+  MEA O 40
+  PID O 1000
+    MEA O 10
+  PWK O 25
+  PKG O 25
+  PO4 O >1
+  REF O >1
+  PER O 3
+  SAC O 25
+    CUR O 1
+  IT8 O 1
+  CSH O >1
+  ITD O 2
+  DIS O 20
+  INC O 1
+  TAX O >1
+  FOB O >1
+  SDQ O 500
+  DTM O 10
+  TD1 O 1
+  TD5 O 12
+  TD3 O 12
+  TD4 O 5
+  TXI O >1
+  PCT O >1
+  ACK O 104
+    DTM O 1
+  MAN O 10
+  SPI O >1
+  MSG O >1
+  CTB O >1
+  AMT O >1
+    PCT O >1
+  QTY O >1
+    SI O >1
+  SCH O 200
+    TD1 O 2
+    TD5 O 12
+    TD3 O 12
+    TD4 O 5
+    REF O >1
+  LDT O >1
+    QTY O >1
+    MSG O 1
+    LM O >1
+      LQ M >1
+  N9 O 1000
+    DTM O >1
+    MSG O 1000
+  N1 O 200
+    N2 O 2
+    N3 O 2
+    N4 O 1
+    QTY O >1
+    NX2 O >1
+    REF O 12
+    PER O 3
+    SI O >1
+    DTM O 1
+    FOB O 1
+    SCH O 200
+    TD1 O 2
+    TD5 O 12
+    TD3 O 12
+    TD4 O 5
+    PKG O 25
+    LDT O >1
+      MAN O 10
+      QTY O 5
+      MSG O 1
+  SLN O 1000
+    MSG O >1
+    SI O >1
+    PID O 1000
+    PO3 O 25
+    CTP O 25
+    PAM O 10
+    ACK O 104
+    SAC O 10
+      CUR O 1
+    DTM O 10
+    PO4 O 1
+    TAX O 3
+    ADV O >1
+    QTY O >1
+      SI O >1
+    N9 O >1
+      DTM O >1
+    N1 O 10
+      N2 O 2
+      N3 O 2
+      N4 O 1
+      NX2 O >1
+      REF O 12
+      PER O 3
+      SI O >1
+  PD O >1
+    PDD O >1
+CTT O 1
+  AMT O 5
+""",
+    ('861', '004010'): """
+BRA M 1
+CUR O 1
+REF O >1
+PER O 3
+DTM M 10
+PRF O 25
+TD1 O 2
+TD5 O 12
+TD3 O 12
+TD4 O 5
+MEA O 40
+N1 O 200
+  N2 O 2
+  N3 O 2
+  N4 O 1
+  REF O 100
+  PER O 3
+  FOB O 1
+LM O 10
+  LQ M 100
+RCD O >1
+  SN1 O 1
+  CUR O 1
+  LIN O 100
+  PID O 1000
+  PO4 O 100
+  REF O 12
+  PER O 3
+  DTM O 10
+  PRF O 25
+  MEA O >1
+  FOB O 1
+  TD1 O 20
+  TD5 O 12
+  TD3 O 12
+  TD4 O 5
+  SAC O 10
+  MAN O >1
+  LM O 10
+    LQ M 100
+  SLN O 100
+    PID O 1000
+    NM1 O 1
+    LM O 10
+      LQ M 100
+  N1 O 200
+    N2 O 2
+    N3 O 2
+    N4 O 1
+    REF O 100
+    PER O 3
+    FOB O 1
+CTT O 1
+""",
+    ('846', '004010'): """
+BIA M 1
+CUR O 1
+DTM O 10
+REF O 12
+PER O 3
+MEA O 20
+N1 O 5
+  N2 O 2
+  N3 O 2
+  N4 O 1
+  REF O 12
+  PER O 3
+LM O 10
+  LQ M 100
+LIN M 10000
+  PID O 200
+  MEA O 40
+  PKG O 25
+  DTM O 10
+  CTP O 25
+  CUR O 1
+  SAC O 25
+  REF O >1
+  PER O 3
+  SDQ O 500
+  MAN O 1
+  UIT O 5
+  CS O 1
+  DD O >1
+  G53 O 1
+  PCT O >1
+  LDT O 12
+  LM O 10
+    LQ M 100
+  SLN O 1000
+    PID O 200
+    MEA O 40
+    PKG O 25
+    MAN O 100
+      MEA O 40
+  QTY O 99
+    UIT O 12
+    MEA O 25
+    LDT O 12
+    DTM O 10
+    SCH O 25
+      MEA O 25
+    LM O >1
+      LQ M 100
+    LS O 1
+      REF M >1
+        DTM O >1
+        N1 O 1
+        LM O 10
+          LQ M 100
+      LE M 1
+  N1 O 200
+    N2 O 2
+    N3 O 2
+    N4 O 1
+    REF O 12
+    PER O 3
+CTT O 1
+""",
+    ('997', '004010'): """
+AK1 M 1
+AK2 O >1
+  AK3 O >1
+    AK4 O 99
+  AK5 M 1
+AK9 M 1
+""",
+    ('850', '005010'): """
+BEG M 1
+CUR O 1
+REF O >1
+PER O 3
+TAX O >1
+FOB O >1
+CTP O >1
+PAM O 10
+CSH O 5
+TC2 O >1
+SAC O 25
+  CUR O 1
+ITD O >1
+DIS O 20
+INC O 1
+DTM O 10
+LIN O 5
+SI O >1
+PID O 200
+MEA O 40
+PWK O 25
+PKG O 200
+TD1 O 2
+TD5 O >1
+TD3 O 12
+TD4 O 5
+MAN O 10
+PCT O >1
+CTB O 5
+TXI O >1
+LDT O >1
+  QTY O >1
+  MSG O >1
+  MTX O >1
+  REF O >1
+AMT O >1
+  REF O >1
+  DTM O 1
+  PCT O >1
+  FA1 O >1
+    FA2 M >1
+N9 O 1000
+  DTM O >1
+  MSG O >1
+  MTX O >1
+  PWK O >1
+  EFI O >1
+N1 O 200
+  N2 O 2
+  IN2 O >1
+  N3 O 2
+  N4 O >1
+  NX2 O >1
+  REF O 12
+  PER O >1
+  SI O >1
+  FOB O 1
+  TD1 O 2
+  TD5 O 12
+  TD3 O 12
+  TD4 O 5
+  PKG O 200
+LM O >1
+  LQ M >1
+SPI O >1
+  REF O 5
+  DTM O 5
+  MSG O >1
+  MTX O >1
+  N1 O 20
+    N2 O 2
+    N3 O 2
+    N4 O 1
+    REF O 20
+    G61 O 1
+    MSG O >1
+    MTX O >1
+  CB1 O >1
+    REF O 20
+    DTM O 5
+    LDT O 1
+    MSG O >1
+    MTX O >1
+ADV O >1
+  DTM O >1
+  MTX O >1
+PO1 M >1
+  LIN O >1
+  SI O >1
+  CUR O 1
+  CN1 O 1
+  PO3 O 25
+  CTP O >1
+    CUR O 1
+  PAM O 10
+  MEA O 40
+  PID O 1000
+    MEA O 10
+  PWK O 25
+  PO4 O >1
+  REF O >1
+  PER O 3
+  SAC O 25
+    CUR O 1
+    CTP O 1
+  IT8 O 1
+  CSH O >1
+  ITD O 2
+  DIS O 20
+  INC O 1
+  TAX O >1
+  FOB O >1
+  SDQ O 500
+  IT3 O 5
+  DTM O 10
+  TC2 O >1
+  TD1 O 1
+  TD5 O 12
+  TD3 O 12
+  TD4 O 5
+  PCT O >1
+  MAN O 10
+  MSG O >1
+  MTX O >1
+  SPI O >1
+  TXI O >1
+  CTB O >1
+  QTY O >1
+    SI O >1
+  SCH O 200
+    TD1 O 2
+    TD5 O 12
+    TD3 O 12
+    TD4 O 5
+    REF O >1
+  PKG O 200
+    MEA O >1
+  LS O 1
+    LDT M >1
+      QTY O >1
+      MSG O >1
+      MTX O >1
+      REF O 3
+      LM O >1
+        LQ M >1
+    LE M 1
+  N9 O 1000
+    DTM O >1
+    MEA O 40
+    MSG O >1
+    MTX O >1
+    PWK O >1
+    EFI O >1
+  N1 O 200
+    N2 O 2
+    IN2 O >1
+    N3 O 2
+    N4 O 1
+    QTY O >1
+    NX2 O >1
+    REF O 12
+    PER O 3
+    SI O >1
+    DTM O 1
+    FOB O 1
+    SCH O 200
+    TD1 O 2
+    TD5 O 12
+    TD3 O 12
+    TD4 O 5
+    PKG O 200
+    LDT O >1
+      MAN O 10
+      QTY O 5
+      MSG O >1
+      MTX O >1
+      REF O 3
+  SLN O 1000
+    MSG O >1
+    MTX O >1
+    SI O >1
+    PID O 1000
+    PO3 O 104
+    MEA O >1
+    TC2 O >1
+    ADV O >1
+    DTM O 10
+    CTP O 25
+    PAM O 10
+    PO4 O 1
+    TAX O 3
+    N9 O >1
+      DTM O >1
+      MSG O >1
+      MTX O >1
+    SAC O 25
+      CUR O 1
+      CTP O 1
+    QTY O >1
+      SI O >1
+    N1 O 10
+      N2 O 2
+      IN2 O >1
+      N3 O 2
+      N4 O 1
+      NX2 O >1
+      REF O 12
+      PER O 3
+      SI O >1
+  AMT O >1
+    REF O >1
+    PCT O >1
+  LM O >1
+    LQ M >1
+CTT O 1
+  AMT O 1
+""",
+    ('860', '005010'): """
+BCH M 1
+CUR O 1
+REF O >1
+PER O 3
+TAX O >1
+FOB O >1
+CTP O >1
+PAM O 10
+CSH O 5
+SAC O 25
+  CUR O 1
+ITD O 5
+DIS O 20
+INC O 1
+DTM O 10
+LIN O 5
+SI O >1
+PID O 200
+MEA O 40
+PWK O 25
+PKG O 200
+TD1 O 2
+TD5 O 12
+TD3 O 12
+TD4 O 5
+CTB O >1
+MAN O 10
+G53 O >1
+TXI O >1
+PCT O >1
+LDT O >1
+  QTY O >1
+  MSG O >1
+  MTX O >1
+  REF O >1
+AMT O >1
+  REF O >1
+  DTM O 1
+  PCT O >1
+  FA1 O >1
+    FA2 M >1
+N9 O 1000
+  DTM O >1
+  MSG O >1
+  MTX O >1
+  PWK O >1
+  EFI O >1
+N1 O 200
+  N2 O 2
+  IN2 O >1
+  N3 O 2
+  N4 O >1
+  NX2 O >1
+  REF O 12
+  PER O >1
+  SI O >1
+  FOB O 1
+  TD1 O 2
+  TD5 O 12
+  TD3 O 12
+  TD4 O 5
+  PKG O 200
+LM O >1
+  LQ M >1
+SPI O >1
+  REF O 5
+  DTM O 5
+  MSG O >1
+  MTX O >1
+  N1 O 20
+    N2 O 2
+    N3 O 2
+    N4 O 1
+    REF O 20
+    G61 O 1
+    MSG O >1
+    MTX O >1
+  CB1 O >1
+    REF O 20
+    DTM O 5
+    LDT O 1
+    MSG O >1
+    MTX O >1
+ADV O >1
+  DTM O >1
+  MTX O >1
+POC O >1
+  LIN O >1
+  SI O >1
+  CUR O 1
+  CN1 O 1
+  PO3 O 25
+  CTP O >1
+  PAM O 10
+  MEA O 40
+  PID O 1000
+    MEA O 10
+  PWK O 25
+  PKG O 200
+  PO4 O >1
+  REF O >1
+  PER O 3
+  SAC O 25
+    CUR O 1
+  IT8 O 1
+  CSH O >1
+  ITD O 2
+  DIS O 20
+  INC O 1
+  TAX O >1
+  FOB O >1
+  SDQ O 500
+  DTM O 10
+  TD1 O 1
+  TD5 O 12
+  TD3 O 12
+  TD4 O 5
+  MAN O 10
+  PCT O >1
+  TC2 O 2
+  CTB O >1
+  TXI O >1
+  SPI O >1
+  MSG O >1
+  MTX O >1
+  QTY O >1
+    SI O >1
+  SCH O 200
+    TD1 O 2
+    TD5 O 12
+    TD3 O 12
+    TD4 O 5
+    REF O >1
+  N9 O 1000
+    DTM O >1
+    MSG O >1
+    MTX O >1
+    PWK O >1
+    EFI O >1
+  LS O 1
+    LDT M >1
+      QTY O >1
+      MSG O >1
+      MTX O >1
+      REF O 3
+      LM O >1
+        LQ M >1
+    LE M 1
+  N1 O 200
+    N2 O 2
+    IN2 O >1
+    N3 O 2
+    N4 O 1
+    QTY O >1
+    NX2 O >1
+    REF O 12
+    PER O 3
+    SI O >1
+    DTM O 1
+    FOB O 1
+    SCH O 200
+    TD1 O 2
+    TD5 O 12
+    TD3 O 12
+    TD4 O 5
+    PKG O 200
+    LDT O >1
+      MAN O 10
+      QTY O 5
+      MSG O >1
+      MTX O >1
+      REF O 3
+  SLN O 1000
+    MSG O >1
+    MTX O >1
+    SI O >1
+    PID O 1000
+    PO3 O 104
+    MEA O >1
+    TC2 O 2
+    SAC O 10
+      CUR O 1
+    DTM O 10
+    CTP O 25
+    PAM O 10
+    PO4 O 1
+    TAX O 3
+    ADV O >1
+    QTY O >1
+      SI O >1
+    N9 O >1
+      DTM O >1
+      MSG O >1
+      MTX O >1
+    N1 O 10
+      N2 O 2
+      IN2 O >1
+      N3 O 2
+      N4 O 1
+      NX2 O >1
+      REF O 12
+      PER O 3
+      SI O >1
+  AMT O >1
+    REF O >1
+    PCT O >1
+  LM O >1
+    LQ M >1
+CTT O 1
+  AMT O 5
+""",
+    ('855', '005010'): """
+BAK M 1
+CUR O 1
+REF O >1
+PER O 3
+TAX O >1
+FOB O >1
+CTP O >1
+PAM O 10
+CSH O 1
+SAC O 25
+  CUR O 1
+ITD O 5
+DIS O 20
+INC O 1
+DTM O 10
+LDT O 12
+LIN O 5
+SI O >1
+PID O 200
+MEA O 40
+PWK O 25
+PKG O 25
+TD1 O 2
+TD5 O 12
+TD3 O 12
+TD4 O 5
+MAN O 10
+TXI O >1
+CTB O >1
+N9 O 1000
+  DTM O >1
+  MSG O >1
+  MTX O >1
+  PWK O >1
+  EFI O >1
+N1 O 200
+  N2 O 2
+  IN2 O >1
+  N3 O 2
+  N4 O 1
+  NX2 O >1
+  REF O 12
+  PER O >1
+  SI O >1
+  FOB O 1
+  TD1 O 2
+  TD5 O 12
+  TD3 O 12
+  TD4 O 5
+  PKG O 25
+  MSG O >1
+  MTX O >1
+ADV O >1
+  DTM O >1
+  MTX O >1
+PO1 O >1
+  LIN O >1
+  SI O >1
+  CUR O 1
+  PO3 O 25
+  CTP O >1
+  PAM O 10
+  MEA O 40
+  PID O 1000
+    MEA O 10
+  PWK O 25
+  PO4 O >1
+  REF O >1
+  PER O 3
+  SAC O 25
+    CUR O 1
+  IT8 O 1
+  CSH O >1
+  ITD O 2
+  DIS O 20
+  INC O 1
+  TAX O >1
+  FOB O >1
+  SDQ O 500
+  DTM O 10
+  LDT O 12
+  TD1 O 1
+  TD5 O 12
+  TD3 O 12
+  TD4 O 5
+  ACK O 104
+    DTM O 1
+  MAN O 10
+  AMT O 1
+  CTB O >1
+  TXI O >1
+  QTY O >1
+    SI O >1
+  PKG O 200
+    MEA O >1
+  SCH O 200
+    TD1 O 2
+    TD5 O 12
+    TD3 O 12
+    TD4 O 5
+    REF O >1
+  N9 O 1000
+    DTM O >1
+    MSG O >1
+    MTX O >1
+    PWK O >1
+    EFI O >1
+  N1 O 200
+    N2 O 2
+    IN2 O >1
+    N3 O 2
+    N4 O 1
+    NX2 O >1
+    REF O 12
+    PER O 3
+    SI O >1
+    DTM O 1
+    FOB O 1
+    SCH O 200
+    TD1 O 2
+    TD5 O 12
+    TD3 O 12
+    TD4 O 5
+    QTY O >1
+    PKG O 25
+  SLN O 1000
+    MSG O >1
+    MTX O >1
+    SI O >1
+    PID O 1000
+    PO3 O 25
+    MEA O >1
+    CTP O 25
+    PAM O 10
+    ACK O 104
+    SAC O 10
+      CUR O 1
+    DTM O 10
+    PO4 O 1
+    TAX O 3
+    ADV O >1
+    QTY O >1
+      SI O >1
+    N9 O >1
+      DTM O >1
+      MSG O >1
+      MTX O >1
+    N1 O 10
+      N2 O 2
+      IN2 O >1
+      N3 O 2
+      N4 O 1
+      NX2 O >1
+      REF O 12
+      PER O 3
+      SI O >1
+CTT O 1
+  AMT O 1
+""",
+    ('865', '005010'): """
+BCA M 1
+CUR O 1
+REF O >1
+PER O 3
+TAX O >1
+FOB O >1
+CTP O >1
+PAM O 10
+CSH O 1
+SAC O 25
+  CUR O 1
+ITD O 5
+DIS O 20
+INC O 1
+DTM O 10
+LIN O 5
+SI O >1
+PID O 200
+MEA O 40
+PWK O 25
+PKG O 25
+TD1 O 2
+TD5 O 12
+TD3 O 12
+TD4 O 5
+PCT O >1
+MAN O 10
+TXI O >1
+CTB O >1
+G53 O >1
+LDT O >1
+  QTY O >1
+  MSG O >1
+  MTX O >1
+N9 O 1000
+  DTM O >1
+  MSG O >1
+  MTX O >1
+  PWK O >1
+  EFI O >1
+N1 O 200
+  N2 O 2
+  IN2 O >1
+  N3 O 2
+  N4 O 1
+  NX2 O >1
+  REF O 12
+  PER O >1
+  SI O >1
+  FOB O 1
+  TD1 O 2
+  TD5 O 12
+  TD3 O 12
+  TD4 O 5
+  PKG O 25
+  MSG O >1
+  MTX O >1
+AMT O >1
+  PCT O >1
+ADV O >1
+  DTM O >1
+  MTX O >1
+LM O >1
+  LQ M >1
+POC O >1
+  LIN O >1
+  SI O >1
+  CUR O 1
+  PO3 O 25
+  CTP O >1
+  PAM O 10
+  MEA O 40
+  PID O 1000
+    MEA O 10
+  PWK O 25
+  PKG O 25
+  PO4 O >1
+  REF O >1
+  PER O 3
+  SAC O 25
+    CUR O 1
+  IT8 O 1
+  CSH O >1
+  ITD O 2
+  DIS O 20
+  INC O 1
+  TAX O >1
+  FOB O >1
+  SDQ O 500
+  DTM O 10
+  TD1 O 1
+  TD5 O 12
+  TD3 O 12
+  TD4 O 5
+  TXI O >1
+  PCT O >1
+  ACK O 104
+    DTM O 1
+  MAN O 10
+  SPI O >1
+  MSG O >1
+  MTX O >1
+  CTB O >1
+  LM O >1
+    LQ M >1
+  AMT O >1
+    PCT O >1
+  QTY O >1
+    SI O >1
+  SCH O 200
+    TD1 O 2
+    TD5 O 12
+    TD3 O 12
+    TD4 O 5
+    REF O >1
+  LDT O >1
+    QTY O >1
+    MSG O >1
+    MTX O >1
+    LM O >1
+      LQ M >1
+  N9 O 1000
+    DTM O >1
+    MSG O >1
+    MTX O >1
+    PWK O >1
+    EFI O >1
+  N1 O 200
+    N2 O 2
+    IN2 O >1
+    N3 O 2
+    N4 O 1
+    QTY O >1
+    NX2 O >1
+    REF O 12
+    PER O 3
+    SI O >1
+    DTM O 1
+    FOB O 1
+    SCH O 200
+    TD1 O 2
+    TD5 O 12
+    TD3 O 12
+    TD4 O 5
+    PKG O 25
+    LDT O >1
+      MAN O 10
+      QTY O 5
+      MSG O >1
+      MTX O >1
+  SLN O 1000
+    MSG O >1
+    MTX O >1
+    SI O >1
+    PID O 1000
+    PO3 O 25
+    MEA O >1
+    CTP O 25
+    PAM O 10
+    ACK O 104
+    SAC O 10
+      CUR O 1
+    DTM O 10
+    PO4 O 1
+    TAX O 3
+    ADV O >1
+    QTY O >1
+      SI O >1
+    N9 O >1
+      DTM O >1
+      MSG O >1
+      MTX O >1
+    N1 O 10
+      N2 O 2
+      IN2 O >1
+      N3 O 2
+      N4 O 1
+      NX2 O >1
+      REF O 12
+      PER O 3
+      SI O >1
+  PD O >1
+    PDD O >1
+CTT O 1
+  AMT O 5
+""",
+    ('861', '005010'): """
+BRA M 1
+CUR O 1
+REF O >1
+PER O 3
+DTM M 10
+PRF O 25
+TD1 O 2
+TD5 O 12
+TD3 O 12
+TD4 O 5
+MEA O 40
+N1 O 200
+  N2 O 2
+  N3 O 2
+  N4 O 1
+  REF O 100
+  PER O 3
+  FOB O 1
+LM O 10
+  LQ M 100
+FA1 O >1
+  FA2 M >1
+RCD O >1
+  SN1 O 1
+  CUR O 1
+  LIN O 100
+  PID O 1000
+  PO4 O 100
+  REF O 12
+  PER O 3
+  DTM O 10
+  PRF O 25
+  MEA O >1
+  FOB O 1
+  TD1 O 20
+  TD5 O 12
+  TD3 O 12
+  TD4 O 5
+  SAC O 10
+  MAN O >1
+  LM O 10
+    LQ M 100
+  SLN O 100
+    PID O 1000
+    NM1 O 1
+    LM O 10
+      LQ M 100
+  N1 O 200
+    N2 O 2
+    N3 O 2
+    N4 O 1
+    REF O 100
+    PER O 3
+    FOB O 1
+  FA1 O >1
+    FA2 M >1
+CTT O 1
+""",
+    ('846', '005010'): """
+BIA M 1
+CUR O 1
+DTM O 10
+REF O 12
+PER O 3
+MEA O 20
+N1 O 5
+  N2 O 2
+  N3 O 2
+  N4 O 1
+  REF O 12
+  PER O 3
+LM O 10
+  LQ M 100
+LIN M 10000
+  PID O 200
+  MEA O 40
+  PKG O 25
+  DTM O 10
+  CTP O 25
+  CUR O 1
+  SAC O 25
+  REF O >1
+  PER O 3
+  SDQ O 500
+  MAN O 1
+  UIT O 5
+  CS O 1
+  DD O >1
+  G53 O 1
+  PCT O >1
+  LDT O 12
+  LM O 10
+    LQ M 100
+  SLN O 1000
+    PID O 200
+    MEA O 40
+    PKG O 25
+    MAN O 100
+      MEA O 40
+  QTY O 99
+    UIT O 12
+    MEA O 25
+    LDT O 12
+    DTM O 10
+    SCH O 25
+      MEA O 25
+    LM O >1
+      LQ M 100
+    LS O 1
+      REF M >1
+        DTM O >1
+        N1 O 1
+        LM O 10
+          LQ M 100
+      LE M 1
+  N1 O 200
+    N2 O 2
+    N3 O 2
+    N4 O 1
+    REF O 12
+    PER O 3
+CTT O 1
+""",
+    ('997', '005010'): """
+AK1 M 1
+AK2 O >1
+  AK3 O >1
+    AK4 O 99
+  AK5 M 1
+AK9 M 1
+""",
+    ('999', '005010'): """
+AK1 M 1
+AK2 O >1
+  IK3 O >1
+    CTX O 10
+    IK4 O >1
+      CTX O 10
+  IK5 M 1
+AK9 M 1
+""",
+}
