@@ -20,6 +20,7 @@ from __future__ import annotations
 import codecs
 import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
@@ -165,8 +166,14 @@ def decode(data: bytes, encoding: str) -> tuple[str, bool]:
 
 
 def validate(data: bytes, *, encoding: str = "ascii", map_path: str | None = None) -> ValidationReport:
-    """Validate every interchange in `data`; see the module docstring for what the errors hold."""
-    return default_validator(map_path).validate(data, encoding=encoding)
+    """Validate every interchange in `data`; see the module docstring for what the errors hold.
+
+    Without `map_path`, each interchange is checked with our runtime map directory for its ISA12 (strict
+    004010 lengths for 00401, see `mappers.x12.maps`), or pyx12's own maps when ours are not installed.
+    """
+    if map_path is not None:
+        return default_validator(map_path).validate(data, encoding=encoding)
+    return _validate_all(data, encoding, lambda isa12: default_validator(_our_map_dir(isa12)))
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -184,17 +191,32 @@ _TRAILER_ELEMENTS = {("ST", 1), ("ST", 2), ("SE", 1), ("SE", 2)}  # checked by t
 @functools.lru_cache(maxsize=4)
 def default_validator(map_path: str | None = None) -> Pyx12Validator:
     """One validator per map directory and process: pyx12 maps are loaded once and kept."""
-    if map_path is None:
-        map_path = _our_map_dir()
     return Pyx12Validator(map_path)
 
 
-def _our_map_dir() -> str | None:
+def _our_map_dir(isa12: str | None = None) -> str | None:
     try:
-        from mappers.x12 import maps  # type: ignore[attr-defined,unused-ignore]
-    except ImportError:  # the business maps have not landed: pyx12's own maps (997/999) still work
+        from mappers.x12 import maps
+    except ImportError:  # our maps are not installed: pyx12's own maps (997/999) still work
         return None
-    return str(maps.map_dir())
+    return str(maps.map_dir("00401" if isa12 == "00401" else None))
+
+
+def _validate_all(data: bytes, encoding: str, choose: Callable[[str], Pyx12Validator]) -> ValidationReport:
+    text, wide = decode(data, encoding)
+    report = ValidationReport()
+    seen: set[tuple[str, str, str, str, str]] = set()
+    for raw in split_interchanges(text):
+        isa12 = raw.isa_text[84:89] if raw.delimiters is not None else ""
+        ic = _InterchangeCheck(choose(isa12), raw, wide).run()
+        key = (ic.sender_qualifier, ic.sender_id, ic.receiver_qualifier, ic.receiver_id, ic.control_number or "")
+        if ic.control_number is not None and key in seen:
+            ic.errors.append(ValidationError("interchange", "025", f"interchange control number "
+                                             f"{ic.control_number} appears twice in this file for the "
+                                             "same sender and receiver", interchange=ic.control_number))
+        seen.add(key)
+        report.interchanges.append(ic)
+    return report
 
 
 class Pyx12Validator:
@@ -250,20 +272,7 @@ class Pyx12Validator:
         return self._all_ids
 
     def validate(self, data: bytes, *, encoding: str = "ascii") -> ValidationReport:
-        text, wide = decode(data, encoding)
-        report = ValidationReport()
-        seen: set[tuple[str, str, str, str, str]] = set()
-        for raw in split_interchanges(text):
-            ic = _InterchangeCheck(self, raw, wide).run()
-            key = (ic.sender_qualifier, ic.sender_id, ic.receiver_qualifier, ic.receiver_id,
-                   ic.control_number or "")
-            if ic.control_number is not None and key in seen:
-                ic.errors.append(ValidationError("interchange", "025", f"interchange control number "
-                                                 f"{ic.control_number} appears twice in this file for the "
-                                                 "same sender and receiver", interchange=ic.control_number))
-            seen.add(key)
-            report.interchanges.append(ic)
-        return report
+        return _validate_all(data, encoding, lambda isa12: self)
 
 
 class _InterchangeCheck:
