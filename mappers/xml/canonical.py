@@ -8,6 +8,7 @@ dates as ISO `YYYY-MM-DD`. The layout is derived from the pydantic models: see `
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import threading
 from datetime import date
@@ -104,9 +105,53 @@ def from_xml(data: bytes) -> CanonicalDocument:
 # -- parsing safely ---------------------------------------------------------------------------------------
 
 
+class _StopParsing(Exception):
+    pass
+
+
+class _DoctypeSpotter:
+    """A parser target that reads only the prolog: it stops at the DOCTYPE, or at the root element."""
+
+    def __init__(self) -> None:
+        self.doctype_name: str | None = None
+
+    def doctype(self, name: str, pubid: str | None, system: str | None) -> None:
+        self.doctype_name = name or "?"
+        raise _StopParsing
+
+    def start(self, tag: str, attrib: Any, nsmap: Any = None) -> None:
+        raise _StopParsing
+
+    def end(self, tag: str) -> None:
+        pass
+
+    def data(self, data: str) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def _refuse_doctype(data: bytes) -> None:
+    # Decided before the document is parsed for real, so that its internal subset (where billion-laughs and
+    # XXE entities are declared) is never processed: the spotter stops at "<!DOCTYPE name".
+    spotter = _DoctypeSpotter()
+    parser = etree.XMLParser(target=spotter, resolve_entities=False, no_network=True, load_dtd=False)
+    # A syntax error is left to the real parse, which reports it with its line.
+    with contextlib.suppress(_StopParsing, etree.XMLSyntaxError):
+        etree.fromstring(data, parser)
+    if spotter.doctype_name is not None:
+        raise XmlForbiddenError(
+            "DOCTYPE refused",
+            [XmlProblem(None, f"canonical XML must not carry a DOCTYPE (found <!DOCTYPE {spotter.doctype_name}>), "
+                        "DTD or entity declarations; nothing in it was expanded or fetched")],
+        )
+
+
 def _parse(data: bytes) -> Any:
-    # No entity substitution, no DTD loading, no network, no huge trees: an entity declared in a DOCTYPE is
-    # never expanded, and the DOCTYPE itself is refused below.
+    _refuse_doctype(data)
+    # No entity substitution, no DTD loading, no network, no huge trees: even if a DOCTYPE got past the
+    # check above, none of its entities would be expanded, and it would be refused below.
     parser = etree.XMLParser(
         resolve_entities=False,
         no_network=True,
