@@ -235,31 +235,42 @@ def warehouse_segments(warehouse: str | None) -> list[Segment]:
 
 # ---------------------------------------------------------------- notes (N9/MSG)
 
+def uses_mtx(release: str) -> bool:
+    """From 004020 on, notes are MTX (MTX02, up to 4096 characters); 004010 has MSG (MSG01, up to 264)."""
+    return release[:6] >= "004020"
+
+
+def _note_text(s: Segment) -> str:
+    return s.required(1) if s.tag == "MSG" else s.required(2)
+
+
 def read_notes(plain: Sequence[Segment], loops: Sequence[list[Segment]]) -> tuple[Note, ...]:
-    """One note per N9 loop: its MSG lines joined by newlines (N903 when there is no MSG); a bare MSG of a
-    PO1/POC loop is a note without a code."""
-    notes = [Note(text=m.required(1)) for m in plain if m.tag == "MSG"]
+    """One note per N9 loop: its MSG (4010) or MTX (4020 on) lines joined by newlines, N903 when there are
+    none; a bare MSG/MTX of a PO1/POC loop is a note without a code."""
+    notes = [Note(text=_note_text(m)) for m in plain if m.tag in ("MSG", "MTX")]
     for loop in loops:
         head = loop[0]
         if head.tag != "N9":
             continue
-        lines = [m.required(1) for m in loop[1:] if m.tag == "MSG"]
+        lines = [_note_text(m) for m in loop[1:] if m.tag in ("MSG", "MTX")]
         text = "\n".join(lines) if lines else head.get(3)
         if text:
             notes.append(Note(text=text, code=head.required(1)))
     return tuple(notes)
 
 
-def note_segments(notes: Iterable[Note]) -> list[Segment]:
-    """`N9*<code or L1>**NOTE` then one MSG per line of the text, lines longer than MSG01's 264 wrapped."""
+def note_segments(notes: Iterable[Note], release: str = "004010") -> list[Segment]:
+    """`N9*<code or L1>**NOTE`, then one MSG (4010) or MTX (4020 on) per line of the text; a line longer
+    than the element (MSG01 264, MTX02 4096) is wrapped. `release` is GS08."""
+    mtx = uses_mtx(release)
+    width = 4096 if mtx else 264
     out: list[Segment] = []
     for note in notes:
         out.append(seg("N9", note.code or "L1", None, "NOTE"))
         for line in note.text.split("\n"):
-            for i in range(0, max(len(line), 1), 264):
-                chunk = line[i:i + 264]
-                if chunk:
-                    out.append(seg("MSG", Text(chunk)))
+            for i in range(0, len(line), width):
+                chunk = Text(line[i:i + width])
+                out.append(seg("MTX", None, chunk) if mtx else seg("MSG", chunk))
     return out
 
 

@@ -132,7 +132,7 @@ def read_850(tx: Transaction) -> PurchaseOrderVersion:
                            "BEG", beg.position, 1)
     head = read_header(header_segments(tx, "PO1"))
     lines = tuple(read_po1(loop, i) for i, loop in enumerate(tx.loops("PO1"), start=1))
-    check_lines(lines, tx)
+    check_lines(lines, tx, "PO1")
     return PurchaseOrderVersion(
         po_number=_po_number(beg, 3), purpose=purpose,
         kind=OrderKind.CONSIGNMENT if beg.required(2) == CONSIGNMENT else OrderKind.STANDARD,
@@ -153,7 +153,8 @@ def _header_fields(head: Header) -> dict[str, Any]:
                 warehouse=head.warehouse, notes=head.notes, charges=head.charges, attachments=head.attachments)
 
 
-def check_lines(lines: Sequence[OrderLine], tx: Transaction) -> None:
+def check_lines(lines: Sequence[OrderLine], tx: Transaction, line_tag: str) -> None:
+    """Line numbers are unique, and CTT01 (when given) counts the PO1/POC segments."""
     seen: set[str] = set()
     for line in lines:
         if line.line_number in seen:
@@ -161,8 +162,10 @@ def check_lines(lines: Sequence[OrderLine], tx: Transaction) -> None:
                                f"{tx.control_number}")
         seen.add(line.line_number)
     ctt = tx.first("CTT")
-    if ctt is not None and ctt.get(1) is not None and ctt.get(1) != str(len(lines)):
-        raise MappingError(f"CTT01 says {ctt.get(1)} lines, the set has {len(lines)}", "CTT", ctt.position, 1)
+    count = len(tx.all(line_tag))
+    if ctt is not None and ctt.get(1) is not None and ctt.get(1) != str(count):
+        raise MappingError(f"CTT01 says {ctt.get(1)} lines, the set has {count} {line_tag}", "CTT",
+                           ctt.position, 1)
 
 
 @dataclass(frozen=True)
@@ -188,7 +191,7 @@ def read_line_details(first: Segment, pairs_from: int, rest: Sequence[Segment]) 
         ids=item_ids(pairs), description=read_description(pids),
         requested_delivery_date=read_dtm(plain, DELIVERY_REQUESTED),
         dimensions=dims, has_dimensions=dims != Dimensions(),
-        notes=read_notes([s for s in plain if s.tag == "MSG"], loops),
+        notes=read_notes([s for s in plain if s.tag in ("MSG", "MTX")], loops),
         charges=read_charges(plain), attachments=read_attachments(plain),
     )
 
@@ -213,7 +216,7 @@ def read_po1(loop: Sequence[Segment], ordinal: int) -> OrderLine:
 def header_body(*, currency: str | None, requested: date | None,
                 terms: str | None, notes: Sequence[Note], charges: Sequence[Charge] | None,
                 attachments: Sequence[Attachment], buyer: Party | None, ship_to: Party | None,
-                site: str | None, warehouse: str | None) -> list[Segment]:
+                site: str | None, warehouse: str | None, release: str) -> list[Segment]:
     """The header between BEG/BCH and the lines, in the standard's order."""
     out: list[Segment] = []
     if currency:
@@ -224,7 +227,7 @@ def header_body(*, currency: str | None, requested: date | None,
         out.append(seg("ITD", *([None] * 11), Text(terms)))
     out += dtm_segments(DELIVERY_REQUESTED, requested)
     out += attachment_segments(attachments)
-    out += note_segments(notes)
+    out += note_segments(notes, release)
     out += party_segments("BY", buyer)
     out += party_segments("ST", ship_to)
     out += warehouse_segments(warehouse)
@@ -233,14 +236,15 @@ def header_body(*, currency: str | None, requested: date | None,
 
 def line_detail_segments(*, description: str | None, attachments: Sequence[Attachment], site: str | None,
                          charges: Sequence[Charge] | None, requested: date | None, notes: Sequence[Note],
-                         warehouse: str | None) -> list[Segment]:
+                         warehouse: str | None, release: str) -> list[Segment]:
     """What follows PO1 or POC, in the standard's order (PID, PWK, REF, SAC, DTM, N9 loop, N1 loop)."""
     return [*description_segments(description), *attachment_segments(attachments), *site_segments(site),
             *charge_segments(charges or ()), *dtm_segments(DELIVERY_REQUESTED, requested),
-            *note_segments(notes), *warehouse_segments(warehouse)]
+            *note_segments(notes, release), *warehouse_segments(warehouse)]
 
 
-def write_850(order: PurchaseOrderVersion, *, today: date, version: int = 1) -> list[Segment]:
+def write_850(order: PurchaseOrderVersion, *, today: date, version: int = 1, release: str = "004010"
+              ) -> list[Segment]:
     """The segments between ST and SE. `version` > 1 writes a replace with the version suffixed to the PO
     number (`changes_as = "850-replace"`)."""
     po_number = order.po_number
@@ -255,14 +259,14 @@ def write_850(order: PurchaseOrderVersion, *, today: date, version: int = 1) -> 
     out += header_body(currency=order.currency, requested=order.requested_delivery_date,
                        terms=order.payment_terms, notes=order.notes, charges=order.charges,
                        attachments=order.attachments, buyer=order.buyer, ship_to=order.ship_to,
-                       site=order.site, warehouse=order.warehouse)
+                       site=order.site, warehouse=order.warehouse, release=release)
     for line in order.lines:
         out.append(seg("PO1", line.line_number, fmt_decimal(line.quantity), line.uom,
                        fmt_decimal(line.unit_price), None, *item_pairs(_ids(line), line.dimensions)))
         out += line_detail_segments(description=line.description, attachments=line.attachments,
                                     site=line.dimensions.site, charges=line.charges,
                                     requested=line.requested_delivery_date, notes=line.notes,
-                                    warehouse=line.dimensions.warehouse)
+                                    warehouse=line.dimensions.warehouse, release=release)
     out.append(seg("CTT", str(len(order.lines))))
     return out
 

@@ -78,7 +78,7 @@ def read_860(tx: Transaction) -> Inbound860:
         return Confirmation(po_number=po_number, version=int(sequence))
     if purpose == "05":
         lines = tuple(_replace_line(loop, comp) for loop in tx.loops("POC") if loop[0].get(2) != "DI")
-        check_lines(lines, tx)
+        check_lines(lines, tx, "POC")
         return PurchaseOrderVersion(
             po_number=po_number, purpose=VersionPurpose.REPLACE, change_sequence=sequence,
             kind=OrderKind.CONSIGNMENT if bch.required(2) == CONSIGNMENT else OrderKind.STANDARD,
@@ -143,13 +143,14 @@ def _bch(purpose: str, kind: str, po_number: str, sequence: str | None, order_da
     return seg("BCH", purpose, kind, po_number, None, sequence, fmt_date(order_date))
 
 
-def write_change(change: PurchaseOrderChange, *, today: date, sequence: str | None = None) -> list[Segment]:
+def write_change(change: PurchaseOrderChange, *, today: date, sequence: str | None = None,
+                 release: str = "004010") -> list[Segment]:
     """BCH01 04: the header values the change sets, then one POC loop per line delta."""
     out = [_bch("04", STANDARD, change.po_number, sequence or change.change_sequence, change.order_date or today)]
     out += header_body(currency=change.currency, requested=change.requested_delivery_date,
                        terms=change.payment_terms, notes=change.notes, charges=change.charges,
                        attachments=change.attachments, buyer=None, ship_to=change.ship_to, site=None,
-                       warehouse=None)
+                       warehouse=None, release=release)
     for lc in change.lines:
         dims = lc.dimensions
         out.append(seg("POC", lc.line_number, change_code(lc), fmt_decimal(lc.quantity), None, lc.uom,
@@ -158,7 +159,7 @@ def write_change(change: PurchaseOrderChange, *, today: date, sequence: str | No
         out += line_detail_segments(description=lc.description, attachments=lc.attachments,
                                     site=dims.site if dims else None, charges=lc.charges,
                                     requested=lc.requested_delivery_date, notes=lc.notes,
-                                    warehouse=dims.warehouse if dims else None)
+                                    warehouse=dims.warehouse if dims else None, release=release)
     out.append(seg("CTT", str(len(change.lines))))
     return out
 
@@ -174,14 +175,15 @@ def change_code(lc: LineChange) -> str:
     return DEFAULT_CODES[lc.change]
 
 
-def write_replace(order: PurchaseOrderVersion, *, today: date, sequence: str | None) -> list[Segment]:
+def write_replace(order: PurchaseOrderVersion, *, today: date, sequence: str | None,
+                  release: str = "004010") -> list[Segment]:
     """BCH01 05: the whole version restated, every line as `POC*n*RZ` (replace all values)."""
     kind = CONSIGNMENT if order.kind is OrderKind.CONSIGNMENT else STANDARD
     out = [_bch("05", kind, order.po_number, sequence or order.change_sequence, order.order_date or today)]
     out += header_body(currency=order.currency, requested=order.requested_delivery_date,
                        terms=order.payment_terms, notes=order.notes, charges=order.charges,
                        attachments=order.attachments, buyer=order.buyer, ship_to=order.ship_to,
-                       site=order.site, warehouse=order.warehouse)
+                       site=order.site, warehouse=order.warehouse, release=release)
     for line in order.lines:
         out.append(seg("POC", line.line_number, "RZ", fmt_decimal(line.quantity), None, line.uom,
                        fmt_decimal(line.unit_price), None,
@@ -189,16 +191,16 @@ def write_replace(order: PurchaseOrderVersion, *, today: date, sequence: str | N
         out += line_detail_segments(description=line.description, attachments=line.attachments,
                                     site=line.dimensions.site, charges=line.charges,
                                     requested=line.requested_delivery_date, notes=line.notes,
-                                    warehouse=line.dimensions.warehouse)
+                                    warehouse=line.dimensions.warehouse, release=release)
     out.append(seg("CTT", str(len(order.lines))))
     return out
 
 
-def write_cancellation(doc: Cancellation, *, today: date) -> list[Segment]:
+def write_cancellation(doc: Cancellation, *, today: date, release: str = "004010") -> list[Segment]:
     """BCH01 01; BCH06 (the PO date, mandatory) is today's date: a cancellation does not carry the PO's."""
     out = [_bch("01", STANDARD, doc.po_number, doc.change_sequence, today)]
     if doc.reason:
-        out += note_segments([Note(text=doc.reason)])
+        out += note_segments([Note(text=doc.reason)], release)
     return out
 
 
@@ -285,10 +287,10 @@ def _line_delta(old: OrderLine | None, new: OrderLine) -> LineChange | None | ob
 
 
 def write_version(previous: PurchaseOrderVersion | None, current: PurchaseOrderVersion, *, version: int,
-                  today: date) -> list[Segment]:
+                  today: date, release: str = "004010") -> list[Segment]:
     """A later version as an 860 naming `version` in BCH05: 04 deltas when they can say it, else 05."""
     sequence = str(version)
     change = None if previous is None else change_between(previous, current)
     if change is None:
-        return write_replace(current, today=today, sequence=sequence)
-    return write_change(change, today=today, sequence=sequence)
+        return write_replace(current, today=today, sequence=sequence, release=release)
+    return write_change(change, today=today, sequence=sequence, release=release)

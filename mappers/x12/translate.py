@@ -49,21 +49,23 @@ READERS: dict[str, Reader] = {
 
 def _write_850(req: RenderRequest, profile: Profile, today: date) -> list[Segment]:
     doc = _expect(req, PurchaseOrderVersion, "850")
-    return po850.write_850(doc, today=today, version=req.version or 1)
+    return po850.write_850(doc, today=today, version=req.version or 1, release=profile.version)
 
 
 def _write_860(req: RenderRequest, profile: Profile, today: date) -> list[Segment]:
     doc = req.document
     if isinstance(doc, PurchaseOrderChange):
-        return po860.write_change(doc, today=today, sequence=str(req.version) if req.version else None)
+        return po860.write_change(doc, today=today, sequence=str(req.version) if req.version else None,
+                                  release=profile.version)
     if isinstance(doc, Cancellation):
-        return po860.write_cancellation(doc, today=today)
+        return po860.write_cancellation(doc, today=today, release=profile.version)
     if isinstance(doc, Confirmation):
         return po860.write_confirmation(doc, today=today)
     if isinstance(doc, PurchaseOrderVersion):
         if req.version is None or req.version < 2:
             raise MappingError("an 860 carries a later version: give its version number (2 or more)")
-        return po860.write_version(req.previous, doc, version=req.version, today=today)
+        return po860.write_version(req.previous, doc, version=req.version, today=today,
+                                   release=profile.version)
     raise MappingError(f"an 860 cannot carry a {type(doc).__name__}")
 
 
