@@ -158,8 +158,10 @@ def acknowledge(ic: InterchangeReport, options: AckOptions, numbers: ControlNumb
 
 
 def _ack_version(group: GroupReport, options: AckOptions) -> str:
-    """GS08 of the ack: the group's own version, or the 999 guide's when a 999 answers a pre-5010 group."""
-    if ack_type(group, options) == "999" and group.version < "005010":
+    """GS08 of the ack: the group's own version for a 997; a 999 is written to its implementation guide,
+    005010X231A1 (GS08 and ST03), which is also what tells a 999 from a 5010 997 in an FA group. AK103
+    still names the version of the group it answers."""
+    if ack_type(group, options) == "999":
         return "005010X231A1"
     return group.version
 
