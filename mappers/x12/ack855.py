@@ -216,11 +216,9 @@ def response_line(loop: Sequence[Segment], echo: LineEcho, *, header: ResponseSt
                            substitutes[0].segment.position, 1)
     substitute = None
     if substitutes:
-        pids = [s for s in plain if s.tag == "PID"]
-        # The last free-form PID: a vendor may echo the ordered item's description before the substitute's.
-        described = [p for p in pids if p.get(1) in ("F", "X") and p.get(5)]
+        # PID*F in a substituted line describes the substitute (a guide's convention, X12.md section 4).
         substitute = Substitute(vendor_item=_substitute_item(substitutes),
-                                description=described[-1].get(5) if described else None)
+                                description=c.read_description(s for s in plain if s.tag == "PID"))
     if any(p.code == "IP" for p in kept) and price is None:
         raise MappingError("ACK*IP says the price changed but the line states no price (PO104/POC06 or CTP03)",
                            loop[0].tag, loop[0].position)
@@ -343,11 +341,17 @@ def header_tail(response: VendorResponse, options: AckOptions) -> list[Segment]:
     return out
 
 
+def response_set(response: VendorResponse) -> str:
+    """855 answers version 1, 865 a later version (an 855 with REF*PP can too, for partners that want it)."""
+    return "855" if response.version == 1 else "865"
+
+
 def response_to_855(response: VendorResponse, po: PurchaseOrderVersion | None = None,
-                    options: AckOptions | None = None) -> list[Segment]:
-    """The body of an 855 (ST and SE excluded); REF*PP names the answered version when it is not 1."""
+                    options: AckOptions | None = None, *, today: date | None = None) -> list[Segment]:
+    """The body of an 855 (ST and SE excluded); REF*PP names the answered version when it is not 1.
+    `today` stands in for a response without a date (BAK09, the acknowledgment date)."""
     options = options or AckOptions()
-    ack_date = response.response_date
+    ack_date = response.response_date or today
     po_date = po.order_date if po else None
     if options.bak_dates == "BAK04=order":
         bak04, bak09 = po_date or ack_date, ack_date

@@ -94,17 +94,19 @@ def _line(loop: list[Segment], kind: ResponseStatus, update: date | None, compon
 
 
 def response_to_865(response: VendorResponse, po: PurchaseOrderVersion | None = None,
-                    options: AckOptions | None = None) -> list[Segment]:
-    """The body of an 865 (ST and SE excluded): BCA05 = the answered version."""
+                    options: AckOptions | None = None, *, today: date | None = None) -> list[Segment]:
+    """The body of an 865 (ST and SE excluded): BCA05 = the answered version; BCA10 the acknowledgment date
+    (`today` when the response has none)."""
     options = options or AckOptions()
-    bca06 = (po.order_date if po else None) or response.response_date
+    ack_date = response.response_date or today
+    bca06 = (po.order_date if po else None) or ack_date
     if bca06 is None:
         raise MappingError("BCA06 (PO date) is mandatory: neither the PO nor the response has a date")
     status = {ResponseStatus.ACCEPT: "AD" if response.lines else "AK",
               ResponseStatus.ACCEPT_WITH_CHANGES: "AC",
               ResponseStatus.REJECT: "RD" if response.lines else "RJ"}[response.status]
     body = [c.seg("BCA", "00", status, response.po_number, None, str(response.version), c.fmt_date(bca06),
-                  None, None, response.vendor_order_number, c.fmt_date(response.response_date))]
+                  None, None, response.vendor_order_number, c.fmt_date(ack_date))]
     body += header_tail(response, options)
     ordered = ordered_lines(po)
     for line in response.lines:

@@ -7,7 +7,7 @@ a pure writer (RenderRequest → the segments between ST and SE). Each mapper mo
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import BinaryIO, TypeAlias
@@ -17,10 +17,13 @@ from pydantic import BaseModel
 from gateway.canonical import (
     Cancellation,
     Confirmation,
+    OnHandSnapshot,
     PurchaseOrderChange,
     PurchaseOrderVersion,
+    Receipt,
+    VendorResponse,
 )
-from mappers.x12 import po850, po860
+from mappers.x12 import ack855, ack865, onhand846, po850, po860, receipt861
 from mappers.x12.reader import Located, iter_transactions
 from mappers.x12.segments import ControlNumbers, MappingError, Segment, Transaction
 from mappers.x12.writer import OutboundSet, Profile, render_interchange
@@ -36,14 +39,21 @@ class RenderRequest:
     version: int | None = None  # the gateway's version number of a PurchaseOrderVersion
     previous: PurchaseOrderVersion | None = None  # for an 860 of deltas
     today: date | None = None  # BEG05/BCH06 when the document has no date; defaults to the envelope's
+    answers: PurchaseOrderVersion | None = None  # the version an 855/865 answers: PO1/POC echo it
 
 
-Reader = Callable[[Transaction], Document]
+# A reader returns one document, or a list when one set holds several (an 861 for two POs, an 846 for two
+# warehouses).
+Reader = Callable[[Transaction], Document | Sequence[Document]]
 Writer = Callable[[RenderRequest, Profile, date], list[Segment]]
 
 READERS: dict[str, Reader] = {
     "850": po850.read_850,
     "860": po860.read_860,
+    "855": ack855.response_from_855,
+    "865": ack865.response_from_865,
+    "861": receipt861.receipts_from_861,
+    "846": onhand846.snapshots_from_846,
 }
 
 
@@ -69,9 +79,43 @@ def _write_860(req: RenderRequest, profile: Profile, today: date) -> list[Segmen
     raise MappingError(f"an 860 cannot carry a {type(doc).__name__}")
 
 
+def _document(req: RenderRequest, cls: type[BaseModel], set_id: str) -> BaseModel:
+    if not isinstance(req.document, cls):
+        raise MappingError(f"an {set_id} carries a {cls.__name__}, not a {type(req.document).__name__}")
+    return req.document
+
+
+def _write_855(req: RenderRequest, profile: Profile, today: date) -> list[Segment]:
+    doc = _document(req, VendorResponse, "855")
+    assert isinstance(doc, VendorResponse)
+    return ack855.response_to_855(doc, req.answers, ack855.AckOptions.of(profile), today=today)
+
+
+def _write_865(req: RenderRequest, profile: Profile, today: date) -> list[Segment]:
+    doc = _document(req, VendorResponse, "865")
+    assert isinstance(doc, VendorResponse)
+    return ack865.response_to_865(doc, req.answers, ack855.AckOptions.of(profile), today=today)
+
+
+def _write_861(req: RenderRequest, profile: Profile, today: date) -> list[Segment]:
+    doc = _document(req, Receipt, "861")
+    assert isinstance(doc, Receipt)
+    return receipt861.receipt_to_861(doc, issued=today)
+
+
+def _write_846(req: RenderRequest, profile: Profile, today: date) -> list[Segment]:
+    doc = _document(req, OnHandSnapshot, "846")
+    assert isinstance(doc, OnHandSnapshot)
+    return onhand846.snapshot_to_846(doc, issued=today)
+
+
 WRITERS: dict[str, Writer] = {
     "850": _write_850,
     "860": _write_860,
+    "855": _write_855,
+    "865": _write_865,
+    "861": _write_861,
+    "846": _write_846,
 }
 
 
@@ -110,11 +154,15 @@ def translate(source: bytes | BinaryIO, encoding: str = "utf-8") -> Iterator[Tra
             yield Translated(found, None, err)
             continue
         try:
-            yield Translated(found, reader(found.transaction), None)
+            result = reader(found.transaction)
         except MappingError as e:
             yield Translated(found, None, e)
+            continue
         except ValueError as e:  # a canonical model refused a value: name the set, keep going
             yield Translated(found, None, MappingError(f"not a valid canonical document: {e}"))
+            continue
+        for document in [result] if isinstance(result, BaseModel) else result:
+            yield Translated(found, document, None)
 
 
 def render(set_id: str, requests: list[RenderRequest], profile: Profile, numbers: ControlNumbers,
