@@ -48,7 +48,10 @@ def _build(release: str) -> Path:
     if not (_OURS / "maps.xml").is_file():
         raise MapDirError(f"our pyx12 maps are missing: run `python -m schemas.x12.generate` ({_OURS})")
     pyx12_maps = resources.files("pyx12").joinpath("map")
-    sources: list[tuple[str, bytes]] = [(name, pyx12_maps.joinpath(name).read_bytes()) for name in _PYX12_SUPPORT]
+    sources: list[tuple[str, bytes]] = [
+        (name, _widen_isa(data) if name.startswith("x12.control") else data)
+        for name, data in ((n, pyx12_maps.joinpath(n).read_bytes()) for n in _PYX12_SUPPORT)
+    ]
     ours = sorted(p for p in _OURS.glob("*.xml") if not p.name.startswith("dataele."))
     sources += [(p.name, p.read_bytes()) for p in ours]
     additions = (_OURS / f"dataele.{release}.xml").read_bytes()
@@ -83,6 +86,29 @@ def _root() -> Path:
         except OSError:
             continue
     raise MapDirError("no writable directory for the pyx12 runtime maps")
+
+
+# pyx12's control maps list only HIPAA qualifiers; X12.md §1 and sample 9a show others (ISA01 01, ISA05 12)
+_ISA_CODES = {
+    "ISA01": ["00", "01", "02", "03", "04", "05", "06"],
+    "ISA05": ["01", "02", "03", "04", "07", "08", "09", "10", "11", "12", "13", "14", "15", "16", "17", "18", "19", "20", "21", "22", "23", "24", "25", "26", "27", "28", "29", "30", "31", "32", "33", "34", "35", "36", "37", "38", "AM", "NR", "SA", "SN", "ZZ"],
+}
+_ISA_CODES["ISA07"] = _ISA_CODES["ISA05"]
+
+
+def _widen_isa(control_map: bytes) -> bytes:
+    """pyx12's control map with the ISA qualifier lists of the X12 standard instead of HIPAA's."""
+    root = ElementTree.fromstring(control_map)
+    for element in root.iter("element"):
+        codes = _ISA_CODES.get(element.get("xid") or "")
+        valid = element.find("valid_codes")
+        if codes and valid is not None:
+            for code in list(valid):
+                valid.remove(code)
+            for value in codes:
+                ElementTree.SubElement(valid, "code").text = value
+    widened: bytes = ElementTree.tostring(root, encoding="utf-8", xml_declaration=True)
+    return widened
 
 
 def _merge_dataele(base: bytes, additions: bytes) -> bytes:

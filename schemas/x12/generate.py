@@ -229,7 +229,8 @@ def render_maps_index() -> str:
 
 
 def render_dataele(release: str) -> str:
-    table = element_table(release)
+    # every flavour of the runtime directory holds every map, so elements new in 005010 are defined in both
+    table = {**elements.ELEMENTS_5010, **element_table(release)}
     lines = ['<?xml version="1.0" encoding="utf-8"?>', HEADER.rstrip("\n"),
              f"<!-- Data elements of our {release} maps; they replace pyx12's entries of the same number. -->",
              "<data_elements>"]
