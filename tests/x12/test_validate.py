@@ -1,0 +1,78 @@
+"""The validator interface: bytes in, errors as data out, maps loaded once, golden files clean."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from mappers.x12.validate import default_validator, validate
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "x12"
+GOLDEN = sorted(FIXTURES.glob("*.edi"))
+
+
+@pytest.mark.parametrize("path", GOLDEN, ids=[p.name for p in GOLDEN])
+def test_golden_files_validate_clean(path: Path) -> None:
+    report = validate(path.read_bytes())
+    assert report.ok, [str(e) for e in report.errors]
+    assert report.interchanges and all(g.sets for ic in report.interchanges for g in ic.groups)
+
+
+def test_bad_date_in_850_is_an_element_error_with_its_position() -> None:
+    data = (FIXTURES / "850_vics_4010.edi").read_bytes()
+    beg = next(line for line in data.split(b"~") if line.strip().startswith(b"BEG*"))
+    fields = beg.strip().split(b"*")
+    fields[5] = b"20261345"
+    report = validate(data.replace(beg.strip(), b"*".join(fields), 1))
+    (error,) = report.errors
+    assert (error.level, error.code, error.segment, error.position, error.element) == ("element", "8", "BEG", 2, 5)
+    assert error.where == "000000101/101/0001" and error.pointer == "BEG@2 BEG05"
+
+
+def test_missing_mandatory_beg_is_reported_as_720_3() -> None:
+    data = (FIXTURES / "850_vics_4010.edi").read_bytes()
+    lines = data.split(b"~")
+    beg = next(i for i, line in enumerate(lines) if line.strip().startswith(b"BEG*"))
+    del lines[beg]
+    text = b"~".join(lines)
+    se = next(line for line in text.split(b"~") if line.strip().startswith(b"SE*"))
+    count = int(se.strip().split(b"*")[1])
+    text = text.replace(se.strip(), b"SE*%d*0001" % (count - 1))
+    errors = validate(text).errors
+    assert any(e.level == "segment" and e.code == "3" and e.segment == "BEG" for e in errors), errors
+
+
+def test_several_groups_and_sets_one_bad_set_hides_nothing() -> None:
+    one = (FIXTURES / "850_vics_4010.edi").read_text()
+    head, rest = one.split("GS*", 1)
+    group, tail = ("GS*" + rest).split("IEA*", 1)
+    bad_group = group.replace("*101*X*", "*102*X*").replace("GE*1*101", "GE*1*102").replace("SE*", "SE*9", 1)
+    data = (head + group + bad_group + "IEA*2*" + tail.split("*", 1)[1]).encode()
+    report = validate(data)
+    (ic,) = report.interchanges
+    first, second = ic.groups
+    assert first.status == "A" and second.status == "R"
+    assert [e.code for e in second.sets[0].errors] == ["4"]
+
+
+def test_maps_are_loaded_once_per_process() -> None:
+    data = (FIXTURES / "850_vics_4010.edi").read_bytes()
+    validate(data)
+    validator = default_validator(None)
+    start = time.perf_counter()
+    for _ in range(20):
+        validate(data)
+    per_call = (time.perf_counter() - start) / 20
+    assert default_validator(None) is validator
+    assert per_call < 0.021, f"{per_call:.3f}s per call: maps reloaded?"  # pyx12 reloads cost ~21 ms alone
+
+
+def test_non_ascii_is_kept_when_the_partner_encoding_allows_it() -> None:
+    data = (FIXTURES / "850_vics_4010.edi").read_bytes()
+    pid = next(line.strip() for line in data.split(b"~") if line.strip().startswith(b"PID*"))
+    accented = data.replace(pid, pid[:-1] + "É".encode(), 1)
+    ascii_errors = validate(accented).errors
+    assert [(e.level, e.code, e.segment) for e in ascii_errors] == [("element", "6", "PID")]
+    assert validate(accented, encoding="utf-8").ok
