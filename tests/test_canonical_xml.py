@@ -403,6 +403,21 @@ def test_invalid_document_is_refused_naming_line_and_element(data: bytes, line: 
     assert f"line {line}:" in str(caught.value)
 
 
+def test_a_refusal_by_the_canonical_class_also_names_the_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Should the XSD ever accept what a class refuses (a validator added to the class), the sender still
+    # learns where: here the XSD check is switched off and OnHandItem's own non-negative rule speaks.
+    import mappers.xml.canonical as canonical
+
+    monkeypatch.setattr(canonical, "_validate", lambda *args: None)
+    data = _lines("<warehouse>W1</warehouse>", "<items>", "<onHandItem><item>X</item>",
+                  "<quantity>-1</quantity></onHandItem>", "</items>", root="onHandSnapshot")
+    with pytest.raises(XmlSchemaError) as caught:
+        from_xml(data)
+    assert [(p.line, "items[0]" in p.message and "negative" in p.message) for p in caught.value.problems] == [
+        (4, True)
+    ]
+
+
 def test_every_problem_of_a_document_is_reported_at_once() -> None:
     data = _lines("<poNumber>P1</poNumber>", "<status>accept</status>", "<responseDate>soon</responseDate>",
                   "<lines>", "<responseLine><lineNumber>1</lineNumber><status>ok</status></responseLine>", "</lines>")
