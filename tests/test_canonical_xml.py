@@ -496,6 +496,23 @@ def test_external_dtd_is_refused(tmp_path: Path) -> None:
         from_xml(attack)
 
 
+@pytest.mark.parametrize("attack", ["billion-laughs", "xxe"])
+def test_the_parser_itself_expands_nothing_should_the_doctype_check_be_bypassed(
+    attack: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import mappers.xml.parsing as parsing
+
+    monkeypatch.setattr(parsing, "_refuse_doctype", lambda data: None)
+    secret_file = tmp_path / "secret.txt"
+    secret_file.write_text("TOP-SECRET-4711")
+    data = BILLION_LAUGHS if attack == "billion-laughs" else _xxe(secret_file)
+    started = time.monotonic()
+    with pytest.raises(XmlError) as caught:
+        from_xml(data)
+    assert time.monotonic() - started < 1.0
+    assert "TOP-SECRET-4711" not in str(caught.value) and "lollol" not in str(caught.value)
+
+
 def test_undeclared_entity_is_a_syntax_error() -> None:
     with pytest.raises(XmlSyntaxError, match="secret"):
         from_xml(f"<cancellation {NS}><poNumber>&secret;</poNumber></cancellation>".encode())

@@ -8,7 +8,6 @@ dates as ISO `YYYY-MM-DD`. The layout is derived from the pydantic models: see `
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import threading
 from datetime import date
@@ -29,14 +28,8 @@ from gateway.canonical import (
     Receipt,
     VendorResponse,
 )
-from mappers.xml.errors import (
-    XmlError,
-    XmlForbiddenError,
-    XmlProblem,
-    XmlSchemaError,
-    XmlSyntaxError,
-    XmlWriteError,
-)
+from mappers.xml.errors import XmlError, XmlProblem, XmlSchemaError, XmlWriteError
+from mappers.xml.parsing import parse_safely
 from mappers.xml.shapes import NAMESPACE, FieldShape, element_name, shapes, shapes_by_tag
 
 CanonicalDocument = (
@@ -78,7 +71,7 @@ def from_xml(data: bytes) -> CanonicalDocument:
     line and the problem when the XML is malformed, carries a DOCTYPE, or is not a valid document."""
     if not isinstance(data, bytes):
         raise TypeError("canonical XML is read from bytes, so that its encoding declaration is honoured")
-    tree = _parse(data)
+    tree = parse_safely(data)
     root = tree.getroot()
     qname = etree.QName(root)
     if qname.namespace != NAMESPACE or qname.localname not in ROOTS:
@@ -102,85 +95,7 @@ def from_xml(data: bytes) -> CanonicalDocument:
     return document  # type: ignore[return-value]  # one of the DOCUMENT_TYPES, checked above
 
 
-# -- parsing safely ---------------------------------------------------------------------------------------
-
-
-class _StopParsing(Exception):
-    pass
-
-
-class _DoctypeSpotter:
-    """A parser target that reads only the prolog: it stops at the DOCTYPE, or at the root element."""
-
-    def __init__(self) -> None:
-        self.doctype_name: str | None = None
-
-    def doctype(self, name: str, pubid: str | None, system: str | None) -> None:
-        self.doctype_name = name or "?"
-        raise _StopParsing
-
-    def start(self, tag: str, attrib: Any, nsmap: Any = None) -> None:
-        raise _StopParsing
-
-    def end(self, tag: str) -> None:
-        pass
-
-    def data(self, data: str) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
-
-
-def _refuse_doctype(data: bytes) -> None:
-    # Decided before the document is parsed for real, so that its internal subset (where billion-laughs and
-    # XXE entities are declared) is never processed: the spotter stops at "<!DOCTYPE name".
-    spotter = _DoctypeSpotter()
-    parser = etree.XMLParser(target=spotter, resolve_entities=False, no_network=True, load_dtd=False)
-    # A syntax error is left to the real parse, which reports it with its line.
-    with contextlib.suppress(_StopParsing, etree.XMLSyntaxError):
-        etree.fromstring(data, parser)
-    if spotter.doctype_name is not None:
-        raise XmlForbiddenError(
-            "DOCTYPE refused",
-            [XmlProblem(None, f"canonical XML must not carry a DOCTYPE (found <!DOCTYPE {spotter.doctype_name}>), "
-                        "DTD or entity declarations; nothing in it was expanded or fetched")],
-        )
-
-
-def _parse(data: bytes) -> Any:
-    _refuse_doctype(data)
-    # No entity substitution, no DTD loading, no network, no huge trees: even if a DOCTYPE got past the
-    # check above, none of its entities would be expanded, and it would be refused below.
-    parser = etree.XMLParser(
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        dtd_validation=False,
-        huge_tree=False,
-        remove_comments=True,
-        remove_pis=True,
-    )
-    try:
-        tree = etree.ElementTree(etree.fromstring(data, parser))
-    except etree.XMLSyntaxError as exc:
-        # The parser's own log: the exception's log is shared by the thread and holds earlier documents' errors.
-        problems = [XmlProblem(entry.line or None, entry.message) for entry in parser.error_log] or [
-            XmlProblem(exc.lineno, exc.msg)
-        ]
-        raise XmlSyntaxError("not well-formed XML", problems) from exc
-    docinfo = tree.docinfo
-    if docinfo.doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None:
-        raise XmlForbiddenError(
-            "DOCTYPE refused",
-            [XmlProblem(None, "canonical XML must not carry a DOCTYPE, DTD or entity declarations; "
-                        "nothing in it was expanded or fetched")],
-        )
-    for node in tree.iter(etree.Entity):
-        raise XmlForbiddenError(
-            "entity reference refused", [XmlProblem(node.sourceline, f"entity reference {node.text}")]
-        )
-    return tree
+# -- the XSD ----------------------------------------------------------------------------------------------
 
 
 @functools.cache
