@@ -15,6 +15,7 @@ a 999 cut after AK1). Rules kept here (X12.md section 8 and pitfall 11):
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -51,9 +52,19 @@ def wants_ta1(ic: InterchangeReport, options: AckOptions) -> bool:
     return options.ta1 == "always" or ic.ack_requested or bool(ic.errors)
 
 
-def ta1_segment(ic: InterchangeReport) -> Segment:
+def ta1_segment(ic: InterchangeReport, now: datetime) -> Segment:
+    """TA102/TA103 echo ISA09/ISA10; when those are the error (014/015), the time we received it stands in."""
     status, code = ("R", ic.errors[0].code) if ic.errors else ("A", "000")
-    return Segment(("TA1", ic.control_number or "", ic.date, ic.time, status, code))
+    date = ic.date if re.fullmatch(r"\d{6}", ic.date) else now.strftime("%y%m%d")
+    time = ic.time if re.fullmatch(r"\d{4}", ic.time) else now.strftime("%H%M")
+    return Segment(("TA1", ic.control_number or "", date, time, status, code))
+
+
+def addressable(ic: InterchangeReport) -> bool:
+    """Whether an answer can be addressed: both identities and ISA13 readable (else no TA1 can be formed)."""
+    ids_ok = all(re.fullmatch(r"[A-Z0-9]{2}", q) for q in (ic.sender_qualifier, ic.receiver_qualifier)) and \
+        all(0 < len(i) <= 15 and i.isprintable() and i.isascii() for i in (ic.sender_id, ic.receiver_id))
+    return ids_ok and re.fullmatch(r"\d{9}", ic.control_number or "") is not None
 
 
 def functional_ack_body(group: GroupReport, kind: str) -> list[Segment]:
@@ -121,7 +132,9 @@ def _first_codes(codes: Iterable[str]) -> list[str]:
 def acknowledge(ic: InterchangeReport, options: AckOptions, numbers: ControlNumbers,
                 now: datetime) -> bytes | None:
     """The interchange we send back for `ic`, or None when nothing is owed (an ack, or TA1 never and no group)."""
-    ta1 = ta1_segment(ic) if wants_ta1(ic, options) else None
+    if not addressable(ic):
+        return None
+    ta1 = ta1_segment(ic, now) if wants_ta1(ic, options) else None
     groups = [] if ic.errors or ic.has_ta1 else [g for g in ic.groups if g.functional_id != "FA"
                                                    and not any(tx.set_id in ACK_SETS for tx in g.sets)]
     if ta1 is None and not groups:
@@ -169,7 +182,10 @@ def _ack_version(group: GroupReport, options: AckOptions) -> str:
 def _render(segments: list[Segment], d: Delimiters) -> str:
     eol = "" if d.segment in "\r\n" else "\n"
     out = []
+    delimiters = d.element + d.component + d.segment + (d.repetition or "")
     for s in segments:
+        if s.tag in ("AK4", "IK4") and len(s.elements) > 4 and any(c in s.elements[4] for c in delimiters):
+            s = Segment(s.elements[:4])  # AK404 is optional: a copy that would break the ack is left out
         text = render_segment(s, d, "") if s.tag == "ISA" else render_segment(s, d, d.segment)
         out.append(text.replace(_COMPONENT_MARK, d.component) + eol)
     return "".join(out)

@@ -157,8 +157,9 @@ def _read_interchange(text: str, start: int) -> tuple[RawInterchange, int]:
         # Without trustworthy delimiters the rest of this interchange cannot be read; resume at the next
         # line that starts with ISA so that a later, good interchange in the same file is still validated.
         nxt = _next_isa_line(text, start + 3)
+        # Keep a little more than the ISA: a non-padded ISA can still name its sender and ISA13 (for a TA1).
         return RawInterchange(offset=start, delimiters=None, errors=[EnvelopeError(e.code, e.message, start)],
-                              isa_text=isa_text), nxt
+                              isa_text=text[start:min(nxt, start + 2 * ISA_LENGTH)]), nxt
     raw = RawInterchange(offset=start, delimiters=delimiters, isa_text=isa_text)
     term, sep = delimiters.segment, delimiters.element
     pos = start

@@ -294,8 +294,7 @@ class _InterchangeCheck:
     def run(self) -> InterchangeReport:
         raw = self.raw
         if raw.delimiters is None or raw.isa is None:
-            if len(raw.isa_text) > 98 and raw.isa_text.startswith("ISA"):
-                self.ic.control_number = raw.isa_text[90:99].strip() or None
+            self.salvage(raw.isa_text)
             for e in raw.errors:
                 self.error(e.code, e.message)
             return self.ic
@@ -315,6 +314,20 @@ class _InterchangeCheck:
         for e in raw.errors:
             self.error(e.code, e.message)
         return self.ic
+
+    def salvage(self, text: str) -> None:
+        """Identity and ISA13 of an ISA that is not fixed width, when splitting on its separator still gives
+        16 elements: enough to address a TA1 that rejects it."""
+        if len(text) < 4 or not text.startswith("ISA") or text[3].isalnum() or text[3] == " ":
+            return
+        fields = text.split(text[3])
+        if len(fields) < 17 or not re.fullmatch(r"\d{9}", fields[13]):
+            return
+        ic = self.ic
+        ic.sender_qualifier, ic.sender_id = fields[5].strip(), fields[6].strip()
+        ic.receiver_qualifier, ic.receiver_id = fields[7].strip(), fields[8].strip()
+        ic.date, ic.time, ic.version, ic.control_number = fields[9], fields[10], fields[12], fields[13]
+        ic.ack_requested, ic.usage = fields[14] == "1", fields[15]
 
     # -- errors at each level -------------------------------------------------------------------------
     def error(self, code: str, message: str) -> None:
@@ -581,7 +594,7 @@ class _SetCheck:
                 element, component = node.parent.seq, node.seq
             else:
                 element = node.seq
-        elif ee.refdes and (m := _REFDES.search(ee.refdes)):
+        elif ee.refdes and (m := _REFDES.search(str(ee.refdes))):
             element = int(m.group(1))
             component = int(m.group(2)) if m.group(2) else None
         if element is None:
