@@ -358,6 +358,6 @@ def test_segments_match_bots_in_count_usage_type_and_length(release: str) -> Non
 
 
 def test_unconfirmed_element_numbers_are_marked_in_the_maps() -> None:
-    text = (generate.OUT / "846.004010.xml").read_text()
-    assert "data element number unconfirmed" in text  # CS/DD in the LIN loop
+    text = (generate.OUT / "850.005010.xml").read_text()
+    assert "data element number unconfirmed" in text  # EFI in the N9 loop
     assert segments.SEGMENTS["ACK"][1].count("?") == 0  # the elements mappers rely on are all confirmed
