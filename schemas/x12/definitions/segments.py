@@ -122,7 +122,7 @@ SEGMENTS: dict[str, tuple[str, str]] = {
     # 861
     "PRF": ("Reference Identification (Purchase Order)", "M324 O328 O327 O373 O350 O367 O92"),
     "RCD": ("Receiving Conditions",
-            "O350 O663 OC001 O664 OC001 O665 OC001 O412 " + _rep("O666 OC001 O412", 4) + " O667"),
+            "O350 O663 OC001 O664 OC001 " + _rep("O667 OC001 O412", 5) + " O380"),
     "SN1": ("Item Detail (Shipment)", "O350 M382 M355 O646 O330 O355 O728 O668"),
     "NM1": ("Individual or Organizational Name", "M98 M1065 O1035 O1036 O1037 O1038 O1039 O66 O67 O706 O98"),
     # 846
