@@ -536,13 +536,13 @@ class _SetCheck:
                 continue
             found, errors = self.walk(walker, node, seg, position)
             for e in errors:
-                self.walk_error(e, tag, position, found)
+                self.walk_error(e, tag, position, node)
             if found is None:
                 continue
             node = found
             _, element_errors = found.is_valid_errors(seg)
             for ee in element_errors:
-                self.element_error(ee, tag, position)
+                self.element_error(ee, raw, position)
 
     def walk(self, walker: walk_tree, node: Any, seg: Any, position: int) -> tuple[Any, list[Any]]:
         found, _, _, errors = walker.walk_errors(node, seg, position, position, None)
@@ -564,14 +564,17 @@ class _SetCheck:
             walker.counter._dict = saved
         return found, errors
 
-    def walk_error(self, e: Any, tag: str, position: int, found: Any) -> None:
+    def walk_error(self, e: Any, tag: str, position: int, current: Any) -> None:
         code = e.err_cde
         segment, where = tag, e.seg_count or position
         if code == "3" and e.map_node is not None:
             segment = e.map_node.id
             message = e.err_str
         elif code == "1":
-            if tag in self.nodes:
+            if tag in self.nodes and self.comes_earlier(tag, current):
+                code, message = "7", f"segment {tag} is out of sequence: in the {self.map.id} it comes before " \
+                                     f"{current.id}"
+            elif tag in self.nodes:
                 code, message = "2", f"segment {tag} is not expected at this place in the {self.map.id}"
             elif tag in self.outer.v.all_segment_ids():
                 code, message = "6", f"segment {tag} is not defined in the {self.map.id}"
@@ -581,15 +584,25 @@ class _SetCheck:
             message = e.err_str
         self.segment(code, message, segment, where)
 
+    def comes_earlier(self, tag: str, current: Any) -> bool:
+        """Whether `tag` belongs in the current segment's loop before it: 720 7 (not in proper sequence)."""
+        if current is None or not current.is_segment():
+            return False
+        return any(n.parent is current.parent and n.pos < current.pos for n in self.nodes[tag])
+
     def segment(self, code: str, message: str, segment: str, position: int) -> None:
         if self.add:
             self.add(self.outer._in_set("segment", code, message, segment=segment, position=position))
 
-    def element_error(self, ee: Any, tag: str, position: int) -> None:
+    def element_error(self, ee: Any, raw: RawSegment, position: int) -> None:
+        tag = raw.tag
         element: int | None = None
         component: int | None = None
         node = ee.map_node
-        if node is not None:
+        rule = _SYNTAX_RULE.search(ee.err_str or "")
+        if rule:
+            element = _rule_target(rule.group(1), rule.group(2), raw)
+        elif node is not None:
             if node.parent is not None and node.parent.is_composite():
                 element, component = node.parent.seq, node.seq
             else:
@@ -605,6 +618,22 @@ class _SetCheck:
         if self.add:
             self.add(self.outer._in_set("element", ee.err_cde, ee.err_str, segment=tag, position=position,
                                         element=element, component=component, value=ee.err_val))
+
+
+_SYNTAX_RULE = re.compile(r"Syntax Error \(([PRCEL])((?:\d\d)+)\)")
+
+
+def _rule_target(kind: str, digits: str, raw: RawSegment) -> int:
+    """The element an X12 syntax rule error is about. pyx12 names the rule's first element; the 723 code
+    (2 conditional required missing, 10 exclusion violated) is about the one that is missing or too many:
+    P (paired) and R (at least one): the first empty one; C and L (if the first, then the others): the first
+    empty one after the first; E (only one of): the second one present."""
+    elements = [int(digits[i:i + 2]) for i in range(0, len(digits), 2)]
+    present = [e for e in elements if raw.get(e) != ""]
+    if kind == "E":
+        return present[1] if len(present) > 1 else elements[0]
+    candidates = elements[1:] if kind in ("C", "L") else elements
+    return next((e for e in candidates if raw.get(e) == ""), elements[0])
 
 
 def _first_codes(node: Any) -> list[str]:

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import re
+from pathlib import Path
+
 import pytest
 
 from mappers.x12.acks import functional_ack_body
@@ -189,6 +192,55 @@ CASES = [
     Case("bad interchange then good one", "each interchange is judged on its own",
          base(head=isa(sender="SENDER")) + base(head=isa(control="000000102"), iea="IEA*1*000000102"),
          [("interchange", "022")]),
+]
+
+
+# --- business sets with our maps: the VICS 850 golden file, one rule broken at a time
+PO = (Path(__file__).resolve().parents[2] / "fixtures" / "x12" / "850_vics_4010.edi").read_text()
+PO5 = (Path(__file__).resolve().parents[2] / "fixtures" / "x12" / "850_5010_pipe.edi").read_text()
+
+
+def po(old: str, new: str, *, added: int = 0, text: str = PO) -> bytes:
+    """The 850 with `old` replaced by `new` once, SE01 corrected by `added` segments."""
+    out = text.replace(old, new, 1)
+    assert out != text, f"{old!r} not in the 850"
+    if added:
+        se = re.search(r"SE([*|])(\d+)\1", out)
+        assert se is not None
+        out = out.replace(se.group(0), f"SE{se.group(1)}{int(se.group(2)) + added}{se.group(1)}", 1)
+    return out.encode()
+
+
+CASES += [
+    Case("850 clean", "baseline: the VICS 850 of the fixtures", PO.encode(), [], "A", ["A"]),
+    Case("850 bad PO type", "section 2, 92: BEG02 must be a PO type code; 723 7", po("BEG*00*SA", "BEG*00*XX"),
+         [("element", "7", "BEG", 2, 2)], "R", ["R", "5"]),
+    Case("850 PO number too long", "section 2: BEG03 is 1/22; 723 5",
+         po("4500012345", "4500012345678901234567890"), [("element", "5", "BEG", 2, 3)], "R"),
+    Case("850 bad date", "section 10 pitfall 6: BEG05 is CCYYMMDD; 723 8", po("**20261120~", "**20261345~"),
+         [("element", "8", "BEG", 2, 5)], "R", ["R", "5"]),
+    Case("850 letters in quantity", "section 2: PO102 is R; 723 6", po("PO1*1*120*", "PO1*1*12O*"),
+         [("element", "6", "PO1", 18, 2)], "R"),
+    Case("850 BEG twice", "section 2: BEG max use 1; 720 5", po("CUR*", "BEG*00*SA*1**20261120~\nCUR*", added=1),
+         [("segment", "5", "BEG", 3)], "R"),
+    Case("850 N101 missing", "section 2: N101 (98) is mandatory; 723 1", po("N1*BY*", "N1**"),
+         [("element", "1", "N1", 14, 1)], "R"),
+    Case("850 BEG missing", "section 2: BEG is mandatory; 720 3 at the position where it was expected",
+         po("BEG*00*SA*4500012345**20261120~\n", "", added=-1), [("segment", "3", "BEG", 2)], "R"),
+    Case("850 BEG after REF", "section 2 structure: BEG comes before REF; 720 7 not in proper sequence",
+         po("BEG*", "REF*DP*038~\nBEG*", added=1), [("segment", "7", "BEG", 3)], "R"),
+    Case("850 product ID pair broken", "section 2: PO110/PO111 are a 235/234 pair (P1011); the missing PO111 "
+         "is 723 2", po("*IN*065322117~", "*IN~"), [("element", "2", "PO1", 18, 11)], "R"),
+    Case("850 unknown segment", "720 1: unrecognized segment ID", po("PO4*4*4*EA~", "PO4*4*4*EA~\nQQQ*1~",
+                                                                     added=1),
+         [("segment", "1", "QQQ", 23)], "R"),
+    Case("855 segment in an 850", "section 4: ACK belongs to the 855; in an 850 it is 720 6",
+         po("PO4*4*4*EA~", "PO4*4*4*EA~\nACK*IA*120*EA~", added=1), [("segment", "6", "ACK", 23)], "R"),
+    Case("850 DTM bad date", "section 2: DTM02 is a date; 723 8", po("DTM*002*20261215", "DTM*002*20261241"),
+         [("element", "8", "DTM", 8, 2)], "R"),
+    Case("850 5010 bad date", "5010 rules are the same: IK403 8 on BEG05", po("||20261118~", "||20261118X~",
+                                                                                text=PO5),
+         [("element", "8", "BEG", 2, 5)], "R"),
 ]
 
 
