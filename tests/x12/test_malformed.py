@@ -7,9 +7,8 @@ map): the envelope, set and element rules are the same for every set.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
