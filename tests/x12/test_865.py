@@ -121,7 +121,8 @@ def test_written_865_echoes_the_version_and_describes_each_line_in_poc02() -> No
 @ROUND_TRIP
 @given(pair=responses(st.integers(min_value=2, max_value=99)), options=OPTIONS,
        profile=st.sampled_from([PROFILE_4010, PROFILE_5010]))
-def test_865_round_trip(pair: tuple[VendorResponse, PurchaseOrderVersion], options: AckOptions, profile: Profile) -> None:
+def test_865_round_trip(pair: tuple[VendorResponse, PurchaseOrderVersion], options: AckOptions,
+                        profile: Profile) -> None:
     response, order = pair
     options = AckOptions(options.bak_dates, options.date_qualifier, profile.version)
     data = render("865", response_to_865(response, order, options), profile)
