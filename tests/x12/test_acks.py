@@ -134,3 +134,17 @@ def test_parse_inbound_999_with_element_notes() -> None:
     element = note.elements[0]
     assert (element.position, element.component, element.reference, element.code, element.value) == \
         (3, 2, "330", "6", "1X")
+
+
+def test_isa_that_is_not_fixed_width_still_gets_its_rejecting_ta1() -> None:
+    data = _po().replace(b"*ZZ*CONTOSO        *", b"*ZZ*CONTOSO*", 1)
+    ack = _ack(data)
+    assert ack is not None
+    segs = _segments(ack)
+    assert segs[0][6].strip() == "LITWARE" and segs[0][8].strip() == "CONTOSO"  # answers as the addressed party
+    assert next(s for s in segs if s[0] == "TA1") == ["TA1", "000000101", "261120", "0930", "R", "022"]
+    assert not any(s[0] == "ST" for s in segs)
+
+
+def test_unreadable_isa_without_identity_gets_no_ack() -> None:
+    assert _ack(b"ISA*00*garbage~GS*PO~") is None

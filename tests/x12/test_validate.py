@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import time
+from datetime import datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from mappers.x12.acks import AckOptions, acknowledge
 from mappers.x12.validate import default_validator, validate
+from mappers.x12.writer import ThrowawayNumbers
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "x12"
 GOLDEN = sorted(FIXTURES.glob("*.edi"))
@@ -76,3 +81,30 @@ def test_non_ascii_is_kept_when_the_partner_encoding_allows_it() -> None:
     ascii_errors = validate(accented).errors
     assert [(e.level, e.code, e.segment) for e in ascii_errors] == [("element", "6", "PID")]
     assert validate(accented, encoding="utf-8").ok
+
+
+_EDITS = st.lists(st.tuples(st.integers(0, 2), st.floats(0, 1, exclude_max=True),
+                            st.binary(min_size=1, max_size=3).map(lambda b: bytes(c % 128 for c in b))
+                            | st.sampled_from([b"~", b"*", b">", b"|", b"^", b"\n", b"\r\n", b"ISA", b"~~", b"\xc9"])),
+                  min_size=1, max_size=4)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(index=st.integers(0, len(GOLDEN) - 1), edits=_EDITS)
+def test_mangled_input_gives_errors_never_an_exception(index: int, edits: list[tuple[int, float, bytes]]) -> None:
+    """Deleted, inserted or replaced bytes anywhere: a report (and acks) come back, never a traceback or hang."""
+    data = bytearray(GOLDEN[index].read_bytes())
+    for op, where, chunk in edits:
+        at = int(where * len(data))
+        if op == 0:
+            del data[at:at + len(chunk)]
+        elif op == 1:
+            data[at:at] = chunk
+        else:
+            data[at:at + len(chunk)] = chunk
+    start = time.perf_counter()
+    report = validate(bytes(data))
+    for ic in report.interchanges:
+        acknowledge(ic, AckOptions(ta1="always"), ThrowawayNumbers(), datetime(2026, 11, 25))
+    assert time.perf_counter() - start < 5
+    assert report.interchanges or bytes(data).strip() == b""
