@@ -40,11 +40,20 @@ def map_dir(icvn: str | None = None) -> Path:
     `icvn` is the interchange's ISA12: "00401" gives strict 004010 element lengths, anything else (or None) the
     005010 lengths. Every flavour holds every map, so any GS08 we support resolves in either.
     """
-    return _build(_FLAVOURS.get(icvn or "", "005010"))
+    return _cached(_FLAVOURS.get(icvn or "", "005010"))
 
 
 @functools.cache
-def _build(release: str) -> Path:
+def _cached(release: str) -> Path:
+    return build_map_dir(_root(), release)
+
+
+def build_map_dir(root: Path, release: str) -> Path:
+    """Assemble the map directory for `release` ("004010" or "005010") under `root`, or reuse it if present.
+
+    Safe when several processes call it at once: each builds in its own temporary directory and renames it into
+    place; the loser of the race discards its copy and uses the winner's.
+    """
     if not (_OURS / "maps.xml").is_file():
         raise MapDirError(f"our pyx12 maps are missing: run `python -m schemas.x12.generate` ({_OURS})")
     pyx12_maps = resources.files("pyx12").joinpath("map")
@@ -58,9 +67,10 @@ def _build(release: str) -> Path:
     digest = hashlib.sha256(release.encode() + metadata.version("pyx12").encode())
     for name, data in sources + [("additions", additions)]:
         digest.update(name.encode() + b"\0" + data)
-    target = _root() / f"{release}-{digest.hexdigest()[:16]}"
+    target = root / f"{release}-{digest.hexdigest()[:16]}"
     if (target / "maps.xml").is_file():
         return target
+    root.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".build-", dir=target.parent))
     try:
         for name, data in sources:
