@@ -22,6 +22,8 @@ import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
 from typing import Any, Literal, Protocol
 
 import pyx12.errors
@@ -184,6 +186,7 @@ def validate(data: bytes, *, encoding: str = "ascii", map_path: str | None = Non
 _TA1_BY_ISA_ELEMENT = {1: "010", 2: "011", 3: "012", 4: "013", 5: "005", 6: "006", 7: "007", 8: "008",
                        9: "014", 10: "015", 11: "016", 12: "017", 13: "018", 14: "019", 15: "020", 16: "027"}
 _SEGMENT_ID = re.compile(r"[A-Z][A-Z0-9]{1,2}")
+_SEGMENT_XID = re.compile(r'<segment xid="([A-Z0-9]{2,3})"')
 _REFDES = re.compile(r"(\d\d)(?:-(\d+))?$")
 _TRAILER_ELEMENTS = {("ST", 1), ("ST", 2), ("SE", 1), ("SE", 2)}  # checked by the envelope pass
 
@@ -262,14 +265,20 @@ class Pyx12Validator:
     def all_segment_ids(self) -> set[str]:
         """Segment IDs of every map we have: known somewhere but not in this set means AK304 6, not 1."""
         if self._all_ids is None:
+            # Read the IDs straight from the XML: building every map object would cost seconds.
             ids: set[str] = set()
             for map_file in set(self._files.values()):
                 try:
-                    ids |= set(self.segment_nodes(self.load(map_file)))
-                except (OSError, pyx12.errors.EngineError):
+                    ids |= set(_SEGMENT_XID.findall(self._map_text(map_file)))
+                except OSError:
                     continue
             self._all_ids = ids
         return self._all_ids
+
+    def _map_text(self, map_file: str) -> str:
+        if self.map_path is not None:
+            return (Path(self.map_path) / map_file).read_text(encoding="utf-8")
+        return resources.files("pyx12").joinpath("map", map_file).read_text(encoding="utf-8")
 
     def validate(self, data: bytes, *, encoding: str = "ascii") -> ValidationReport:
         return _validate_all(data, encoding, lambda isa12: self)
