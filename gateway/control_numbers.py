@@ -1,0 +1,62 @@
+"""Envelope control numbers from the database (DESIGN section 6: never from a process's memory).
+
+`DatabaseControlNumbers` is the `mappers.x12.segments.ControlNumbers` the gateway hands to the X12 writer:
+one counter row per (partner, kind) in `control_counter`, taken under a row lock (`SELECT ... FOR UPDATE` on
+PostgreSQL; SQLite's engine begins every transaction IMMEDIATE, which serializes writers the same way), so two
+workers on two machines never get the same number. Each allocation commits on its own: a number, once handed
+out, is consumed even if the caller later fails, so it is never reused (gaps are allowed, repeats are not).
+Dry runs use `mappers.x12.writer.ThrowawayNumbers`, which touches nothing.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import OperationalError
+
+from gateway.errors import Rejected, Retryable
+from gateway.models import ControlCounter
+
+KINDS = ("isa", "gs", "st")
+MAX_VALUE = 999_999_999  # ISA13 is N0 9/9; GS06 and ST02 fit in nine digits too
+
+
+class ControlNumbersExhausted(Rejected):
+    """A partner used every number of a kind: X12 has no tenth digit, and numbers are never reused."""
+
+
+class DatabaseControlNumbers:
+    """Control numbers of one partner (the receiver of what is being written), from `control_counter`."""
+
+    def __init__(self, engine: Engine, partner_id: str) -> None:
+        self._engine = engine
+        self._partner_id = partner_id
+
+    def next(self, kind: str) -> int:
+        if kind not in KINDS:
+            raise ValueError(f"unknown control number kind {kind!r}; expected one of {KINDS}")
+        try:
+            with self._engine.begin() as conn:
+                return allocate(conn, self._partner_id, kind)
+        except OperationalError as e:  # lock timeout, connection lost: nothing was consumed
+            raise Retryable(f"could not allocate a {kind} control number for partner {self._partner_id}: "
+                            f"{str(e).splitlines()[0]}") from e
+
+
+def allocate(conn: Connection, partner_id: str, kind: str) -> int:
+    """The next number inside the caller's transaction; the row stays locked until that transaction ends."""
+    table = ControlCounter.__table__  # type: ignore[attr-defined]
+    insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    conn.execute(insert(table).values(partner_id=partner_id, kind=kind, last_value=0)
+                 .on_conflict_do_nothing(index_elements=["partner_id", "kind"]))
+    last = conn.execute(select(table.c.last_value)
+                        .where(table.c.partner_id == partner_id, table.c.kind == kind)
+                        .with_for_update()).scalar_one()
+    if last >= MAX_VALUE:
+        raise ControlNumbersExhausted(f"partner {partner_id} has used every {kind} control number up to "
+                                      f"{MAX_VALUE}; they are never reused")
+    conn.execute(update(table).where(table.c.partner_id == partner_id, table.c.kind == kind)
+                 .values(last_value=last + 1))
+    return int(last + 1)
