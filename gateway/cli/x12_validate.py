@@ -18,7 +18,8 @@ their AK304 code (720) and element errors their AK403 code (723), e.g.
          "value": "20261301"}]}]}
 
 `level` is interchange | group | set | segment | element; the keys are always all present (null when they do
-not apply). A file that cannot be read has `"error": "<reason>"` instead of `errors`.
+not apply). A file that cannot be read has `"error": "<reason>"` instead of `errors`. With `--ack` too, each
+file also has `"acks": ["<interchange text>", ...]`.
 
 `--ack` prints the TA1/997/999 exactly as the gateway would send them, numbered by a throwaway allocator that
 consumes no control numbers. `--partners FILE` picks the ack type, `ta1` option, delimiters and encoding of
@@ -71,17 +72,23 @@ def cmd_validate(args: argparse.Namespace) -> int:
         errors = report.errors
         if errors and status == 0:
             status = 1
-        if args.json:
-            results.append({"file": str(path), "ok": not errors, "errors": [err.as_dict() for err in errors]})
-        elif not args.ack:
-            for err in errors:
-                pointer = f"{err.pointer} " if err.pointer else ""
-                print(f"{path}: {err.where}: {pointer}{err.code}: {err.message}")
-        if args.ack and not args.json:
+        acks: list[str] = []
+        if args.ack:
             for ic in report.interchanges:
                 ack = acknowledge(ic, options, numbers, now)
                 if ack is not None:
-                    sys.stdout.write(ack.decode(options.encoding, errors="replace"))
+                    acks.append(ack.decode(options.encoding, errors="replace"))
+        if args.json:
+            result: dict[str, Any] = {"file": str(path), "ok": not errors, "errors": [e.as_dict() for e in errors]}
+            if args.ack:
+                result["acks"] = acks
+            results.append(result)
+        elif args.ack:
+            sys.stdout.write("".join(acks))
+        else:
+            for err in errors:
+                pointer = f"{err.pointer} " if err.pointer else ""
+                print(f"{path}: {err.where}: {pointer}{err.code}: {err.message}")
     if args.json:
         print(json.dumps({"files": results}, indent=2))
     return status

@@ -75,3 +75,10 @@ def test_partners_file_picks_the_ack_type(bad_file: Path, tmp_path: Path,
     assert main(["validate", "--ack", "--partners", str(partners), str(bad_file)]) == 1
     out = capsys.readouterr().out
     assert "ST*999*0001*005010X231A1~" in out and "IK5*R*4~" in out and "TA1*000000101*" in out
+
+
+def test_json_with_ack_carries_the_acks(bad_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", "--json", "--ack", str(bad_file)]) == 1
+    (result,) = json.loads(capsys.readouterr().out)["files"]
+    (ack,) = result["acks"]
+    assert ack.startswith("ISA*") and "AK5*R*4~" in ack
