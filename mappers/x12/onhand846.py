@@ -22,6 +22,7 @@ from typing import Literal
 from gateway.canonical.common import Dimensions
 from gateway.canonical.documents import OnHandItem, OnHandSnapshot
 from mappers.x12 import common as c
+from mappers.x12.receipt861 import n104
 from mappers.x12.segments import MappingError, Segment, Transaction
 
 ON_HAND = ("17", "33")  # 673, in order of preference
@@ -113,7 +114,7 @@ def snapshot_to_846(snapshot: OnHandSnapshot, issued: date, options: OnHandOptio
     if len(reference) > 30 or not reference.replace("-", "").isalnum() or not reference.isascii():
         reference = f"OH{c.fmt_date(when)}"  # BIA03 is 1/30 in 4010; the N1 names the warehouse anyway
     body = [c.seg("BIA", "00", options.report_type, reference, c.fmt_date(when))]
-    body += c.warehouse_segments(snapshot.warehouse)
+    body += c.warehouse_segments(n104(snapshot.warehouse))
     for item in snapshot.items:
         dims = item.dimensions
         body.append(c.seg("LIN", None, *c.item_pairs(c.ItemIds(buyer_item=item.item), Dimensions(

@@ -116,5 +116,11 @@ def _rcd(line: ReceiptLine) -> list[Segment]:
     if pairs:
         out.append(c.seg("LIN", None, *pairs))
     out += c.site_segments(dims.site)
-    out += c.warehouse_segments(dims.warehouse)
+    out += c.warehouse_segments(n104(dims.warehouse))
     return out
+
+
+def n104(code: str | None) -> str | None:
+    if code is not None and not 2 <= len(code) <= 80:
+        raise MappingError(f"warehouse code {code!r} cannot be written: N104 holds 2 to 80 characters")
+    return code
