@@ -219,6 +219,10 @@ def _validate_all(data: bytes, encoding: str, choose: Callable[[str], Pyx12Valid
                                              "same sender and receiver", interchange=ic.control_number))
         seen.add(key)
         report.interchanges.append(ic)
+    if not report.interchanges:
+        empty = InterchangeReport(control_number=None)
+        empty.errors.append(ValidationError("interchange", "023", "the file is empty: no interchange (ISA) in it"))
+        report.interchanges.append(empty)
     return report
 
 

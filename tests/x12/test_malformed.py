@@ -118,6 +118,8 @@ CASES = [
          base(head=isa(version="00501", isa11="U")), [("interchange", "022")]),
     Case("5010 ISA11 = component separator", "section 1, I65: the repetition separator must differ from the "
          "other delimiters: 022", base(head=isa(version="00501", isa11=">")), [("interchange", "022")]),
+    Case("empty file", "an interchange starts with ISA; nothing at all is a premature end: 023", b"\r\n",
+         [("interchange", "023")]),
     Case("not X12 at all", "an interchange starts with ISA: 022", b"hello, this is not EDI\n",
          [("interchange", "022")]),
     Case("segment between groups", "only GS..GE groups (and TA1) sit inside ISA..IEA: I18 024",

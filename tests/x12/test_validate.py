@@ -107,4 +107,4 @@ def test_mangled_input_gives_errors_never_an_exception(index: int, edits: list[t
     for ic in report.interchanges:
         acknowledge(ic, AckOptions(ta1="always"), ThrowawayNumbers(), datetime(2026, 11, 25))
     assert time.perf_counter() - start < 5
-    assert report.interchanges or bytes(data).strip() == b""
+    assert report.interchanges
