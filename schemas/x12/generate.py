@@ -187,6 +187,21 @@ def render_map(set_id: str, release: str) -> str:
     return "\n".join(wr.lines) + "\n"
 
 
+_ENVELOPE_NAMES = {
+    "I01": "Authorization Information Qualifier", "I02": "Authorization Information",
+    "I03": "Security Information Qualifier", "I04": "Security Information", "I05": "Interchange ID Qualifier",
+    "I06": "Interchange Sender ID", "I07": "Interchange Receiver ID", "I08": "Interchange Date",
+    "I09": "Interchange Time", "I10": "Interchange Control Standards Identifier", "I65": "Repetition Separator",
+    "I11": "Interchange Control Version Number", "I12": "Interchange Control Number",
+    "I13": "Acknowledgment Requested", "I14": "Usage Indicator", "I15": "Component Element Separator",
+    "I16": "Number of Included Functional Groups", "I17": "Interchange Acknowledgment Code",
+    "I18": "Interchange Note Code", "479": "Functional Identifier Code", "142": "Application's Sender Code",
+    "124": "Application's Receiver Code", "373": "Date", "337": "Time", "28": "Group Control Number",
+    "455": "Responsible Agency Code", "480": "Version / Release / Industry Identifier Code",
+    "97": "Number of Transaction Sets Included",
+}
+
+
 def _plain(wr: _Writer, depth: int, seg_id: str, name: str, pos: int, max_use: str,
            elems: list[tuple[str, list[str] | None]], usage: str = "R") -> None:
     """Envelope segments: every element mandatory; data elements as in pyx12's control maps."""
@@ -194,7 +209,8 @@ def _plain(wr: _Writer, depth: int, seg_id: str, name: str, pos: int, max_use: s
     wr.w(depth + 1, f"<name>{name}</name><usage>{usage}</usage><pos>{pos:03d}</pos><max_use>{max_use}</max_use>")
     for seq, (number, valid) in enumerate(elems, start=1):
         wr.w(depth + 1, f'<element xid="{seg_id}{seq:02d}">')
-        wr.w(depth + 2, f"<data_ele>{number}</data_ele><usage>R</usage><seq>{seq:02d}</seq>")
+        wr.w(depth + 2, f"<data_ele>{number}</data_ele><name>{escape(_ENVELOPE_NAMES[number])}</name>"
+                        f"<usage>R</usage><seq>{seq:02d}</seq>")
         if valid:
             wr.w(depth + 2, "<valid_codes>" + "".join(f"<code>{c}</code>" for c in valid) + "</valid_codes>")
         wr.w(depth + 1, "</element>")
