@@ -282,3 +282,18 @@ def test_one_bad_interchange_does_not_hide_the_good_one() -> None:
     bad, good = report.interchanges
     assert bad.errors and not good.errors
     assert [tx.control_number for g in good.groups for tx in g.sets] == ["0001", "0002"]
+
+
+MALFORMED = sorted((Path(__file__).resolve().parents[2] / "fixtures" / "x12" / "malformed").glob("*.edi"))
+
+
+@pytest.mark.parametrize("path", MALFORMED, ids=[p.name for p in MALFORMED])
+def test_malformed_fixture_reports_the_code_in_its_name(path: Path) -> None:
+    """fixtures/x12/malformed/<level>-<code>-<rule>.edi: examples for `gateway validate`, one broken rule each."""
+    level, code, _ = path.name.split("-", 2)
+    errors = validate(path.read_bytes()).errors
+    assert any(e.level == level and e.code == code for e in errors), errors
+
+
+def test_there_are_malformed_fixtures() -> None:
+    assert len(MALFORMED) >= 10
