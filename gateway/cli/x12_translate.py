@@ -1,0 +1,180 @@
+"""`gateway translate FILE` (X12 → canonical JSON) and `gateway render --type T --partner ID FILE|-` (back).
+
+translate prints a JSON array with one entry per transaction set, in the order of the file:
+
+    [{"interchange": "000000101", "group": "101", "transaction": "0001",
+      "set": "850", "type": "PurchaseOrderVersion", "document": {...}}, ...]
+
+A set that cannot be mapped prints one line on stderr, `FILE: ISA13/GS06/ST02: <reason>`, and the others are
+still printed; the exit status is then 1 (2 when the file cannot be read).
+
+render reads one canonical document as JSON, or an entry / a list of entries in the shape translate prints
+(`set` and envelope keys are ignored), each entry optionally with `"version": n` (the PO version number: an
+860 names it in BCH05, an 850 for a `changes_as = "850-replace"` partner suffixes it), `"previous": {...}`
+(the previous version, for an 860 of deltas) and `"answers": {...}` (the version an 855/865 answers). A bare
+document is read as the one class `--type` implies (850 PurchaseOrderVersion, 855/865 VendorResponse, 861
+Receipt, 846 OnHandSnapshot); an 860 carries several classes, so it needs an entry with `type`. The X12 is
+written for the partner `--partner` (its delimiters, version, ids) as the party it trades with: for a vendor
+its first customer, for a customer the first vendor that lists it, or `--from ID`. Control numbers come from a
+throwaway allocator: a dry run consumes nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+import gateway.canonical as canonical
+from gateway.errors import ConfigError
+from gateway.partners import Partner, PartnersFile
+from mappers.x12.segments import Delimiters, MappingError
+from mappers.x12.writer import Profile
+
+BARE_TYPES = {"850": "PurchaseOrderVersion", "855": "VendorResponse", "865": "VendorResponse",
+              "861": "Receipt", "846": "OnHandSnapshot"}
+
+
+def register(subparsers: Any) -> None:
+    t = subparsers.add_parser("translate", help="print the canonical JSON of every transaction set of an X12 file")
+    t.add_argument("file", type=Path, metavar="FILE")
+    t.add_argument("--encoding", default="utf-8", help="character encoding of the file (default utf-8)")
+    t.set_defaults(handler=cmd_translate)
+
+    r = subparsers.add_parser("render", help="print canonical JSON as X12 for a partner (a dry run)")
+    r.add_argument("--type", required=True, choices=["850", "860", "855", "865", "861", "846"], dest="set_id")
+    r.add_argument("--partner", required=True, help="id of the receiving partner")
+    r.add_argument("--partners", type=Path, help="partners file (default: GATEWAY_PARTNERS)")
+    r.add_argument("--from", dest="sender", help="id of the sending partner (default: the one it trades with)")
+    r.add_argument("file", metavar="FILE|-", help="canonical JSON, or - for standard input")
+    r.set_defaults(handler=cmd_render)
+
+
+def cmd_translate(args: argparse.Namespace) -> int:
+    from mappers.x12.translate import translate
+
+    try:
+        data = args.file.read_bytes()
+    except OSError as e:
+        print(f"{args.file}: cannot be read: {e.strerror}", file=sys.stderr)
+        return 2
+    status, first = 0, True
+    print("[")
+    try:
+        for t in translate(data, args.encoding):
+            where = "/".join((t.located.interchange.control_number, t.located.group.control_number,
+                              t.located.transaction.control_number))
+            if t.document is None:
+                print(f"{args.file}: {where}: {t.located.transaction.set_id}: {t.error}", file=sys.stderr)
+                status = 1
+                continue
+            entry = {"interchange": t.located.interchange.control_number,
+                     "group": t.located.group.control_number, "transaction": t.located.transaction.control_number,
+                     "set": t.located.transaction.set_id, "type": type(t.document).__name__,
+                     "document": t.document.model_dump(mode="json")}
+            text = json.dumps(entry, indent=2, ensure_ascii=False)
+            print(("" if first else ",\n") + "\n".join("  " + line for line in text.splitlines()), end="")
+            first = False
+    except MappingError as e:  # broken envelope: nothing after it can be trusted
+        print(f"{args.file}: {e}", file=sys.stderr)
+        status = 1
+    print("\n]")
+    return status
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    from gateway.partners import load_partners
+    from gateway.settings import Settings
+    from mappers.x12.translate import render
+    from mappers.x12.writer import ThrowawayNumbers
+
+    partners = load_partners(args.partners or Settings().partners)
+    try:
+        raw = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8")
+    except OSError as e:
+        print(f"{args.file}: cannot be read: {e.strerror}", file=sys.stderr)
+        return 2
+    try:
+        receiver = _partner(partners, args.partner)
+        sender = _partner(partners, args.sender) if args.sender else trading_counterpart(partners, receiver)
+        profile = profile_for(receiver, sender)
+        requests = _requests(raw, args.set_id)
+        data = render(args.set_id, requests, profile, ThrowawayNumbers(), datetime.now())
+    except (MappingError, ValidationError, ValueError) as e:
+        print(f"{args.file}: cannot render an {args.set_id}: {e}", file=sys.stderr)
+        return 1
+    sys.stdout.write(data.decode(profile.encoding))
+    return 0
+
+
+def _partner(partners: PartnersFile, partner_id: str) -> Partner:
+    try:
+        return partners.get(partner_id)
+    except KeyError:
+        known = ", ".join(p.id for p in partners.partners)
+        raise ConfigError([f"partner {partner_id!r} is not in the partners file; known: {known}"]) from None
+
+
+def trading_counterpart(partners: PartnersFile, receiver: Partner) -> Partner:
+    """Whom a document for `receiver` comes from (DESIGN section 4: the gateway is transparent)."""
+    if receiver.role == "vendor":
+        if not receiver.customers:
+            raise ConfigError([f"vendor {receiver.id} lists no customers; say --from ID"])
+        return _partner(partners, receiver.customers[0])
+    vendor = next((p for p in partners.by_role("vendor") if receiver.id in p.customers), None)
+    if vendor is None:
+        raise ConfigError([f"no vendor lists customer {receiver.id}; say --from ID"])
+    return vendor
+
+
+def profile_for(receiver: Partner, sender: Partner) -> Profile:
+    """How to write for `receiver` as `sender`: the receiver's delimiters, version and encoding, the sender's
+    identity in ISA06/GS02."""
+    d = receiver.delimiters
+    return Profile(
+        sender_qualifier=sender.isa_qualifier, sender_id=sender.isa_id, receiver_qualifier=receiver.isa_qualifier,
+        receiver_id=receiver.isa_id, sender_gs=sender.gs_id, receiver_gs=receiver.gs_id,
+        version=receiver.x12_version, delimiters=Delimiters(d.element, d.component, d.segment, d.repetition),
+        usage=receiver.usage, changes_as=receiver.changes_as, encoding=receiver.encoding,
+    )
+
+
+def _requests(raw: str, set_id: str) -> list[Any]:
+    from mappers.x12.translate import RenderRequest
+
+    try:
+        parsed = json.loads(raw)
+    except json.JSONDecodeError as e:
+        raise ValueError(f"not JSON: {e}") from None
+    entries = parsed if isinstance(parsed, list) else [parsed]
+    out = []
+    for entry in entries:
+        if not isinstance(entry, dict):
+            raise ValueError("expected a JSON object (a document or an entry) or a list of them")
+        if "document" in entry:
+            document = _document(entry.get("type") or BARE_TYPES.get(set_id), entry["document"], set_id)
+            previous = entry.get("previous")
+            answers = entry.get("answers")
+            out.append(RenderRequest(
+                document, version=entry.get("version"),
+                previous=canonical.PurchaseOrderVersion.model_validate(previous) if previous else None,
+                answers=canonical.PurchaseOrderVersion.model_validate(answers) if answers else None))
+        else:
+            out.append(RenderRequest(_document(BARE_TYPES.get(set_id), entry, set_id)))
+    return out
+
+
+def _document(type_name: str | None, data: Any, set_id: str) -> BaseModel:
+    if type_name is None:
+        raise ValueError(f"an {set_id} carries several kinds of documents: give an entry "
+                         '{"type": "PurchaseOrderChange" | "PurchaseOrderVersion" | "Cancellation" | '
+                         '"Confirmation", "document": {...}}')
+    cls = getattr(canonical, type_name, None)
+    if not (isinstance(cls, type) and issubclass(cls, BaseModel)):
+        raise ValueError(f"{type_name!r} is not a canonical document type")
+    return cls.model_validate(data)
