@@ -51,6 +51,9 @@ def snapshots_from_846(tx: Transaction) -> list[OnHandSnapshot]:
     for loop in tx.loops("LIN"):
         for warehouse, item in _items(loop, default_wh, tx.delimiters.component):
             stock.setdefault(warehouse, []).append(item)
+    if not stock:
+        # LIN is mandatory (1..10000): an 846 without lines is no statement that a warehouse is empty.
+        raise MappingError("the 846 has no inventory line (LIN)", "LIN")
     return [OnHandSnapshot(warehouse=wh, as_of=as_of, items=tuple(items)) for wh, items in stock.items()]
 
 
@@ -109,6 +112,9 @@ def _sdq_pairs(sdq: Segment) -> list[tuple[str, Decimal, int]]:
 def snapshot_to_846(snapshot: OnHandSnapshot, issued: date, options: OnHandOptions | None = None) -> list[Segment]:
     """The body of an 846 for one warehouse's full snapshot (ST and SE excluded); BIA04 = as_of or `issued`."""
     options = options or OnHandOptions()
+    if not snapshot.items:
+        raise MappingError(f"the snapshot of warehouse {snapshot.warehouse} has no item and an 846 needs at least "
+                           "one LIN: state the items that ran out with quantity 0")
     when = snapshot.as_of or issued
     reference = f"{snapshot.warehouse}-{c.fmt_date(when)}"
     if len(reference) > 30 or not reference.replace("-", "").isalnum() or not reference.isascii():
