@@ -68,7 +68,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
             status = 2
             continue
         options = _options_for(data, partners) or AckOptions()
-        report = validate(data, encoding=options.encoding)
+        try:
+            report = validate(data, encoding=options.encoding)
+        except LookupError:
+            raise ConfigError([f"--partners: encoding {options.encoding!r} is not known to Python"]) from None
         errors = report.errors
         if errors and status == 0:
             status = 1
