@@ -81,7 +81,7 @@ SEGMENTS: dict[str, tuple[str, str]] = {
     "MAN": ("Marks and Numbers", "M88 M87 O87 O88 O87 O87"),
     "PCT": ("Percent Amounts", "M1004 M954"),
     "CTB": ("Restrictions/Conditions", "M688 O352 O673 O380 O522 O610"),
-    "TXI": ("Tax Information", "M963 O782 O954 O955 O956 O441 O1025 O828 O325 O350"),
+    "TXI": ("Tax Information", "M963 O782 O954 O955 O956 O441 O662 O828 O325 O350"),
     "FA1": ("Type of Financial Accounting Data", "M559 O1300 O248"),
     "FA2": ("Accounting Data", "M1196 M1195"),
     "N9": ("Reference Identification", "M128 O127 O369 O373 O337 O623 OC040"),
