@@ -41,6 +41,7 @@ REJECT_ACKS = frozenset({"IR", "ID", "R1", "R2", "R3", "R4", "R5", "R6", "R7", "
 SUBSTITUTE_ACK = "IS"
 # 374 qualifiers that carry the date a part is (to be) delivered or shipped.
 DELIVERY_QUALIFIERS = frozenset({"002", "010", "017", "067", "068", "069", "079"})
+LINE_QUALIFIERS = frozenset({"067", "068", "069", "079"})  # current schedule or promised, never "requested"
 UPDATE_QUALIFIERS = frozenset({"067", "068"})  # header DTM: "update delivery date"
 SUBSTITUTE_QUALIFIERS = ("VP", "VN", "SR", "RR")  # 235, in order of preference
 DEFAULT_UOM = "EA"
@@ -162,17 +163,25 @@ def parse_version(s: Segment, index: int) -> int:
 
 
 def _ack_parts(plain: Sequence[Segment]) -> list[_Part]:
-    """The ACKs of one line; a DTM right after an ACK is that ACK's date (the ACK{DTM} loop)."""
+    """The ACKs of one line; a DTM right after an ACK is that ACK's date (the ACK{DTM} loop). Some partners
+    put the confirmed date in a line DTM*067/068/069/079 before the ACKs instead (X12.md section 10, pitfall
+    15): it dates the parts that carry no date of their own."""
     parts: list[_Part] = []
     previous = ""
+    line_date = None
     for s in plain:
         if s.tag == "ACK":
             parts.append(_Part(s.required(1), c.read_decimal(s, 2), s.get(3), _ack_date(s, 4, 5), s))
         elif s.tag == "DTM" and previous == "ACK" and parts[-1].when is None:
             last = parts[-1]
             parts[-1] = _Part(last.code, last.quantity, last.uom, _ack_date(s, 1, 2), last.segment)
+        elif s.tag == "DTM" and not parts and line_date is None and s.get(1) in LINE_QUALIFIERS:
+            line_date = c.read_date(s, 2)
         previous = s.tag
-    return parts
+    if line_date is None:
+        return parts
+    return [p if p.when is not None or p.code in REJECT_ACKS else _Part(p.code, p.quantity, p.uom, line_date,
+                                                                         p.segment) for p in parts]
 
 
 def _ack_date(s: Segment, qualifier_index: int, date_index: int) -> date | None:

@@ -387,3 +387,23 @@ def test_855_round_trip(pair: tuple[VendorResponse, PurchaseOrderVersion], optio
     assert_clean(data)
     [tx] = transactions(data)
     assert response_from_855(tx, options) == response
+
+
+def test_a_line_dtm_before_the_acks_dates_them_but_a_requested_date_echo_does_not() -> None:
+    response = response_from_855(set_of("855", BAK.format("AC"), "PO1*1*10*EA", "DTM*068*20261204",
+                                        "ACK*IQ*8*EA", "ACK*IR*2*EA", "PO1*2*5*EA", "DTM*002*20261101",
+                                        "ACK*IQ*4*EA"))
+    assert response.lines[0].schedule == (ScheduleLine(quantity=Decimal(8), delivery_date=date(2026, 12, 4)),)
+    assert response.lines[1].schedule == (ScheduleLine(quantity=Decimal(4)),)
+
+
+def test_written_855_without_the_po_still_reads_back() -> None:
+    response = VendorResponse(po_number="PO-10", status=ResponseStatus.ACCEPT_WITH_CHANGES,
+                              response_date=date(2026, 11, 23), lines=(
+                                  ResponseLine(line_number="1", status=LineStatus.ACCEPT),
+                                  ResponseLine(line_number="2", status=LineStatus.REJECT),
+                                  ResponseLine(line_number="3", status=LineStatus.CHANGE, uom="BX",
+                                               schedule=(ScheduleLine(quantity=Decimal(2)),))))
+    data = render("855", response_to_855(response))
+    assert_clean(data)
+    assert response_from_855(transactions(data)[0]) == response
