@@ -237,6 +237,22 @@ def test_850_without_beg_fails(tmp_path: Path) -> None:
     assert any(seg == "BEG" and code == "3" for seg, _, code in errors)
 
 
+def test_nte_is_not_part_of_the_4010_850(tmp_path: Path) -> None:
+    # X12.md §2: the 004010 850 has no NTE; notes travel in N9/MSG
+    body = ["850", "BEG*00*SA*PO1**20240105", "NTE*GEN*CALL FIRST", "PO1*1*1*EA*1**VN*A", "CTT*1"]
+    ok, errors = validate(envelope("PO", "004010", body), tmp_path)
+    assert not ok
+    assert any(seg == "NTE" for seg, _, _ in errors)
+
+
+def test_ack_outside_its_po1_loop_is_rejected(tmp_path: Path) -> None:
+    # X12.md §4: ACK lives in the PO1 loop of the 855; before any PO1 it has no place
+    body = ["855", "BAK*00*AC*PO1*20240105", "ACK*IA*1*EA", "PO1*1*1*EA*1**VN*A", "CTT*1"]
+    ok, errors = validate(envelope("PR", "004010", body), tmp_path)
+    assert not ok
+    assert any(seg == "ACK" for seg, _, _ in errors)
+
+
 def test_4010_lengths_are_strict_when_asked(tmp_path: Path) -> None:
     # REF02 (127) is 1/30 in 004010 and 1/50 in 005010 (X12.md §10.14): 40 characters
     body = ["850", "BEG*00*SA*PO1**20240105", "REF*DP*" + "X" * 40, "PO1*1*1*EA*1**VN*A", "CTT*1"]

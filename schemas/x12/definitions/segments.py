@@ -8,7 +8,9 @@ only the number reported in AK4/IK4 could be wrong.
 
 Sources: X12.md §1-§8 (element numbers stated there); Bots grammars `bots-edi/bots-grammars`
 `x12/4010/records004010.py` and `x12/5010/records005010.py` (element count, M/C, lengths: checked by a test, not
-copied); `tcd/eddy` segment definitions; pyx12's own `997.4010.xml` / `999.5010.xml` for the acknowledgment segments.
+copied); `tcd/eddy` segment definitions; zenbridge.io (4010 BCH, 4030 SPI), kasoftware.com (4010 TAX, 3010 RCD, PD),
+ws2.segment.co.il (4040 CSH, CS, DD) and stedi.com (PDD, RCD) dictionaries; pyx12's own `997.4010.xml` /
+`999.5010.xml` for the acknowledgment segments.
 """
 
 from __future__ import annotations
