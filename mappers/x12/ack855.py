@@ -15,7 +15,6 @@ from datetime import date
 from decimal import Decimal
 from typing import Literal
 
-from gateway.canonical.common import Note
 from gateway.canonical.documents import (
     LineStatus,
     OrderLine,
@@ -60,36 +59,11 @@ class AckOptions:
 
     bak_dates: Literal["BAK04=ack", "BAK04=order"] = "BAK04=order"
     date_qualifier: Literal["067", "068"] = "068"
-    version: str = "004010"  # GS08 of the receiver: from 004020 on, N9 loops carry MTX instead of MSG
+    version: str = "004010"  # GS08 of the receiver: from 004020 on, notes are N9/MTX instead of N9/MSG
 
     @classmethod
     def of(cls, profile: Profile) -> AckOptions:
         return cls(bak_dates=profile.bak_dates, version=profile.version)
-
-
-def note_segments(notes: Sequence[Note], version: str) -> list[Segment]:
-    """N9 then MSG lines (004010) or MTX lines (004020 and later, where the N9 loop has no MSG)."""
-    if version[:6] < "004020":
-        return c.note_segments(notes)
-    out: list[Segment] = []
-    for note in notes:
-        out.append(c.seg("N9", note.code or "L1", None, "NOTE"))
-        out += [c.seg("MTX", None, c.Text(line)) for line in note.text.split("\n") if line]
-    return out
-
-
-def read_notes(plain: Sequence[Segment], loops: Sequence[list[Segment]]) -> tuple[Note, ...]:
-    """Notes of a header or line: N9 loops with MSG (4010) or MTX02 (later releases) text lines."""
-    notes = list(c.read_notes(plain, []))
-    for loop in loops:
-        head = loop[0]
-        if head.tag != "N9":
-            continue
-        lines = [s.required(1) if s.tag == "MSG" else s.required(2) for s in loop[1:] if s.tag in ("MSG", "MTX")]
-        text = "\n".join(lines) if lines else head.get(3)
-        if text:
-            notes.append(Note(text=text, code=head.required(1)))
-    return tuple(notes)
 
 
 # ---------------------------------------------------------------------------------------------------- inbound
@@ -222,7 +196,7 @@ def response_line(loop: Sequence[Segment], echo: LineEcho, *, header: ResponseSt
             line_number=echo.line_number, status=status, schedule=schedule, substitute=substitute,
             unit_price=price, charges=c.read_charges(plain) or None,
             uom=echo.uom or next((p.uom for p in parts if p.uom), None),
-            notes=read_notes([s for s in plain if s.tag == "MSG"], loops),
+            notes=c.read_notes(plain, loops),
             attachments=c.read_attachments(plain))
 
     unknown = [p for p in parts if p.code not in SCHEDULE_ACKS | REJECT_ACKS | {SUBSTITUTE_ACK}]
@@ -285,7 +259,7 @@ def response_from_855(tx: Transaction, options: AckOptions | None = None) -> Ven
         response_date=c.read_date(bak, 9 if options.bak_dates == "BAK04=order" else 4),
         vendor_order_number=bak.get(8),
         update_delivery_date=update,
-        notes=read_notes([], loops),
+        notes=c.read_notes([], loops),
         attachments=c.read_attachments(plain),
         charges=c.read_charges(plain) or None,
         lines=lines,
@@ -354,7 +328,7 @@ def line_body(line: ResponseLine, ordered: OrderLine | None, options: AckOptions
     out += c.attachment_segments(line.attachments)
     out += c.charge_segments(line.charges or ())
     out += ack_segments(line, ordered, options, update)
-    out += note_segments(line.notes, options.version)
+    out += c.note_segments(line.notes, options.version)
     return out
 
 
@@ -373,7 +347,7 @@ def header_tail(response: VendorResponse, options: AckOptions) -> list[Segment]:
     out = c.charge_segments(response.charges or ())
     out += c.dtm_segments(options.date_qualifier, response.update_delivery_date)
     out += c.attachment_segments(response.attachments)
-    out += note_segments(response.notes, options.version)
+    out += c.note_segments(response.notes, options.version)
     return out
 
 
