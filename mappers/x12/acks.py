@@ -60,10 +60,16 @@ def ta1_segment(ic: InterchangeReport, now: datetime) -> Segment:
     return Segment(("TA1", ic.control_number or "", date, time, status, code))
 
 
-def addressable(ic: InterchangeReport) -> bool:
+# The X12 extended character set of 4010 (pyx12's `rec_ID_E`): what an AN value in our acks may hold.
+_AN = re.compile(r"""[A-Za-z0-9!"&'()*+,\-./:;?= %~@\[\]_{}\\|<>#$]+""")
+
+
+def addressable(ic: InterchangeReport, d: Delimiters) -> bool:
     """Whether an answer can be addressed: both identities and ISA13 readable (else no TA1 can be formed)."""
+    delimiters = d.element + d.component + d.segment + (d.repetition or "")
     ids_ok = all(re.fullmatch(r"[A-Z0-9]{2}", q) for q in (ic.sender_qualifier, ic.receiver_qualifier)) and \
-        all(0 < len(i) <= 15 and i.isprintable() and i.isascii() for i in (ic.sender_id, ic.receiver_id))
+        all(len(i) <= 15 and _AN.fullmatch(i) and not any(c in i for c in delimiters)
+            for i in (ic.sender_id, ic.receiver_id))
     return ids_ok and re.fullmatch(r"\d{9}", ic.control_number or "") is not None
 
 
@@ -72,6 +78,8 @@ def functional_ack_body(group: GroupReport, kind: str) -> list[Segment]:
     five = kind == "999"
     body = [Segment(("AK1", group.functional_id, group.control_number) + ((group.version,) if five else ()))]
     for tx in group.sets:
+        if not _echoable(tx):
+            continue  # no valid AK2 can name it; AK9 still counts it as received and not accepted
         ak2 = ("AK2", tx.set_id, tx.control_number) + ((tx.implementation,) if five and tx.implementation else ())
         body.append(Segment(ak2))
         body += _segment_notes(tx, five)
@@ -83,11 +91,30 @@ def functional_ack_body(group: GroupReport, kind: str) -> list[Segment]:
     return body
 
 
+def _echoable(tx: SetReport) -> bool:
+    """Whether ST01/ST02 can be echoed in AK201/AK202. They are echoed as sent even when their length is wrong:
+    718 6 and 7 exist to tell the partner exactly that, in the AK2 that names the set. An empty value or one
+    with characters X12 does not allow cannot be written, and that set gets no AK2 (AK9 still counts it)."""
+    return re.fullmatch(r"[A-Za-z0-9]{1,3}", tx.set_id) is not None and len(tx.control_number) <= 9 and \
+        _AN.fullmatch(tx.control_number) is not None and not tx.control_number.endswith(" ")
+
+
+def acknowledgeable(group: GroupReport) -> bool:
+    """AK101 is an ID of 2, AK102 an N0 of 1 to 9 (AK103 an AN of 1 to 12): a group whose GS01/GS06 break that
+    cannot be answered by a 997/999; its interchange is rejected instead (TA1 024, see validation)."""
+    return re.fullmatch(r"[A-Z]{2}", group.functional_id) is not None and \
+        re.fullmatch(r"\d{1,9}", group.control_number) is not None and \
+        re.fullmatch(r"[A-Za-z0-9]{1,12}", group.version) is not None
+
+
 def _segment_notes(tx: SetReport, five: bool) -> list[Segment]:
     by_segment: dict[tuple[int, str], list[ValidationError]] = {}
     for e in tx.errors:
-        if e.level in ("segment", "element") and e.segment and e.position:
-            by_segment.setdefault((e.position, e.segment), []).append(e)
+        # AK301 is an ID of 2-3 characters: a segment whose ID is itself the error (lower case, a space, one
+        # letter) gets no AK3; its set is still rejected with 718 5.
+        tag = e.segment or ""
+        if e.level in ("segment", "element") and e.position and re.fullmatch(r"[A-Z][A-Z0-9]{1,2}", tag):
+            by_segment.setdefault((e.position, tag), []).append(e)
     out: list[Segment] = []
     for (position, tag), errors in sorted(by_segment.items()):
         codes = list(dict.fromkeys(e.code for e in errors if e.level == "segment"))
@@ -110,10 +137,11 @@ _COMPONENT_MARK = "\x00"
 
 
 def _bad_value(value: str | None) -> tuple[str, ...]:
-    """AK404: a copy of the bad data, when it can be written safely (printable ASCII, at most 99 chars)."""
-    if not value or not value.isascii() or not value.isprintable():
+    """AK404: a copy of the bad data, when it can be written safely (X12 characters, at most 99 of them)."""
+    value = (value or "")[:99].rstrip(" ")  # trailing spaces are themselves an error in an AN element
+    if not value or not _AN.fullmatch(value):
         return ()
-    return (value[:99],)
+    return (value,)
 
 
 def _set_status(tx: SetReport) -> list[str]:
@@ -132,14 +160,15 @@ def _first_codes(codes: Iterable[str]) -> list[str]:
 def acknowledge(ic: InterchangeReport, options: AckOptions, numbers: ControlNumbers,
                 now: datetime) -> bytes | None:
     """The interchange we send back for `ic`, or None when nothing is owed (an ack, or TA1 never and no group)."""
-    if not addressable(ic):
+    d = options.delimiters or ic.delimiters or Delimiters(repetition="^")
+    if not addressable(ic, d):
         return None
     ta1 = ta1_segment(ic, now) if wants_ta1(ic, options) else None
-    groups = [] if ic.errors or ic.has_ta1 else [g for g in ic.groups if g.functional_id != "FA"
-                                                   and not any(tx.set_id in ACK_SETS for tx in g.sets)]
+    groups = [] if ic.errors or ic.has_ta1 else [g for g in ic.groups if g.functional_id != "FA" and
+                                                   acknowledgeable(g) and
+                                                   not any(tx.set_id in ACK_SETS for tx in g.sets)]
     if ta1 is None and not groups:
         return None
-    d = options.delimiters or ic.delimiters or Delimiters(repetition="^")
     version = ic.version if len(ic.version) == 5 and ic.version.isdigit() else "00401"
     if any(ack_type(g, options) == "999" for g in groups):
         version = max(version, "00501")
@@ -176,6 +205,8 @@ def _ack_version(group: GroupReport, options: AckOptions) -> str:
     still names the version of the group it answers."""
     if ack_type(group, options) == "999":
         return "005010X231A1"
+    if not group.supported:  # answering in a version we do not have would make the 997 itself invalid
+        return "005010" if group.version >= "005010" else "004010"
     return group.version
 
 

@@ -94,6 +94,7 @@ class GroupReport:
     control_number: str  # GS06
     version: str  # GS08
     declared_sets: int | None = None  # GE01 as sent (None when GE is missing or not a number)
+    supported: bool = True  # a map exists for GS08/GS01 (else 716 1 or 2); a 997 cannot be written in GS08 then
     sets: list[SetReport] = field(default_factory=list)
     errors: list[ValidationError] = field(default_factory=list)
 
@@ -448,7 +449,15 @@ class _InterchangeCheck:
             self.group_error(code, f"group control number {self.group.control_number} is not unique within "
                                    "the interchange")
         self.group_ids.add(self.group.control_number)
+        if not re.fullmatch(r"[A-Z]{2}", self.group.functional_id) or \
+                not re.fullmatch(r"\d{1,9}", self.group.control_number) or \
+                not re.fullmatch(r"[A-Za-z0-9]{1,12}", self.group.version):
+            # A 997/999 must echo GS01, GS06 and GS08 (AK101-103): with these broken no functional ack can
+            # answer the group, so the interchange is refused (TA1) rather than the group left unanswered.
+            self.error("024", f"group {self.group.control_number!r}: GS01 {self.group.functional_id!r}, GS06 or "
+                              f"GS08 {self.group.version!r} cannot be acknowledged")
         self.group_map = self.v.map_for(self.group.version, self.group.functional_id)
+        self.group.supported = self.group_map is not None
         if self.group_map is None:
             if not self.v.supports_version(self.group.version):
                 self.group_error("2", f"version {self.group.version!r} (GS08) is not supported")
