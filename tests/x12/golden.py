@@ -8,7 +8,6 @@ A golden fixture is `fixtures/x12/<name>.edi` beside `<name>.json`: a list with 
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 from typing import Any
 
@@ -36,9 +35,6 @@ def expected_documents(name: str) -> list[tuple[str, BaseModel]]:
 def as_entry(set_id: str, document: BaseModel) -> dict[str, Any]:
     """The JSON shape of a golden entry (and of `gateway translate` output)."""
     return {"set": set_id, "type": type(document).__name__, "document": document.model_dump(mode="json")}
-
-
-_GS08 = re.compile(r"^(GS.(?:[^\n]*?)).(00\d{4})[A-Z0-9]+(?=.$)")
 
 
 def bots_errors(data: bytes) -> list[str]:

@@ -251,6 +251,17 @@ def test_any_po_version_round_trips_through_850(order: PurchaseOrderVersion, pro
     assert_clean(data)
 
 
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(order=orders(), version=st.integers(2, 999))
+def test_any_later_version_for_an_850_replace_partner_round_trips(order: PurchaseOrderVersion,
+                                                                   version: int) -> None:
+    data = write(order, P5010, version=version)
+    assert_clean(data)
+    expected = order.model_copy(update={"po_number": f"{order.po_number}-{version}",
+                                        "purpose": VersionPurpose.REPLACE})
+    assert read_all(data) == [expected]
+
+
 def test_two_interchanges_read_back_as_two() -> None:
     (_, doc), = expected_documents("850_consignment")
     assert isinstance(doc, PurchaseOrderVersion)
