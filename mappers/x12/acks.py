@@ -233,6 +233,15 @@ def acknowledge_all(report: ValidationReport, options: AckOptions, numbers: Cont
 
 def parse_acks(data: bytes, encoding: str = "ascii") -> list[FunctionalAck | InterchangeAck]:
     """Every TA1, 997 and 999 in `data` as canonical documents; a malformed ack raises MappingError."""
+    try:
+        return _parse_acks(data, encoding)
+    except MappingError:
+        raise
+    except ValueError as e:  # a value the canonical documents refuse (a status code, a position...)
+        raise MappingError(f"malformed acknowledgment: {e}") from None
+
+
+def _parse_acks(data: bytes, encoding: str) -> list[FunctionalAck | InterchangeAck]:
     text = data.decode("latin-1" if encoding == "ascii" else encoding)
     out: list[FunctionalAck | InterchangeAck] = []
     for raw in split_interchanges(text):

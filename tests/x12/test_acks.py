@@ -5,8 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
+import pytest
+
 from gateway.canonical import FunctionalAck, InterchangeAck
 from mappers.x12.acks import AckOptions, acknowledge, parse_acks
+from mappers.x12.segments import MappingError
 from mappers.x12.validate import validate
 from mappers.x12.writer import ThrowawayNumbers
 
@@ -148,3 +151,15 @@ def test_isa_that_is_not_fixed_width_still_gets_its_rejecting_ta1() -> None:
 
 def test_unreadable_isa_without_identity_gets_no_ack() -> None:
     assert _ack(b"ISA*00*garbage~GS*PO~") is None
+
+
+@pytest.mark.parametrize("broken", [
+    b"TA1*000000101*261120*0930*Q*000~",  # TA104 must be A, E or R
+    b"GS*FA*A*B*20261125*1200*1*X*004010~ST*997*0001~AK1*PO*1~AK2*850*0001~AK3*BEG*X**8~AK5*R*5~"
+    b"AK9*R*1*1*0~SE*7*0001~GE*1*1~",  # AK302 is a position
+    b"GS*FA*A*B*20261125*1200*1*X*004010~ST*997*0001~AK1*PO*1~SE*3*0001~GE*1*1~",  # no AK9
+])
+def test_malformed_inbound_ack_is_a_mapping_error(broken: bytes) -> None:
+    isa = b"ISA*00*          *00*          *ZZ*VENDOR         *ZZ*GATEWAY        *261125*1200*U*00401*000000007*0*P*>~"
+    with pytest.raises(MappingError):
+        parse_acks(isa + broken + b"IEA*1*000000007~")
