@@ -40,6 +40,8 @@ REJECT_ACKS = frozenset({"IR", "ID", "R1", "R2", "R3", "R4", "R5", "R6", "R7", "
 SUBSTITUTE_ACK = "IS"
 # 374 qualifiers that carry the date a part is (to be) delivered or shipped.
 DELIVERY_QUALIFIERS = frozenset({"002", "010", "017", "067", "068", "069", "079"})
+# SCH05 also takes the "scheduled/requested/promised for shipment" family (080-088), as the BISAC 855 does.
+SCHEDULE_QUALIFIERS = DELIVERY_QUALIFIERS | {f"0{n}" for n in range(80, 89)}
 LINE_QUALIFIERS = frozenset({"067", "068", "069", "079"})  # current schedule or promised, never "requested"
 UPDATE_QUALIFIERS = frozenset({"067", "068"})  # header DTM: "update delivery date"
 SUBSTITUTE_QUALIFIERS = ("VP", "VN", "SR", "RR")  # 235, in order of preference
@@ -158,11 +160,29 @@ def _ack_parts(plain: Sequence[Segment]) -> list[_Part]:
                                                                          p.segment) for p in parts]
 
 
-def _ack_date(s: Segment, qualifier_index: int, date_index: int) -> date | None:
+def _with_schedule_loop(parts: list[_Part], schedules: Sequence[Segment]) -> list[_Part]:
+    """Partners that split with the SCH loop instead of several ACKs (X12.md section 10, pitfall 15): the SCH
+    lines are the deliveries of the line's one accepting ACK (SCH01 quantity, SCH02 unit, SCH05/SCH06 date)."""
+    accepting = [p for p in parts if p.code not in REJECT_ACKS]
+    if not schedules or not accepting:
+        return parts
+    if len(accepting) > 1:
+        raise MappingError("a line splits both with several ACKs and with SCH: one of them must go", "SCH",
+                           schedules[0].position)
+    ack = accepting[0]
+    split = [_Part(ack.code, c.read_decimal(s, 1), s.get(2), _ack_date(s, 5, 6, SCHEDULE_QUALIFIERS), ack.segment)
+             for s in schedules]
+    if any(p.quantity is None for p in split):
+        raise MappingError("SCH01 quantity is required", "SCH", schedules[0].position, 1)
+    return [q for p in parts for q in (split if p is ack else [p])]
+
+
+def _ack_date(s: Segment, qualifier_index: int, date_index: int,
+              accepted: frozenset[str] = DELIVERY_QUALIFIERS) -> date | None:
     if s.get(date_index) is None:
         return None
     qualifier = s.get(qualifier_index)
-    if qualifier not in DELIVERY_QUALIFIERS:
+    if qualifier not in accepted:
         raise MappingError(f"date qualifier {qualifier} is not a delivery or ship date", s.tag, s.position,
                            qualifier_index)
     return c.read_date(s, date_index)
@@ -186,7 +206,7 @@ def response_line(loop: Sequence[Segment], echo: LineEcho, *, header: ResponseSt
                   update: date | None) -> ResponseLine:
     """One PO1/POC loop -> the vendor's answer for that line (see the module docstring for the rules)."""
     plain, loops = c.split_loops(loop[1:], c.LINE_LOOPS)
-    parts = _ack_parts(plain)
+    parts = _with_schedule_loop(_ack_parts(plain), [lp[0] for lp in loops if lp[0].tag == "SCH"])
     ctp = next((c.read_decimal(s, 3) for s in plain if s.tag == "CTP" and s.get(3)), None)
     price = ctp if ctp is not None else echo.unit_price
 

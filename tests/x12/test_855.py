@@ -407,3 +407,26 @@ def test_written_855_without_the_po_still_reads_back() -> None:
     data = render("855", response_to_855(response))
     assert_clean(data)
     assert response_from_855(transactions(data)[0]) == response
+
+
+def test_a_split_given_by_the_sch_loop_is_read_like_several_acks() -> None:
+    # BISAC style (X12.md section 9b): one ACK per PO1, the delivery in SCH with SCH05 080.
+    response = response_from_855(set_of(
+        "855", BAK.format("AD"),
+        "PO1*1*3*UN*4.5", "ACK*IA*3*UN", "SCH*3*UN*WH*MO*080*20261231",
+        "PO1*2*10*UN*2", "ACK*DR*10*UN", "SCH*6*UN*WH*MO*068*20261210", "SCH*4*UN*WH*MO*068*20270115",
+        "PO1*3*2*UN*1", "ACK*IR*0*UN", "SCH*0*UN*WH*CO*080*20261231"))
+    first, second, third = response.lines
+    assert (first.status, first.schedule) == (
+        LineStatus.ACCEPT, (ScheduleLine(quantity=Decimal(3), delivery_date=date(2026, 12, 31)),))
+    assert (second.status, second.schedule) == (LineStatus.CHANGE, (
+        ScheduleLine(quantity=Decimal(6), delivery_date=date(2026, 12, 10)),
+        ScheduleLine(quantity=Decimal(4), delivery_date=date(2027, 1, 15))))
+    assert third.status is LineStatus.REJECT
+    assert response.status is ResponseStatus.ACCEPT_WITH_CHANGES
+
+
+def test_a_line_split_both_by_acks_and_by_sch_is_refused() -> None:
+    with pytest.raises(MappingError, match=r"SCH \(segment 6\)"):
+        response_from_855(set_of("855", BAK.format("AC"), "PO1*1*10*EA", "ACK*IA*5*EA", "ACK*DR*5*EA",
+                                 "SCH*5*EA****068*20261201"))
