@@ -123,7 +123,11 @@ def render_interchange(profile: Profile, numbers: ControlNumbers, sets: Iterable
         raise MappingError("an interchange needs at least one transaction set")
     isa13 = _control(numbers.next("isa"), "ISA13")
     eol = "\n" if profile.newline and d.segment not in "\r\n" else ""
-    out = [render_segment(_isa(profile, d, isa13, now), d, "") + eol]
+    isa = _isa(profile, d, isa13, now)
+    for index, value in enumerate(isa.elements[1:16], start=1):  # ISA11 and ISA16 hold delimiters themselves
+        if index != 11 and any(c in value for c in forbidden):
+            raise MappingError(f"value {value!r} contains a delimiter character", "ISA", None, index)
+    out = [render_segment(isa, d, "") + eol]
     for fid, members in groups.items():
         gs06 = str(_control(numbers.next("gs"), "GS06"))
         gs = Segment(("GS", fid, profile.sender_gs, profile.receiver_gs, now.strftime("%Y%m%d"),

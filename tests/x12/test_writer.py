@@ -98,6 +98,8 @@ def test_characters_outside_the_receivers_encoding_are_refused() -> None:
 
 @pytest.mark.parametrize(("kw", "message"), [
     (dict(sender_id="X" * 16), "ISA06"),
+    (dict(receiver_id="AB*CD"), "ISA08.*delimiter"),
+    (dict(receiver_gs="AB*CD"), "GS03.*delimiter"),
     (dict(version="005010", delimiters=Delimiters("*", ">", "~", None)), "repetition separator"),
     (dict(delimiters=Delimiters("*", "*", "~", "^")), "distinct"),
     (dict(delimiters=Delimiters("A", ">", "~", "^")), "letters"),
