@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from gateway.canonical import (
@@ -255,6 +255,7 @@ def test_any_po_version_round_trips_through_850(order: PurchaseOrderVersion, pro
 @given(order=orders(), version=st.integers(2, 999))
 def test_any_later_version_for_an_850_replace_partner_round_trips(order: PurchaseOrderVersion,
                                                                    version: int) -> None:
+    assume(len(f"{order.po_number}-{version}") <= 22)  # longer is refused (tested above)
     data = write(order, P5010, version=version)
     assert_clean(data)
     expected = order.model_copy(update={"po_number": f"{order.po_number}-{version}",
