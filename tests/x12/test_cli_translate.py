@@ -108,3 +108,24 @@ def test_render_explains_what_it_cannot_do(capsys: pytest.CaptureFixture[str], t
     assert code == 1 and "several kinds of documents" in err
     code, _, err = run(capsys, "render", "--type", "850", "--partner", "nobody", *PARTNERS, str(source))
     assert code == 1 and "nobody" in err
+
+
+def test_render_a_vendor_response_for_the_customer_as_its_vendor(capsys: pytest.CaptureFixture[str],
+                                                                  tmp_path: Path) -> None:
+    (_, response), = expected_documents("855_reject")
+    source = tmp_path / "855.json"
+    source.write_text(response.model_dump_json())
+    code, out, err = run(capsys, "render", "--type", "855", "--partner", "contoso", *PARTNERS, str(source))
+    assert (code, err) == (0, "")
+    (i,) = read_interchanges(out.encode())
+    # contoso is a customer: the document comes from the first vendor that lists it (fabrikam, ZZ/FABRIKAM)
+    assert (i.sender_id, i.receiver_id, i.groups[0].functional_id) == ("FABRIKAM", "CONTOSO", "PR")
+    code, back, _ = run(capsys, "translate", str(_write(tmp_path / "855.edi", out)))
+    (entry,) = json.loads(back)
+    assert (entry["type"], entry["document"]["po_number"], entry["document"]["status"]) == (
+        "VendorResponse", "4500012346", "reject")
+
+
+def _write(path: Path, text: str) -> Path:
+    path.write_text(text)
+    return path
