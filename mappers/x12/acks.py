@@ -251,8 +251,10 @@ def _parse_acks(data: bytes, encoding: str) -> list[FunctionalAck | InterchangeA
         isa = raw.isa
         sender_q, sender, isa13 = isa.get(5), isa.get(6).strip(), isa.get(13)
         st_segments: list[Segment] | None = None
-        for position_seg in raw.segments[1:]:
-            seg = Segment(tuple(position_seg.elements))
+        for raw_seg in raw.segments():
+            if raw_seg is None:
+                raise MappingError("empty segment (two segment terminators in a row) in an acknowledgment")
+            seg = Segment(tuple(raw_seg.elements))
             if seg.tag == "TA1":
                 out.append(InterchangeAck(
                     control_number=seg.required(1), date=seg.required(2), time=seg.required(3),

@@ -103,22 +103,24 @@ class RawSegment:
 
 @dataclass
 class RawInterchange:
-    """An interchange cut out of a file: its segments (ISA first) and the envelope errors found on the way."""
+    """An interchange cut out of a file: its ISA, then its other segments as a stream, read once.
+
+    The segments are produced while they are consumed, so a large interchange is never held as a list; an
+    empty segment (`~~`) comes through as None at its place. `errors` and `closed` are complete once the
+    stream is exhausted (split_interchanges exhausts it itself before moving on).
+    """
 
     offset: int
     delimiters: Delimiters | None
-    segments: list[RawSegment] = field(default_factory=list)
+    isa: RawSegment | None = None
     errors: list[EnvelopeError] = field(default_factory=list)
-    empty_segments: list[int] = field(default_factory=list)  # index in `segments` before which `~~` appeared
     isa_text: str = ""
+    closed: bool = False  # the IEA was reached
+    _rest: Iterator[RawSegment | None] = field(default_factory=lambda: iter(()))
 
-    @property
-    def isa(self) -> RawSegment | None:
-        return self.segments[0] if self.segments and self.segments[0].tag == "ISA" else None
-
-    @property
-    def closed(self) -> bool:
-        return bool(self.segments) and self.segments[-1].tag == "IEA"
+    def segments(self) -> Iterator[RawSegment | None]:
+        """The segments after the ISA, up to and including the IEA; None for an empty segment."""
+        return self._rest
 
 
 def _skip_line_ends(text: str, pos: int) -> int:
@@ -134,8 +136,9 @@ def split_interchanges(text: str) -> Iterator[RawInterchange]:
     with 023 (premature end); text that follows an IEA and is not an ISA is reported as 022 on an
     interchange of its own (no delimiters), as is a file that does not start with ISA.
     """
-    pos = _skip_line_ends(text, 0)
-    while pos < len(text):
+    cursor = _Cursor(text, _skip_line_ends(text, 0))
+    while cursor.pos < len(text):
+        pos = cursor.pos
         if not text.startswith("ISA", pos):
             junk = text[pos:].strip()
             if junk:
@@ -144,54 +147,71 @@ def split_interchanges(text: str) -> Iterator[RawInterchange]:
                 yield RawInterchange(offset=pos, delimiters=None, errors=[EnvelopeError(
                     "022", f"{where}: {junk[:30]!r}", pos)])
             return
-        interchange, pos = _read_interchange(text, pos)
-        yield interchange
-        pos = _skip_line_ends(text, pos)
+        raw = cursor.interchange()
+        yield raw
+        for _ in raw.segments():  # whatever the consumer left unread
+            pass
+        cursor.pos = _skip_line_ends(text, cursor.pos)
 
 
-def _read_interchange(text: str, start: int) -> tuple[RawInterchange, int]:
-    isa_text = text[start:start + ISA_LENGTH]
-    try:
-        delimiters = detect_delimiters(isa_text)
-    except BrokenISA as e:
-        # Without trustworthy delimiters the rest of this interchange cannot be read; resume at the next
-        # line that starts with ISA so that a later, good interchange in the same file is still validated.
-        nxt = _next_isa_line(text, start + 3)
-        # Keep a little more than the ISA: a non-padded ISA can still name its sender and ISA13 (for a TA1).
-        return RawInterchange(offset=start, delimiters=None, errors=[EnvelopeError(e.code, e.message, start)],
-                              isa_text=text[start:min(nxt, start + 2 * ISA_LENGTH)]), nxt
-    raw = RawInterchange(offset=start, delimiters=delimiters, isa_text=isa_text)
-    term, sep = delimiters.segment, delimiters.element
-    pos = start
-    while pos < len(text):
-        end = text.find(term, pos)
-        if end < 0:
-            rest = text[pos:].strip(_LINE_ENDS + " ")
-            if rest:
+class _Cursor:
+    """The position in the text, shared by the interchanges' segment streams."""
+
+    def __init__(self, text: str, pos: int) -> None:
+        self.text = text
+        self.pos = pos
+
+    def interchange(self) -> RawInterchange:
+        text, start = self.text, self.pos
+        isa_text = text[start:start + ISA_LENGTH]
+        try:
+            delimiters = detect_delimiters(isa_text)
+        except BrokenISA as e:
+            # Without trustworthy delimiters the rest of this interchange cannot be read; resume at the next
+            # line that starts with ISA so that a later, good interchange in the same file is still validated.
+            self.pos = _next_isa_line(text, start + 3)
+            # Keep a little more than the ISA: a non-padded ISA can still name its sender and ISA13 (for a TA1).
+            return RawInterchange(offset=start, delimiters=None, errors=[EnvelopeError(e.code, e.message, start)],
+                                  isa_text=text[start:min(self.pos, start + 2 * ISA_LENGTH)])
+        body = text[start:start + ISA_LENGTH - 1]
+        isa = RawSegment(elements=body.split(delimiters.element), offset=start, text=body)
+        self.pos = start + ISA_LENGTH
+        raw = RawInterchange(offset=start, delimiters=delimiters, isa=isa, isa_text=isa_text)
+        raw._rest = self._segments(raw, delimiters)
+        return raw
+
+    def _segments(self, raw: RawInterchange, d: Delimiters) -> Iterator[RawSegment | None]:
+        text, term, sep = self.text, d.segment, d.element
+        while self.pos < len(text):
+            pos = self.pos
+            end = text.find(term, pos)
+            if end < 0:
+                rest = text[pos:].strip(_LINE_ENDS + " ")
+                if rest:
+                    raw.errors.append(EnvelopeError(
+                        "023", f"the file ends inside a segment (no terminator {term!r} after {rest[:30]!r})", pos))
+                self.pos = len(text)
+                return
+            seg_start = pos if term in _LINE_ENDS else _skip_line_ends(text, pos)
+            body = text[seg_start:end]
+            nxt = end + 1
+            if term == "\r" and text.startswith("\n", nxt):
+                nxt += 1
+            if body == "":
+                self.pos = nxt
+                yield None
+                continue
+            elements = body.split(sep)
+            if elements[0] == "ISA":
                 raw.errors.append(EnvelopeError(
-                    "023", f"the file ends inside a segment (no terminator {term!r} after {rest[:30]!r})", pos))
-            return raw, len(text)
-        seg_start = pos
-        if term not in _LINE_ENDS:
-            seg_start = _skip_line_ends(text, pos)
-        body = text[seg_start:end]
-        nxt = end + 1
-        if term == "\r" and text.startswith("\n", nxt):
-            nxt += 1
-        if body == "":
-            raw.empty_segments.append(len(raw.segments))
-            pos = nxt
-            continue
-        elements = body.split(sep)
-        if elements[0] == "ISA" and raw.segments:
-            raw.errors.append(EnvelopeError(
-                "023", "a new interchange (ISA) starts before the trailer (IEA) of this one", seg_start))
-            return raw, seg_start
-        raw.segments.append(RawSegment(elements=elements, offset=seg_start, text=body))
-        pos = nxt
-        if elements[0] == "IEA":
-            return raw, pos
-    return raw, pos
+                    "023", "a new interchange (ISA) starts before the trailer (IEA) of this one", seg_start))
+                self.pos = seg_start
+                return
+            self.pos = nxt
+            yield RawSegment(elements=elements, offset=seg_start, text=body)
+            if elements[0] == "IEA":
+                raw.closed = True
+                return
 
 
 def _next_isa_line(text: str, pos: int) -> int:

@@ -313,13 +313,11 @@ class _InterchangeCheck:
                 self.error(e.code, e.message)
             return self.ic
         self.start(raw.isa_text)
-        empties = set(raw.empty_segments)
-        for index, seg in enumerate(raw.segments[1:], start=1):
-            if index in empties:
+        for seg in raw.segments():
+            if seg is None:
                 self.empty_segment()
-            self.feed(seg)
-        if len(raw.segments) in empties:
-            self.empty_segment()
+            else:
+                self.feed(seg)
         if not raw.closed:
             self.close_set(None)
             self.close_group(None)
