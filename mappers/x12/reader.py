@@ -196,6 +196,8 @@ def _envelope_segment(env: _Envelope, s: Segment, d: Delimiters) -> None:
                                f"{env.group_sets}", "GE", None, 1)
         env.group = None
         env.groups += 1
+    elif s.tag == "ISA":
+        raise MappingError(f"interchange {isa13}: a new interchange (ISA) starts before the IEA trailer")
     else:
         where = "a functional group" if env.group else "the interchange"
         raise MappingError(f"interchange {isa13}: segment {s.tag} found in {where} outside a transaction set")
