@@ -77,6 +77,9 @@ class Partner(_Strict):
     functional_ack: Literal["997", "999"] | None = None
     ta1: Literal["on_request", "always", "never"] = "on_request"
     changes_as: Literal["860", "850-replace"] = "860"
+    # Which of BAK04/BAK09 is the acknowledgment date in this partner's 855s (X12.md section 4): the standard's
+    # "BAK04=order" (BAK04 the PO date, BAK09 the ack date) or the "BAK04=ack" convention some guides use.
+    bak_dates: Literal["BAK04=ack", "BAK04=order"] = "BAK04=order"
     usage: Literal["P", "T"] = "P"
     delimiters: Delimiters = Delimiters()
     encoding: str = "ascii"

@@ -5,8 +5,9 @@ translate prints a JSON array with one entry per transaction set, in the order o
     [{"interchange": "000000101", "group": "101", "transaction": "0001",
       "set": "850", "type": "PurchaseOrderVersion", "document": {...}}, ...]
 
-A set that cannot be mapped prints one line on stderr, `FILE: ISA13/GS06/ST02: <reason>`, and the others are
-still printed; the exit status is then 1 (2 when the file cannot be read).
+With `--partners FILE`, each interchange is read with the conventions of its sender (ISA05/06) in that
+file, e.g. `bak_dates`. A set that cannot be mapped prints one line on stderr, `FILE: ISA13/GS06/ST02:
+<reason>`, and the others are still printed; the exit status is then 1 (2 when the file cannot be read).
 
 render reads one canonical document as JSON, or an entry / a list of entries in the shape translate prints
 (`set` and envelope keys are ignored), each entry optionally with `"version": n` (the PO version number: an
@@ -31,10 +32,8 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 import gateway.canonical as canonical
-from gateway.errors import ConfigError
-from gateway.partners import Partner, PartnersFile
-from mappers.x12.segments import Delimiters, MappingError
-from mappers.x12.writer import Profile
+from gateway.x12_profiles import get_partner, profile_for, trading_counterpart
+from mappers.x12.segments import MappingError
 
 BARE_TYPES = {"850": "PurchaseOrderVersion", "855": "VendorResponse", "865": "VendorResponse",
               "861": "Receipt", "846": "OnHandSnapshot"}
@@ -44,6 +43,8 @@ def register(subparsers: Any) -> None:
     t = subparsers.add_parser("translate", help="print the canonical JSON of every transaction set of an X12 file")
     t.add_argument("file", type=Path, metavar="FILE")
     t.add_argument("--encoding", default="utf-8", help="character encoding of the file (default utf-8)")
+    t.add_argument("--partners", type=Path,
+                   help="partners file: read each interchange with its sender's conventions (e.g. bak_dates)")
     t.set_defaults(handler=cmd_translate)
 
     r = subparsers.add_parser("render", help="print canonical JSON as X12 for a partner (a dry run)")
@@ -56,7 +57,11 @@ def register(subparsers: Any) -> None:
 
 
 def cmd_translate(args: argparse.Namespace) -> int:
+    from gateway.partners import load_partners
+    from gateway.x12_profiles import sender_profiles
     from mappers.x12.translate import translate
+
+    choose = sender_profiles(load_partners(args.partners)) if args.partners else None
 
     try:
         data = args.file.read_bytes()
@@ -66,7 +71,7 @@ def cmd_translate(args: argparse.Namespace) -> int:
     status, first = 0, True
     print("[")
     try:
-        for t in translate(data, args.encoding):
+        for t in translate(data, args.encoding, choose):
             where = "/".join((t.located.interchange.control_number, t.located.group.control_number,
                               t.located.transaction.control_number))
             if t.document is None:
@@ -100,8 +105,8 @@ def cmd_render(args: argparse.Namespace) -> int:
         print(f"{args.file}: cannot be read: {e.strerror}", file=sys.stderr)
         return 2
     try:
-        receiver = _partner(partners, args.partner)
-        sender = _partner(partners, args.sender) if args.sender else trading_counterpart(partners, receiver)
+        receiver = get_partner(partners, args.partner)
+        sender = get_partner(partners, args.sender) if args.sender else trading_counterpart(partners, receiver)
         profile = profile_for(receiver, sender)
         requests = _requests(raw, args.set_id)
         data = render(args.set_id, requests, profile, ThrowawayNumbers(), datetime.now())
@@ -110,38 +115,6 @@ def cmd_render(args: argparse.Namespace) -> int:
         return 1
     sys.stdout.write(data.decode(profile.encoding))
     return 0
-
-
-def _partner(partners: PartnersFile, partner_id: str) -> Partner:
-    try:
-        return partners.get(partner_id)
-    except KeyError:
-        known = ", ".join(p.id for p in partners.partners)
-        raise ConfigError([f"partner {partner_id!r} is not in the partners file; known: {known}"]) from None
-
-
-def trading_counterpart(partners: PartnersFile, receiver: Partner) -> Partner:
-    """Whom a document for `receiver` comes from (DESIGN section 4: the gateway is transparent)."""
-    if receiver.role == "vendor":
-        if not receiver.customers:
-            raise ConfigError([f"vendor {receiver.id} lists no customers; say --from ID"])
-        return _partner(partners, receiver.customers[0])
-    vendor = next((p for p in partners.by_role("vendor") if receiver.id in p.customers), None)
-    if vendor is None:
-        raise ConfigError([f"no vendor lists customer {receiver.id}; say --from ID"])
-    return vendor
-
-
-def profile_for(receiver: Partner, sender: Partner) -> Profile:
-    """How to write for `receiver` as `sender`: the receiver's delimiters, version and encoding, the sender's
-    identity in ISA06/GS02."""
-    d = receiver.delimiters
-    return Profile(
-        sender_qualifier=sender.isa_qualifier, sender_id=sender.isa_id, receiver_qualifier=receiver.isa_qualifier,
-        receiver_id=receiver.isa_id, sender_gs=sender.gs_id, receiver_gs=receiver.gs_id,
-        version=receiver.x12_version, delimiters=Delimiters(d.element, d.component, d.segment, d.repetition),
-        usage=receiver.usage, changes_as=receiver.changes_as, encoding=receiver.encoding,
-    )
 
 
 def _requests(raw: str, set_id: str) -> list[Any]:

@@ -2,7 +2,7 @@
 
 The 865 answers the version its BCA05 names (the change-order sequence number; DESIGN section 2), falling back
 on `REF*PP` like an 855. Its POC loop is the 855's PO1 loop: the ACK segments in it follow exactly the 855
-rules (mappers/x12/ack855.py). POC02 (670) only describes the change; the ACKs decide the answer, except in a
+rules (mappers/x12/ackrules.py). POC02 (670) only describes the change; the ACKs decide the answer, except in a
 POC without ACK, where POC02 is all there is (NC: as the header says, DI: rejected, QD/QI: new quantity).
 """
 
@@ -21,7 +21,7 @@ from gateway.canonical.documents import (
     VendorResponse,
 )
 from mappers.x12 import common as c
-from mappers.x12.ack855 import (
+from mappers.x12.ackrules import (
     DEFAULT_UOM,
     AckOptions,
     LineEcho,

@@ -1,8 +1,8 @@
 """Dispatch between X12 transaction sets and canonical documents.
 
-`READERS` maps ST01 to a pure reader (Transaction → canonical document); `WRITERS` maps the set to write to
-a pure writer (RenderRequest → the segments between ST and SE). Each mapper module adds its own entries
-(the 855/865/861/846 mappers register theirs the same way), so this module never grows a chain of ifs.
+`READERS` maps ST01 to a pure reader (Transaction and the sender's Profile, if known → canonical document);
+`WRITERS` maps the set to write to a pure writer (RenderRequest → the segments between ST and SE). Each
+mapper module adds its own entries the same way, so this module never grows a chain of ifs.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from gateway.canonical import (
     VendorResponse,
 )
 from mappers.x12 import ack855, ack865, onhand846, po850, po860, receipt861
+from mappers.x12.ackrules import AckOptions
 from mappers.x12.reader import Located, iter_transactions
 from mappers.x12.segments import ControlNumbers, MappingError, Segment, Transaction
 from mappers.x12.writer import OutboundSet, Profile, render_interchange
@@ -43,17 +44,25 @@ class RenderRequest:
 
 
 # A reader returns one document, or a list when one set holds several (an 861 for two POs, an 846 for two
-# warehouses).
-Reader = Callable[[Transaction], Document | Sequence[Document]]
+# warehouses). Its second argument is the sending partner's Profile when the caller knows it (None when not):
+# a partner's conventions, e.g. which of BAK04/BAK09 is the acknowledgment date, can only be honoured with it.
+Reader = Callable[[Transaction, Profile | None], Document | Sequence[Document]]
 Writer = Callable[[RenderRequest, Profile, date], list[Segment]]
+# Which Profile applies to a set: one for everything, or chosen per set (e.g. by the ISA sender).
+ProfileChoice: TypeAlias = Profile | Callable[[Located], Profile | None] | None
+
+
+def _ack_options(profile: Profile | None) -> AckOptions | None:
+    return AckOptions.of(profile) if profile is not None else None
+
 
 READERS: dict[str, Reader] = {
-    "850": po850.read_850,
-    "860": po860.read_860,
-    "855": ack855.response_from_855,
-    "865": ack865.response_from_865,
-    "861": receipt861.receipts_from_861,
-    "846": onhand846.snapshots_from_846,
+    "850": lambda tx, _profile: po850.read_850(tx),
+    "860": lambda tx, _profile: po860.read_860(tx),
+    "855": lambda tx, profile: ack855.response_from_855(tx, _ack_options(profile)),
+    "865": lambda tx, profile: ack865.response_from_865(tx, _ack_options(profile)),
+    "861": lambda tx, _profile: receipt861.receipts_from_861(tx),
+    "846": lambda tx, _profile: onhand846.snapshots_from_846(tx),
 }
 
 
@@ -88,13 +97,13 @@ def _document(req: RenderRequest, cls: type[BaseModel], set_id: str) -> BaseMode
 def _write_855(req: RenderRequest, profile: Profile, today: date) -> list[Segment]:
     doc = _document(req, VendorResponse, "855")
     assert isinstance(doc, VendorResponse)
-    return ack855.response_to_855(doc, req.answers, ack855.AckOptions.of(profile), today=today)
+    return ack855.response_to_855(doc, req.answers, AckOptions.of(profile), today=today)
 
 
 def _write_865(req: RenderRequest, profile: Profile, today: date) -> list[Segment]:
     doc = _document(req, VendorResponse, "865")
     assert isinstance(doc, VendorResponse)
-    return ack865.response_to_865(doc, req.answers, ack855.AckOptions.of(profile), today=today)
+    return ack865.response_to_865(doc, req.answers, AckOptions.of(profile), today=today)
 
 
 def _write_861(req: RenderRequest, profile: Profile, today: date) -> list[Segment]:
@@ -143,9 +152,10 @@ class Translated:
     error: MappingError | None
 
 
-def translate(source: bytes | BinaryIO, encoding: str = "utf-8") -> Iterator[Translated]:
+def translate(source: bytes | BinaryIO, encoding: str = "utf-8", profile: ProfileChoice = None) -> Iterator[Translated]:
     """Every transaction set of `source` mapped by its ST01; a set that cannot be mapped carries its error
-    and does not stop the others. Broken envelope structure raises (nothing after it can be trusted)."""
+    and does not stop the others. Broken envelope structure raises (nothing after it can be trusted).
+    `profile` is the sender's (or a function choosing it per set): its conventions decide how sets are read."""
     for found in iter_transactions(source, encoding):
         reader = READERS.get(found.transaction.set_id)
         if reader is None:
@@ -154,7 +164,7 @@ def translate(source: bytes | BinaryIO, encoding: str = "utf-8") -> Iterator[Tra
             yield Translated(found, None, err)
             continue
         try:
-            result = reader(found.transaction)
+            result = reader(found.transaction, profile(found) if callable(profile) else profile)
         except MappingError as e:
             yield Translated(found, None, e)
             continue

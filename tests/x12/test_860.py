@@ -25,11 +25,11 @@ from mappers.x12.segments import MappingError
 from mappers.x12.translate import RenderRequest, render, translate
 from mappers.x12.writer import Profile, ThrowawayNumbers
 from tests.x12.golden import expected_documents, fixture_bytes
-from tests.x12.test_850 import (
+from tests.x12.helpers import assert_clean
+from tests.x12.po_strategies import (
     P4010,
     P5010,
     PVICS,
-    assert_clean,
     attachments,
     charges,
     dates,

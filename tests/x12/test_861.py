@@ -15,7 +15,7 @@ from mappers.x12.segments import MappingError
 from mappers.x12.translate import translate
 from mappers.x12.writer import Profile
 from tests.x12.golden import expected_documents, fixture_bytes
-from tests.x12.test_855 import (
+from tests.x12.helpers import (
     DATES,
     IDS,
     PROFILE_4010,

@@ -1,0 +1,73 @@
+"""Partners (gateway.partners) -> the writer and reader Profiles of mappers.x12.
+
+The mappers never see the partners file (they are pure); this module, which may import both, turns a partner
+into the `Profile` they take: how to write for a receiver (its delimiters, version, encoding and conventions)
+as whom (the sender's ISA and GS ids: DESIGN section 4, the gateway is transparent), and which conventions
+to honour when reading what a partner sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from gateway.errors import ConfigError
+from gateway.partners import Partner, PartnersFile
+from mappers.x12.reader import Located
+from mappers.x12.segments import Delimiters
+from mappers.x12.writer import Profile
+
+
+def profile_for(receiver: Partner, sender: Partner) -> Profile:
+    """How to write for `receiver` as `sender`: the receiver's delimiters, version, encoding and conventions,
+    the sender's identity in ISA05/ISA06 and GS02."""
+    d = receiver.delimiters
+    return Profile(
+        sender_qualifier=sender.isa_qualifier, sender_id=sender.isa_id, receiver_qualifier=receiver.isa_qualifier,
+        receiver_id=receiver.isa_id, sender_gs=sender.gs_id, receiver_gs=receiver.gs_id,
+        version=receiver.x12_version, delimiters=Delimiters(d.element, d.component, d.segment, d.repetition),
+        usage=receiver.usage, changes_as=receiver.changes_as, bak_dates=receiver.bak_dates,
+        encoding=receiver.encoding,
+    )
+
+
+def get_partner(partners: PartnersFile, partner_id: str) -> Partner:
+    try:
+        return partners.get(partner_id)
+    except KeyError:
+        known = ", ".join(p.id for p in partners.partners)
+        raise ConfigError([f"partner {partner_id!r} is not in the partners file; known: {known}"]) from None
+
+
+def trading_counterpart(partners: PartnersFile, receiver: Partner) -> Partner:
+    """Whom a document for `receiver` comes from when nobody says: a vendor's first customer, or the first
+    vendor that lists a customer (DESIGN section 4: the gateway is transparent)."""
+    if receiver.role == "vendor":
+        if not receiver.customers:
+            raise ConfigError([f"vendor {receiver.id} lists no customers; say --from ID"])
+        return get_partner(partners, receiver.customers[0])
+    vendor = next((p for p in partners.by_role("vendor") if receiver.id in p.customers), None)
+    if vendor is None:
+        raise ConfigError([f"no vendor lists customer {receiver.id}; say --from ID"])
+    return vendor
+
+
+def by_isa(partners: PartnersFile, qualifier: str, isa_id: str) -> Partner | None:
+    """The partner with that ISA qualifier and id (ISA05/06 or ISA07/08; trailing blanks do not count)."""
+    key = (qualifier, isa_id.strip())
+    return next((p for p in partners.partners if (p.isa_qualifier, p.isa_id.strip()) == key), None)
+
+
+def sender_profiles(partners: PartnersFile) -> Callable[[Located], Profile | None]:
+    """For mappers.x12.translate: the Profile whose conventions apply to a set read from an interchange, i.e.
+    the profile we would write back to its sender (ISA05/06) as its receiver (ISA07/08); None for a sender
+    not in the partners file (the readers then use the standard's reading)."""
+
+    def choose(found: Located) -> Profile | None:
+        ic = found.interchange
+        sender = by_isa(partners, ic.sender_qualifier, ic.sender_id)
+        if sender is None:
+            return None
+        receiver = by_isa(partners, ic.receiver_qualifier, ic.receiver_id)
+        return profile_for(sender, receiver or sender)
+
+    return choose
