@@ -9,12 +9,16 @@ to honour when reading what a partner sent.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from gateway.errors import ConfigError
 from gateway.partners import Partner, PartnersFile
 from mappers.x12.reader import Located
 from mappers.x12.segments import Delimiters
 from mappers.x12.writer import Profile
+
+if TYPE_CHECKING:
+    from mappers.x12.acks import AckOptions
 
 
 def profile_for(receiver: Partner, sender: Partner) -> Profile:
@@ -71,3 +75,12 @@ def sender_profiles(partners: PartnersFile) -> Callable[[Located], Profile | Non
         return profile_for(sender, receiver or sender)
 
     return choose
+
+
+def ack_options(partner: Partner) -> AckOptions:
+    """How we acknowledge what `partner` sends: its ack type, `ta1` option, delimiters and encoding."""
+    from mappers.x12.acks import AckOptions
+
+    d = partner.delimiters
+    return AckOptions(functional_ack=partner.functional_ack, ta1=partner.ta1, encoding=partner.encoding,
+                      delimiters=Delimiters(d.element, d.component, d.segment, d.repetition))

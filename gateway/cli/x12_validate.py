@@ -35,9 +35,13 @@ import json
 import sys
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gateway.errors import ConfigError
+
+if TYPE_CHECKING:
+    from gateway.partners import PartnersFile
+    from mappers.x12.acks import AckOptions
 
 
 def register(subparsers: Any) -> None:
@@ -54,7 +58,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from mappers.x12.validate import validate
     from mappers.x12.writer import ThrowawayNumbers
 
-    partners = _load_partners(args.partners) if args.partners else {}
+    partners = _load_partners(args.partners) if args.partners else None
     numbers = ThrowawayNumbers()
     now = datetime.now()
     status = 0
@@ -97,31 +101,24 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return status
 
 
-def _load_partners(path: Path) -> dict[tuple[str, str], Any]:
+def _load_partners(path: Path) -> PartnersFile:
     from gateway.partners import load_partners
 
     try:
-        parsed = load_partners(path)
+        return load_partners(path)
     except ConfigError as e:
         raise ConfigError([f"--partners: {line}" for line in e.problems]) from None
-    return {(p.isa_qualifier, p.isa_id.strip()): p for p in parsed.partners}
 
 
-def _options_for(data: bytes, partners: dict[tuple[str, str], Any]) -> Any:
+def _options_for(data: bytes, partners: PartnersFile | None) -> AckOptions | None:
     """The ack options of the partner that sent `data` (ISA05/ISA06 of the first interchange), if known."""
-    from mappers.x12.acks import AckOptions
-    from mappers.x12.segments import Delimiters
+    from gateway.x12_profiles import ack_options, by_isa
 
-    if not partners or len(data) < 106 or not data.startswith(b"ISA"):
+    if partners is None or len(data) < 106 or not data.startswith(b"ISA"):
         return None
     sep = data[3:4].decode("latin-1")
     fields = data[:106].decode("latin-1").split(sep)
     if len(fields) < 7:
         return None
-    partner = partners.get((fields[5], fields[6].strip()))
-    if partner is None:
-        return None
-    d = partner.delimiters
-    return AckOptions(functional_ack=partner.functional_ack, ta1=partner.ta1, encoding=partner.encoding,
-                      delimiters=Delimiters(element=d.element, component=d.component, segment=d.segment,
-                                            repetition=d.repetition))
+    partner = by_isa(partners, fields[5], fields[6])
+    return None if partner is None else ack_options(partner)

@@ -262,14 +262,19 @@ def write_850(order: PurchaseOrderVersion, *, today: date, version: int = 1, rel
                        site=order.site, warehouse=order.warehouse, release=release)
     for line in order.lines:
         out.append(seg("PO1", line.line_number, fmt_decimal(line.quantity), line.uom,
-                       fmt_decimal(line.unit_price), None, *item_pairs(_ids(line), line.dimensions)))
-        out += line_detail_segments(description=line.description, attachments=line.attachments,
-                                    site=line.dimensions.site, charges=line.charges,
-                                    requested=line.requested_delivery_date, notes=line.notes,
-                                    warehouse=line.dimensions.warehouse, release=release)
+                       fmt_decimal(line.unit_price), None, *item_pairs(order_line_ids(line), line.dimensions)))
+        out += order_line_details(line, release)
     out.append(seg("CTT", str(len(order.lines))))
     return out
 
 
-def _ids(line: OrderLine) -> ItemIds:
+def order_line_ids(line: OrderLine) -> ItemIds:
     return ItemIds(line.buyer_item, line.vendor_item, line.upc)
+
+
+def order_line_details(line: OrderLine, release: str) -> list[Segment]:
+    """What follows PO1 (850) or POC (860 restatement) for a whole ordered line."""
+    return line_detail_segments(description=line.description, attachments=line.attachments,
+                                site=line.dimensions.site, charges=line.charges,
+                                requested=line.requested_delivery_date, notes=line.notes,
+                                warehouse=line.dimensions.warehouse, release=release)

@@ -41,6 +41,8 @@ from mappers.x12.po850 import (
     header_body,
     header_segments,
     line_detail_segments,
+    order_line_details,
+    order_line_ids,
     read_header,
     read_line_details,
 )
@@ -187,11 +189,8 @@ def write_replace(order: PurchaseOrderVersion, *, today: date, sequence: str | N
     for line in order.lines:
         out.append(seg("POC", line.line_number, "RZ", fmt_decimal(line.quantity), None, line.uom,
                        fmt_decimal(line.unit_price), None,
-                       *item_pairs(ItemIds(line.buyer_item, line.vendor_item, line.upc), line.dimensions)))
-        out += line_detail_segments(description=line.description, attachments=line.attachments,
-                                    site=line.dimensions.site, charges=line.charges,
-                                    requested=line.requested_delivery_date, notes=line.notes,
-                                    warehouse=line.dimensions.warehouse, release=release)
+                       *item_pairs(order_line_ids(line), line.dimensions)))
+        out += order_line_details(line, release)
     out.append(seg("CTT", str(len(order.lines))))
     return out
 
