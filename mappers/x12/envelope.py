@@ -16,7 +16,7 @@ Pure: text in, segments and errors out. The reader may reuse `detect_delimiters`
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from mappers.x12.segments import Delimiters
@@ -123,75 +123,150 @@ class RawInterchange:
         return self._rest
 
 
-def _skip_line_ends(text: str, pos: int) -> int:
-    while pos < len(text) and text[pos] in _LINE_ENDS:
-        pos += 1
-    return pos
-
-
-def split_interchanges(text: str) -> Iterator[RawInterchange]:
+def split_interchanges(text: str | Iterable[str]) -> Iterator[RawInterchange]:
     """Cut `text` into interchanges; everything that is not one is reported, never silently dropped.
+
+    `text` is the whole input, or the input as successive pieces (decoded chunks of a file): then only about
+    one piece plus the segment being read is held at a time, whatever the size of the input.
 
     An interchange runs from its ISA to its IEA. A new ISA before the IEA closes the previous interchange
     with 023 (premature end); text that follows an IEA and is not an ISA is reported as 022 on an
     interchange of its own (no delimiters), as is a file that does not start with ISA.
     """
-    cursor = _Cursor(text, _skip_line_ends(text, 0))
-    while cursor.pos < len(text):
+    cursor = _Cursor(text) if isinstance(text, str) else _Cursor("", iter(text))
+    cursor.skip_line_ends()
+    while cursor.ensure(1):
         pos = cursor.pos
-        if not text.startswith("ISA", pos):
-            junk = text[pos:].strip()
+        cursor.ensure(3)
+        if not cursor.text.startswith("ISA", cursor.pos):
+            junk = cursor.junk()
             if junk:
-                where = "the file does not start with an ISA segment" if pos == 0 else \
+                where = "the file does not start with an ISA segment" if cursor.offset(pos) == 0 else \
                     "data after the interchange trailer (IEA) that is not an ISA segment"
-                yield RawInterchange(offset=pos, delimiters=None, errors=[EnvelopeError(
-                    "022", f"{where}: {junk[:30]!r}", pos)])
+                yield RawInterchange(offset=cursor.offset(pos), delimiters=None, errors=[EnvelopeError(
+                    "022", f"{where}: {junk[:30]!r}", cursor.offset(pos))])
             return
         raw = cursor.interchange()
         yield raw
         for _ in raw.segments():  # whatever the consumer left unread
             pass
-        cursor.pos = _skip_line_ends(text, cursor.pos)
+        cursor.skip_line_ends()
+
+
+_KEEP = 1 << 20  # consumed text is dropped from the buffer once this much of it has piled up
 
 
 class _Cursor:
-    """The position in the text, shared by the interchanges' segment streams."""
+    """The position in the text, shared by the interchanges' segment streams.
 
-    def __init__(self, text: str, pos: int) -> None:
+    `text` is a buffer over the input: `fill` appends the next piece and, once `pos` has moved far enough,
+    drops what was consumed; `base` is the input offset of `text[0]`. Indexes into `text` are therefore only
+    stable until the next `fill` (or `ensure`): code re-reads `self.text` and `self.pos` after calling them.
+    """
+
+    def __init__(self, text: str, pieces: Iterator[str] | None = None) -> None:
         self.text = text
-        self.pos = pos
+        self.pos = 0
+        self.base = 0
+        self._pieces = pieces
+
+    def offset(self, pos: int) -> int:
+        return self.base + pos
+
+    def fill(self) -> bool:
+        """Append the next piece of input; False at its end."""
+        while self._pieces is not None:
+            piece = next(self._pieces, None)
+            if piece is None:
+                self._pieces = None
+                break
+            if not piece:
+                continue
+            if self.pos > _KEEP:
+                self.base += self.pos
+                self.text = self.text[self.pos:]
+                self.pos = 0
+            self.text += piece
+            return True
+        return False
+
+    def ensure(self, n: int) -> bool:
+        """At least `n` characters available after `pos` (unless the input ends first)."""
+        while len(self.text) - self.pos < n:
+            if not self.fill():
+                return len(self.text) - self.pos >= n
+        return True
+
+    def find(self, sub: str) -> int:
+        """Distance from `pos` to the next `sub`, reading more input as needed; -1 when there is none."""
+        scanned = 0
+        while True:
+            found = self.text.find(sub, self.pos + scanned)
+            if found >= 0:
+                return found - self.pos
+            scanned = max(0, len(self.text) - self.pos - len(sub) + 1)
+            if not self.fill():
+                return -1
+
+    def skip_line_ends(self) -> None:
+        while True:
+            text, pos = self.text, self.pos
+            while pos < len(text) and text[pos] in _LINE_ENDS:
+                pos += 1
+            self.pos = pos
+            if pos < len(text) or not self.fill():
+                return
+
+    def junk(self) -> str:
+        """The start of the non-blank text at `pos`, '' when only blanks are left; consumes everything."""
+        while True:
+            rest = self.text[self.pos:self.pos + 4096].lstrip()
+            if rest:
+                self.ensure(len(self.text) - self.pos + 64)
+                rest = self.text[self.pos:].lstrip()[:64].rstrip()
+                self.pos = len(self.text)
+                return rest
+            self.pos = min(len(self.text), self.pos + 4096)
+            if self.pos >= len(self.text) and not self.fill():
+                return ""
 
     def interchange(self) -> RawInterchange:
+        self.ensure(2 * ISA_LENGTH)
         text, start = self.text, self.pos
         isa_text = text[start:start + ISA_LENGTH]
+        offset = self.offset(start)
         try:
             delimiters = detect_delimiters(isa_text)
         except BrokenISA as e:
             # Without trustworthy delimiters the rest of this interchange cannot be read; resume at the next
             # line that starts with ISA so that a later, good interchange in the same file is still validated.
-            self.pos = _next_isa_line(text, start + 3)
             # Keep a little more than the ISA: a non-padded ISA can still name its sender and ISA13 (for a TA1).
-            return RawInterchange(offset=start, delimiters=None, errors=[EnvelopeError(e.code, e.message, start)],
-                                  isa_text=text[start:min(self.pos, start + 2 * ISA_LENGTH)])
+            head = text[start:start + 2 * ISA_LENGTH]
+            skipped = self._to_next_isa_line(3)
+            return RawInterchange(offset=offset, delimiters=None, errors=[EnvelopeError(e.code, e.message, offset)],
+                                  isa_text=head[:skipped])
         body = text[start:start + ISA_LENGTH - 1]
-        isa = RawSegment(elements=body.split(delimiters.element), offset=start, text=body)
+        isa = RawSegment(elements=body.split(delimiters.element), offset=offset, text=body)
         self.pos = start + ISA_LENGTH
-        raw = RawInterchange(offset=start, delimiters=delimiters, isa=isa, isa_text=isa_text)
+        raw = RawInterchange(offset=offset, delimiters=delimiters, isa=isa, isa_text=isa_text)
         raw._rest = self._segments(raw, delimiters)
         return raw
 
     def _segments(self, raw: RawInterchange, d: Delimiters) -> Iterator[RawSegment | None]:
-        text, term, sep = self.text, d.segment, d.element
-        while self.pos < len(text):
-            pos = self.pos
-            end = text.find(term, pos)
-            if end < 0:
-                rest = text[pos:].strip(_LINE_ENDS + " ")
+        term, sep = d.segment, d.element
+        while self.ensure(1):
+            length = self.find(term)
+            if length < 0:
+                rest = self.text[self.pos:].strip(_LINE_ENDS + " ")
                 if rest:
                     raw.errors.append(EnvelopeError(
-                        "023", f"the file ends inside a segment (no terminator {term!r} after {rest[:30]!r})", pos))
-                self.pos = len(text)
+                        "023", f"the file ends inside a segment (no terminator {term!r} after {rest[:30]!r})",
+                        self.offset(self.pos)))
+                self.pos = len(self.text)
                 return
+            self.ensure(length + 2)  # the character after the terminator, for "\r\n"
+            text, pos = self.text, self.pos
+            end = pos + length
             seg_start = pos if term in _LINE_ENDS else _skip_line_ends(text, pos)
             body = text[seg_start:end]
             nxt = end + 1
@@ -204,22 +279,34 @@ class _Cursor:
             elements = body.split(sep)
             if elements[0] == "ISA":
                 raw.errors.append(EnvelopeError(
-                    "023", "a new interchange (ISA) starts before the trailer (IEA) of this one", seg_start))
+                    "023", "a new interchange (ISA) starts before the trailer (IEA) of this one",
+                    self.offset(seg_start)))
                 self.pos = seg_start
                 return
             self.pos = nxt
-            yield RawSegment(elements=elements, offset=seg_start, text=body)
+            yield RawSegment(elements=elements, offset=self.offset(seg_start), text=body)
             if elements[0] == "IEA":
                 raw.closed = True
                 return
 
+    def _to_next_isa_line(self, skip: int) -> int:
+        """Move `pos` to the next offset where an ISA starts a line (or the end); the distance moved."""
+        moved = skip
+        self.pos += skip
+        while True:
+            found = self.find("ISA")
+            if found < 0:
+                moved += len(self.text) - self.pos
+                self.pos = len(self.text)
+                return moved
+            if self.text[self.pos + found - 1] in _LINE_ENDS:
+                self.pos += found
+                return moved + found
+            self.pos += found + 3
+            moved += found + 3
 
-def _next_isa_line(text: str, pos: int) -> int:
-    """The next offset where an ISA starts a line, or the end of the text."""
-    while True:
-        found = text.find("ISA", pos)
-        if found < 0:
-            return len(text)
-        if text[found - 1] in _LINE_ENDS:
-            return found
-        pos = found + 3
+
+def _skip_line_ends(text: str, pos: int) -> int:
+    while pos < len(text) and text[pos] in _LINE_ENDS:
+        pos += 1
+    return pos

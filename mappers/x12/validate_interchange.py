@@ -1,0 +1,300 @@
+"""The envelope pass of validation: ISA/IEA, GS/GE, ST/SE pairing, counts and control numbers.
+
+One pass over an interchange's segments as `mappers.x12.envelope` streams them: envelope errors are
+reported with their TA1 / 716 / 718 codes here, and each complete set is handed to `SetCheck` (pyx12) for
+its contents. Only the current set's segments are held.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+import pyx12.errors
+import pyx12.segment
+
+from mappers.x12.envelope import ISA_WIDTHS, SEPARATOR_OFFSETS, RawInterchange, RawSegment, split_interchanges
+from mappers.x12.validate_pyx12 import Pyx12Validator, SetCheck, _ascii_mask
+from mappers.x12.validate_report import (
+    GroupReport,
+    InterchangeReport,
+    Level,
+    SetReport,
+    ValidationError,
+)
+
+# TA1 note code (I18) for a bad value in ISA01..ISA16 (X12.md section 8).
+_TA1_BY_ISA_ELEMENT = {1: "010", 2: "011", 3: "012", 4: "013", 5: "005", 6: "006", 7: "007", 8: "008",
+                       9: "014", 10: "015", 11: "016", 12: "017", 13: "018", 14: "019", 15: "020", 16: "027"}
+
+
+def check_interchanges(text: str | Iterable[str], wide: bool,
+                       choose: Callable[[str], Pyx12Validator]) -> Iterator[InterchangeReport]:
+    """A report per interchange of `text` (whole, or decoded pieces), each complete when yielded."""
+    seen: set[tuple[str, str, str, str, str]] = set()
+    any_interchange = False
+    for raw in split_interchanges(text):
+        any_interchange = True
+        isa12 = raw.isa_text[84:89] if raw.delimiters is not None else ""
+        ic = InterchangeCheck(choose(isa12), raw, wide).run()
+        key = (ic.sender_qualifier, ic.sender_id, ic.receiver_qualifier, ic.receiver_id, ic.control_number or "")
+        if ic.control_number is not None and key in seen:
+            ic.errors.append(ValidationError("interchange", "025", f"interchange control number "
+                                             f"{ic.control_number} appears twice in this file for the "
+                                             "same sender and receiver", interchange=ic.control_number))
+        seen.add(key)
+        yield ic
+    if not any_interchange:
+        empty = InterchangeReport(control_number=None)
+        empty.errors.append(ValidationError("interchange", "023", "the file is empty: no interchange (ISA) in it"))
+        yield empty
+
+
+class InterchangeCheck:
+    """One pass over an interchange's segments: envelope pairing and counts, then each set's contents."""
+
+    def __init__(self, validator: Pyx12Validator, raw: RawInterchange, wide: bool) -> None:
+        self.v = validator
+        self.raw = raw
+        self.wide = wide
+        self.ic = InterchangeReport(control_number=None, delimiters=raw.delimiters)
+        self.group: GroupReport | None = None
+        self.group_map: Any = None
+        self.group_ids: set[str] = set()
+        self.set_ids: set[str] = set()
+        self.tx: SetReport | None = None
+        self.tx_segments: list[RawSegment] = []
+        self.outside_set = False  # an ST outside any group: its segments are skipped up to its SE
+
+    def run(self) -> InterchangeReport:
+        raw = self.raw
+        if raw.delimiters is None or raw.isa is None:
+            self.salvage(raw.isa_text)
+            for e in raw.errors:
+                self.error(e.code, e.message)
+            return self.ic
+        self.start(raw.isa_text)
+        for seg in raw.segments():
+            if seg is None:
+                self.empty_segment()
+            else:
+                self.feed(seg)
+        if not raw.closed:
+            self.close_set(None)
+            self.close_group(None)
+            if not any(e.code == "023" for e in raw.errors):
+                self.error("023", "the interchange trailer (IEA) is missing: the file ends inside the interchange")
+        for e in raw.errors:
+            self.error(e.code, e.message)
+        return self.ic
+
+    def salvage(self, text: str) -> None:
+        """Identity and ISA13 of an ISA that is not fixed width, when splitting on its separator still gives
+        16 elements: enough to address a TA1 that rejects it."""
+        if len(text) < 4 or not text.startswith("ISA") or text[3].isalnum() or text[3] == " ":
+            return
+        fields = text.split(text[3])
+        if len(fields) < 17 or not re.fullmatch(r"\d{9}", fields[13]):
+            return
+        ic = self.ic
+        ic.sender_qualifier, ic.sender_id = fields[5].strip(), fields[6].strip()
+        ic.receiver_qualifier, ic.receiver_id = fields[7].strip(), fields[8].strip()
+        ic.date, ic.time, ic.version, ic.control_number = fields[9], fields[10], fields[12], fields[13]
+        ic.ack_requested, ic.usage = fields[14] == "1", fields[15]
+
+    # -- errors at each level -------------------------------------------------------------------------
+    def error(self, code: str, message: str) -> None:
+        self.ic.errors.append(ValidationError("interchange", code, message, interchange=self.ic.control_number))
+
+    def group_error(self, code: str, message: str) -> None:
+        assert self.group is not None
+        self.group.errors.append(ValidationError("group", code, message, interchange=self.ic.control_number,
+                                                 group=self.group.control_number))
+
+    def set_error(self, code: str, message: str) -> None:
+        assert self.tx is not None
+        self.tx.errors.append(self._in_set("set", code, message))
+
+    def _in_set(self, level: Level, code: str, message: str, **where: Any) -> ValidationError:
+        assert self.tx is not None
+        return ValidationError(level, code, message, interchange=self.ic.control_number,
+                               group=self.group.control_number if self.group else None,
+                               transaction=self.tx.control_number, **where)
+
+    # -- ISA ------------------------------------------------------------------------------------------
+    def start(self, isa: str) -> None:
+        fields = [isa[o + 1:o + 1 + w] for o, w in zip(SEPARATOR_OFFSETS, ISA_WIDTHS, strict=True)]
+        ic = self.ic
+        ic.sender_qualifier, ic.sender_id = fields[4], fields[5].strip()
+        ic.receiver_qualifier, ic.receiver_id = fields[6], fields[7].strip()
+        ic.date, ic.time, ic.version = fields[8], fields[9], fields[11]
+        ic.control_number, ic.ack_requested, ic.usage = fields[12], fields[13] == "1", fields[14]
+        if not re.fullmatch(r"\d{5}", ic.version):
+            self.error("017", f"ISA12 (interchange version) is {ic.version!r}: it must be 5 digits, e.g. 00401")
+        d = self.raw.delimiters
+        assert d is not None
+        node = self.v.control_map(ic.version).getnodebypath("/ISA_LOOP/ISA")
+        text = isa[:105] if not self.wide else _ascii_mask(isa[:105])
+        _, errors = node.is_valid_errors(pyx12.segment.Segment(text, d.segment, d.element, d.component))
+        for e in errors:
+            index = e.map_node.seq if e.map_node is not None else 0
+            # Qualifier lists in pyx12's control map are HIPAA's; ISA12 is checked above, ISA11 by the
+            # delimiter detection in 5010.
+            if index in (5, 7, 12) and e.err_cde == "7" or index == 11 and d.repetition is not None:
+                continue
+            code = _TA1_BY_ISA_ELEMENT.get(index, "022")
+            self.error(code, f"ISA{index:02d}: {e.err_str}")
+
+    # -- one segment ----------------------------------------------------------------------------------
+    def feed(self, seg: RawSegment) -> None:
+        tag = seg.tag
+        if tag == "IEA":
+            self.close_set(None)
+            self.close_group(None)
+            self.close_interchange(seg)
+        elif tag == "GS":
+            self.close_set(None)
+            self.close_group(None)
+            self.open_group(seg)
+        elif tag == "GE":
+            self.close_set(None)
+            self.close_group(seg)
+        elif tag == "ST":
+            self.close_set(None)
+            self.open_set(seg)
+        elif self.tx is not None:
+            self.tx_segments.append(seg)
+            if tag == "SE":
+                self.close_set(seg)
+        elif self.outside_set:
+            self.outside_set = tag != "SE"
+        elif tag == "TA1" and self.group is None and not self.ic.groups:
+            self.ic.has_ta1 = True
+        else:
+            where = "between transaction sets" if self.group else "outside any functional group"
+            self.error("024", f"segment {tag} {where}: only GS..GE groups (and TA1) may appear there")
+
+    def empty_segment(self) -> None:
+        if self.tx is not None:
+            position = len(self.tx_segments) + 1
+            self.set_error("5", f"empty segment (two segment terminators in a row) before segment {position}: "
+                                "a segment must have an ID")
+        else:
+            self.error("024", "empty segment (two segment terminators in a row) in the envelope")
+
+    # -- GS/GE ----------------------------------------------------------------------------------------
+    def open_group(self, seg: RawSegment) -> None:
+        self.group = GroupReport(functional_id=seg.get(1), sender=seg.get(2), receiver=seg.get(3),
+                                 control_number=seg.get(6), version=seg.get(8))
+        self.ic.groups.append(self.group)
+        self.set_ids = set()
+        d = self.raw.delimiters
+        assert d is not None
+        node = self.v.control_map(self.ic.version).getnodebypath("/ISA_LOOP/GS_LOOP/GS")
+        text = _ascii_mask(seg.text) if self.wide else seg.text
+        _, errors = node.is_valid_errors(pyx12.segment.Segment(text, d.segment, d.element,
+                                                               d.component))
+        for e in errors:
+            index = e.map_node.seq if e.map_node is not None else 0
+            if index in (1, 8):
+                continue  # decided by the maps we have, below
+            if index == 6:
+                self.group_error("6", f"GS06: {e.err_str}")
+            else:
+                self.error("024", f"GS{index:02d} of group {self.group.control_number}: {e.err_str}")
+        if self.group.control_number in self.group_ids:
+            # 716 19 exists from 4050 on; 4010 has no uniqueness code, 6 (control number syntax) is nearest.
+            code = "19" if self.group.version >= "005010" else "6"
+            self.group_error(code, f"group control number {self.group.control_number} is not unique within "
+                                   "the interchange")
+        self.group_ids.add(self.group.control_number)
+        if not re.fullmatch(r"[A-Z]{2}", self.group.functional_id) or \
+                not re.fullmatch(r"\d{1,9}", self.group.control_number) or \
+                not re.fullmatch(r"[A-Za-z0-9]{1,12}", self.group.version):
+            # A 997/999 must echo GS01, GS06 and GS08 (AK101-103): with these broken no functional ack can
+            # answer the group, so the interchange is refused (TA1) rather than the group left unanswered.
+            self.error("024", f"group {self.group.control_number!r}: GS01 {self.group.functional_id!r}, GS06 or "
+                              f"GS08 {self.group.version!r} cannot be acknowledged")
+        self.group_map = self.v.map_for(self.group.version, self.group.functional_id)
+        self.group.supported = self.group_map is not None
+        if self.group_map is None:
+            if not self.v.supports_version(self.group.version):
+                self.group_error("2", f"version {self.group.version!r} (GS08) is not supported")
+            else:
+                self.group_error("1", f"functional group {self.group.functional_id!r} (GS01) is not supported "
+                                      f"in version {self.group.version}")
+
+    def close_group(self, ge: RawSegment | None) -> None:
+        group = self.group
+        if group is None:
+            if ge is not None:
+                self.error("024", "functional group trailer (GE) without a header (GS)")
+            return
+        if ge is None:
+            self.group_error("3", f"functional group trailer (GE) missing for group {group.control_number}")
+        else:
+            if ge.get(2) != group.control_number:
+                self.group_error("4", f"GE02 {ge.get(2)!r} does not match GS06 {group.control_number!r}")
+            group.declared_sets = int(ge.get(1)) if ge.get(1).isdigit() else None
+            if not _is_count(ge.get(1), len(group.sets)):
+                self.group_error("5", f"GE01 says {ge.get(1)!r} transaction sets, the group has {len(group.sets)}")
+        self.group = None
+        self.group_map = None
+
+    # -- ST/SE ----------------------------------------------------------------------------------------
+    def open_set(self, st: RawSegment) -> None:
+        if self.group is None:
+            self.error("024", f"transaction set {st.get(2)!r} (ST) outside any functional group")
+            self.outside_set = True
+            return
+        self.tx = SetReport(set_id=st.get(1), control_number=st.get(2), implementation=st.get(3) or None)
+        self.group.sets.append(self.tx)
+        self.tx_segments = [st]
+        if not re.fullmatch(r"\d{3}", self.tx.set_id):
+            self.set_error("6", f"ST01 {self.tx.set_id!r} is not a transaction set identifier")
+        elif self.group_map is None:
+            self.set_error("1", f"transaction set {self.tx.set_id} is not supported: no map for GS01 "
+                                f"{self.group.functional_id!r} in version {self.group.version!r}")
+        elif self.group_map.id != self.tx.set_id:
+            self.set_error("6", f"a {self.tx.set_id} does not belong in a {self.group.functional_id} group, "
+                                f"which holds {self.group_map.id}s")
+        if not 4 <= len(self.tx.control_number) <= 9 or not self.tx.control_number.strip():
+            self.set_error("7", f"ST02 {self.tx.control_number!r} must be 4 to 9 characters")
+        elif self.tx.control_number in self.set_ids:
+            self.set_error("23", f"ST02 {self.tx.control_number} is not unique within the functional group")
+        self.set_ids.add(self.tx.control_number)
+
+    def close_set(self, se: RawSegment | None) -> None:
+        tx = self.tx
+        if tx is None:
+            return
+        count = len(self.tx_segments)
+        if se is None:
+            self.set_error("2", f"transaction set trailer (SE) missing for set {tx.control_number}")
+        else:
+            if se.get(2) != tx.control_number:
+                self.set_error("3", f"SE02 {se.get(2)!r} does not match ST02 {tx.control_number!r}")
+            if not _is_count(se.get(1), count):
+                self.set_error("4", f"SE01 says {se.get(1)!r} segments, the set has {count} (ST and SE included)")
+        if self.group_map is not None and self.group_map.id == tx.set_id:
+            try:
+                SetCheck(self, self.group_map).run(self.tx_segments)
+            except (pyx12.errors.EngineError, pyx12.errors.X12Error) as e:
+                self.set_error("5", f"the validator could not follow this set: {e}")
+        self.tx = None
+        self.tx_segments = []
+
+    # -- IEA ------------------------------------------------------------------------------------------
+    def close_interchange(self, iea: RawSegment) -> None:
+        if iea.get(2) != self.ic.control_number:
+            self.error("001", f"IEA02 {iea.get(2)!r} does not match ISA13 {self.ic.control_number!r}")
+        if not _is_count(iea.get(1), len(self.ic.groups)):
+            self.error("021", f"IEA01 says {iea.get(1)!r} functional groups, the interchange has "
+                              f"{len(self.ic.groups)}")
+
+
+
+def _is_count(text: str, actual: int) -> bool:
+    return text.isdigit() and int(text) == actual
+

@@ -1,0 +1,234 @@
+"""The contents of each transaction set checked by pyx12: its map walker (placement) and element checks.
+
+pyx12's `x12n_document` reloads every map on each call (~21 ms) and reads the file itself; here its walker
+is driven segment by segment over the segments the envelope pass cut out, with each map loaded once per
+`Pyx12Validator` (one per map directory and process, see `mappers.x12.validate.default_validator`).
+"""
+
+from __future__ import annotations
+
+import re
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pyx12.map_if
+import pyx12.map_index
+import pyx12.params
+import pyx12.segment
+from pyx12.map_walker import walk_tree
+
+from mappers.x12.envelope import RawSegment
+from mappers.x12.validate_report import ValidationReport
+
+if TYPE_CHECKING:
+    from mappers.x12.validate_interchange import InterchangeCheck
+
+_SEGMENT_ID = re.compile(r"[A-Z][A-Z0-9]{1,2}")
+_SEGMENT_XID = re.compile(r'<segment xid="([A-Z0-9]{2,3})"')
+_REFDES = re.compile(r"(\d\d)(?:-(\d+))?$")
+_TRAILER_ELEMENTS = {("ST", 1), ("ST", 2), ("SE", 1), ("SE", 2)}  # checked by the envelope pass
+
+
+class Pyx12Validator:
+    """Validates with pyx12's map walker and element checks, driven set by set with cached maps."""
+
+    def __init__(self, map_path: str | None = None) -> None:
+        self.map_path = map_path
+        self.param = pyx12.params.params()
+        self._files: dict[tuple[str, str], str] = {}
+        for entry in pyx12.map_index.map_index(map_path).maps:
+            if entry["vriic"] and entry["fic"] and entry["map_file"]:
+                self._files.setdefault((entry["vriic"], entry["fic"]), entry["map_file"])
+        self._maps: dict[str, Any] = {}
+        self._segment_nodes: dict[str, dict[str, list[Any]]] = {}
+        self._all_ids: set[str] | None = None
+
+    def load(self, map_file: str) -> Any:
+        if map_file not in self._maps:
+            self._maps[map_file] = pyx12.map_if.load_map_file(map_file, self.param, self.map_path)
+        return self._maps[map_file]
+
+    def map_for(self, version: str, functional_id: str) -> Any | None:
+        map_file = self._files.get((version, functional_id))
+        return self.load(map_file) if map_file else None
+
+    def supports_version(self, version: str) -> bool:
+        return any(v == version for v, _ in self._files)
+
+    def control_map(self, isa12: str) -> Any:
+        return self.load("x12.control.00501.xml" if isa12 >= "00501" else "x12.control.00401.xml")
+
+    def segment_nodes(self, cur_map: Any) -> dict[str, list[Any]]:
+        """Every segment node of a map by segment ID, to tell a bad qualifier from a misplaced segment."""
+        key = cur_map.id + ":" + str(id(cur_map))
+        if key not in self._segment_nodes:
+            nodes: dict[str, list[Any]] = {}
+            for node in cur_map.loop_segment_iterator():
+                if node.is_segment():
+                    nodes.setdefault(node.id, []).append(node)
+            self._segment_nodes[key] = nodes
+        return self._segment_nodes[key]
+
+    def all_segment_ids(self) -> set[str]:
+        """Segment IDs of every map we have: known somewhere but not in this set means AK304 6, not 1."""
+        if self._all_ids is None:
+            # Read the IDs straight from the XML: building every map object would cost seconds.
+            ids: set[str] = set()
+            for map_file in set(self._files.values()):
+                try:
+                    ids |= set(_SEGMENT_XID.findall(self._map_text(map_file)))
+                except OSError:
+                    continue
+            self._all_ids = ids
+        return self._all_ids
+
+    def _map_text(self, map_file: str) -> str:
+        if self.map_path is not None:
+            return (Path(self.map_path) / map_file).read_text(encoding="utf-8")
+        return resources.files("pyx12").joinpath("map", map_file).read_text(encoding="utf-8")
+
+    def validate(self, data: bytes, *, encoding: str = "ascii") -> ValidationReport:
+        from mappers.x12.validate import validate_with
+
+        return validate_with(data, encoding, lambda isa12: self)
+
+
+
+class SetCheck:
+    """The contents of one transaction set through pyx12's walker (placement) and element checks."""
+
+    def __init__(self, outer: InterchangeCheck, cur_map: Any) -> None:
+        self.outer = outer
+        self.map = cur_map
+        self.nodes = outer.v.segment_nodes(cur_map)
+        self.add = outer.tx.errors.append if outer.tx is not None else None
+
+    def run(self, segments: list[RawSegment]) -> None:
+        d = self.outer.raw.delimiters
+        assert d is not None
+        walker = walk_tree()
+        node = self.map.getnodebypath("/ISA_LOOP/GS_LOOP/GS")
+        walker.forceWalkCounterToLoopStart("/ISA_LOOP/GS_LOOP", "/ISA_LOOP/GS_LOOP/GS")
+        for position, raw in enumerate(segments, start=1):
+            text = _ascii_mask(raw.text) if self.outer.wide else raw.text
+            seg = pyx12.segment.Segment(text, d.segment, d.element, d.component)
+            tag = raw.tag
+            if not _SEGMENT_ID.fullmatch(tag):
+                self.segment("1", f"{tag!r} is not a segment ID", tag, position)
+                continue
+            found, errors = self.walk(walker, node, seg, position)
+            for e in errors:
+                self.walk_error(e, tag, position, node)
+            if found is None:
+                continue
+            node = found
+            _, element_errors = found.is_valid_errors(seg)
+            for ee in element_errors:
+                self.element_error(ee, raw, position)
+
+    def walk(self, walker: walk_tree, node: Any, seg: Any, position: int) -> tuple[Any, list[Any]]:
+        found, _, _, errors = walker.walk_errors(node, seg, position, position, None)
+        if found is not None or seg.get_seg_id() not in self.nodes:
+            return found, errors
+        # pyx12 reports a bad qualifier in a known segment as "segment not found": place the segment with
+        # each valid qualifier in turn; the element check then reports the bad code itself (723 7).
+        qualifier = seg.get_value("01")
+        codes = [c for n in self.nodes[seg.get_seg_id()] for c in _first_codes(n)]
+        if not codes or qualifier in codes:
+            return found, errors
+        for code in dict.fromkeys(codes):
+            saved = walker.counter._dict.copy()
+            trial = pyx12.segment.Segment(seg.format(), seg.seg_term, seg.ele_term, seg.subele_term)
+            trial.set("01", code)
+            placed, _, _, trial_errors = walker.walk_errors(node, trial, position, position, None)
+            if placed is not None:
+                return placed, trial_errors
+            walker.counter._dict = saved
+        return found, errors
+
+    def walk_error(self, e: Any, tag: str, position: int, current: Any) -> None:
+        code = e.err_cde
+        segment, where = tag, e.seg_count or position
+        if code == "3" and e.map_node is not None:
+            segment = e.map_node.id
+            message = e.err_str
+        elif code == "1":
+            if tag in self.nodes and self.comes_earlier(tag, current):
+                code, message = "7", f"segment {tag} is out of sequence: in the {self.map.id} it comes before " \
+                                     f"{current.id}"
+            elif tag in self.nodes:
+                code, message = "2", f"segment {tag} is not expected at this place in the {self.map.id}"
+            elif tag in self.outer.v.all_segment_ids():
+                code, message = "6", f"segment {tag} is not defined in the {self.map.id}"
+            else:
+                message = f"segment ID {tag} is not recognized"
+        else:
+            message = e.err_str
+        self.segment(code, message, segment, where)
+
+    def comes_earlier(self, tag: str, current: Any) -> bool:
+        """Whether `tag` belongs in the current segment's loop before it: 720 7 (not in proper sequence)."""
+        if current is None or not current.is_segment():
+            return False
+        return any(n.parent is current.parent and n.pos < current.pos for n in self.nodes[tag])
+
+    def segment(self, code: str, message: str, segment: str, position: int) -> None:
+        if self.add:
+            self.add(self.outer._in_set("segment", code, message, segment=segment, position=position))
+
+    def element_error(self, ee: Any, raw: RawSegment, position: int) -> None:
+        tag = raw.tag
+        element: int | None = None
+        component: int | None = None
+        node = ee.map_node
+        rule = _SYNTAX_RULE.search(ee.err_str or "")
+        if rule:
+            element = _rule_target(rule.group(1), rule.group(2), raw)
+        elif node is not None:
+            if node.parent is not None and node.parent.is_composite():
+                element, component = node.parent.seq, node.seq
+            else:
+                element = node.seq
+        elif ee.refdes and (m := _REFDES.search(str(ee.refdes))):
+            element = int(m.group(1))
+            component = int(m.group(2)) if m.group(2) else None
+        if element is None:
+            self.segment("8", ee.err_str, tag, position)
+            return
+        if (tag, element) in _TRAILER_ELEMENTS:
+            return
+        if self.add:
+            self.add(self.outer._in_set("element", ee.err_cde, ee.err_str, segment=tag, position=position,
+                                        element=element, component=component, value=ee.err_val))
+
+
+_SYNTAX_RULE = re.compile(r"Syntax Error \(([PRCEL])((?:\d\d)+)\)")
+
+
+def _rule_target(kind: str, digits: str, raw: RawSegment) -> int:
+    """The element an X12 syntax rule error is about. pyx12 names the rule's first element; the 723 code
+    (2 conditional required missing, 10 exclusion violated) is about the one that is missing or too many:
+    P (paired) and R (at least one): the first empty one; C and L (if the first, then the others): the first
+    empty one after the first; E (only one of): the second one present."""
+    elements = [int(digits[i:i + 2]) for i in range(0, len(digits), 2)]
+    present = [e for e in elements if raw.get(e) != ""]
+    if kind == "E":
+        return present[1] if len(present) > 1 else elements[0]
+    candidates = elements[1:] if kind in ("C", "L") else elements
+    return next((e for e in candidates if raw.get(e) == ""), elements[0])
+
+
+def _first_codes(node: Any) -> list[str]:
+    first = node.children[0] if node.children else None
+    if first is not None and first.is_composite():
+        first = first.children[0] if first.children else None
+    return list(getattr(first, "valid_codes", []) or [])
+
+
+def _ascii_mask(text: str) -> str:
+    """Non-ASCII characters as '?' for pyx12 only (same length); U+FFFD (undecodable) stays and is reported."""
+    if text.isascii():
+        return text
+    return "".join(c if c.isascii() or c == "\ufffd" else "?" for c in text)
+
