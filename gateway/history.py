@@ -8,8 +8,8 @@ from decimal import Decimal
 from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
-from gateway.lifecycle.common import find_po, lines_of
-from gateway.models import ConfirmationRow, PoLine, PoVersion, Response, ResponseLineRow
+from gateway.lifecycle.common import LineRow, find_po, lines_of
+from gateway.models import ConfirmationRow, PoVersion, Response, ResponseLineRow
 
 COMPARED = ("quantity", "unit_price", "requested_delivery_date", "uom", "buyer_item", "vendor_item", "description")
 
@@ -39,7 +39,7 @@ def po_history(session: Session, po_number: str, customer: str | None = None,
     po = find_po(session, po_number, customer, vendor, lock=False)
     versions = list(session.exec(select(PoVersion).where(PoVersion.po_id == po.id).order_by(col(PoVersion.version))))
     steps: list[HistoryStep] = []
-    previous: dict[str, PoLine] = {}
+    previous: dict[str, LineRow] = {}
     for v in versions:
         lines = {line.line_number: line for line in lines_of(session, v)}
         steps.append(HistoryStep(version=v.version, kind="version", at=v.received_at,
@@ -69,7 +69,7 @@ def _text(value: object) -> str | None:
     return str(value)
 
 
-def version_diff(before: dict[str, PoLine], after: dict[str, PoLine]) -> list[LineDiff]:
+def version_diff(before: dict[str, LineRow], after: dict[str, LineRow]) -> list[LineDiff]:
     """What changed from one version to the next: added and removed lines, changed quantity, date, price..."""
     diffs = [LineDiff(line_number=n, change="added") for n in after if n not in before and before]
     diffs += [LineDiff(line_number=n, change="removed") for n in before if n not in after]
@@ -84,7 +84,7 @@ def version_diff(before: dict[str, PoLine], after: dict[str, PoLine]) -> list[Li
     return diffs
 
 
-def response_diff(line: PoLine, answer: ResponseLineRow) -> LineDiff:
+def response_diff(line: LineRow, answer: ResponseLineRow) -> LineDiff:
     """How the vendor's answer for a line differs from the line it answers."""
     if answer.status == "reject":
         return LineDiff(line_number=line.line_number, change="rejected")

@@ -6,7 +6,8 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlalchemy import Row, insert
+from sqlmodel import Session, select
 
 from gateway.canonical import Charge, Dimensions, Note, OrderLine
 from gateway.errors import BusinessError, UnknownPO
@@ -23,6 +24,8 @@ def require_parties(customer: str | None, vendor: str | None, what: str) -> tupl
 
 def check_link(session: Session, customer: str, vendor: str) -> None:
     """The customer must exist and trade with this vendor (the partners file says who trades with whom)."""
+    if session.get(PartnerLink, (customer, vendor)) is not None:
+        return  # links are only made between a known customer and a known vendor (bootstrap.sync_partners)
     for pid, role in ((customer, "customer"), (vendor, "vendor")):
         partner = session.get(TradingPartner, pid)
         if partner is None or partner.role != role:
@@ -62,8 +65,20 @@ def version_row(session: Session, po: PurchaseOrder, version: int) -> PoVersion:
     return row
 
 
-def lines_of(session: Session, version: PoVersion) -> list[PoLine]:
-    return list(session.exec(select(PoLine).where(PoLine.version_id == version.id).order_by(col(PoLine.id))))
+LineRow = Row[Any]  # a po_line row read with Core: attribute access like PoLine, without ORM bookkeeping
+
+
+def lines_of(session: Session, version: PoVersion) -> list[LineRow]:
+    table = PoLine.__table__  # type: ignore[attr-defined]
+    query = table.select().where(table.c.version_id == version.id).order_by(table.c.id)
+    return list(session.connection().execute(query).all())
+
+
+def insert_lines(session: Session, version_id: int, lines: Iterable[OrderLine]) -> None:
+    """One multi-row INSERT: versions of hundreds of lines are the hot path of the lifecycle."""
+    values = [line_values(line, version_id) for line in lines]
+    if values:
+        session.execute(insert(PoLine), values)
 
 
 def check_lines(po_number: str, lines: Sequence[OrderLine]) -> None:
@@ -82,18 +97,18 @@ def check_lines(po_number: str, lines: Sequence[OrderLine]) -> None:
                                              f"{line.unit_price} is negative")
 
 
-def line_to_row(line: OrderLine, version_id: int) -> PoLine:
+def line_values(line: OrderLine, version_id: int) -> dict[str, Any]:
     dims = line.dimensions
-    return PoLine(
-        version_id=version_id, line_number=line.line_number, quantity=line.quantity, uom=line.uom,
-        unit_price=line.unit_price, buyer_item=line.buyer_item, vendor_item=line.vendor_item, upc=line.upc,
-        description=line.description, requested_delivery_date=line.requested_delivery_date,
+    return {
+        "version_id": version_id, "line_number": line.line_number, "quantity": line.quantity, "uom": line.uom,
+        "unit_price": line.unit_price, "buyer_item": line.buyer_item, "vendor_item": line.vendor_item,
+        "upc": line.upc, "description": line.description, "requested_delivery_date": line.requested_delivery_date,
         **{d: getattr(dims, d) for d in DIMENSIONS},
-        notes=dump_all(line.notes), charges=dump_all(line.charges),
-    )
+        "notes": dump_all(line.notes), "charges": dump_all(line.charges),
+    }
 
 
-def row_to_line(row: PoLine) -> OrderLine:
+def row_to_line(row: LineRow) -> OrderLine:
     return OrderLine(
         line_number=row.line_number, quantity=Decimal(row.quantity), uom=row.uom,
         unit_price=None if row.unit_price is None else Decimal(row.unit_price),

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
+from sqlalchemy import func, insert
 from sqlmodel import Session, col, select
 
 from gateway.canonical import Confirmation, LineStatus, ResponseStatus
 from gateway.errors import BusinessError
-from gateway.lifecycle.common import find_po, lines_of, log, refuse_if_closed, touch, version_row
+from gateway.lifecycle.common import LineRow, find_po, lines_of, log, refuse_if_closed, touch, version_row
 from gateway.models import (
     ConfirmationRow,
     ConfirmedLine,
-    PoLine,
     PoState,
     PoVersion,
     PurchaseOrder,
@@ -64,16 +65,16 @@ def _confirm(session: Session, po: PurchaseOrder, version: PoVersion, source: st
     session.add(row)
     session.flush()
     assert row.id is not None
-    for line in lines_of(session, version):
-        session.add(_confirmed_line(row.id, line, answers.get(line.line_number)))
+    values = [_confirmed_line(row.id, line, answers.get(line.line_number)) for line in lines_of(session, version)]
+    session.execute(insert(ConfirmedLine), values)
     po.confirmed_version = version.version
     touch(po, PoState.CONFIRMED)
     session.flush()
-    refresh_received(session, po)
+    refresh_received(session, po, row)
     return row
 
 
-def _confirmed_line(confirmation_id: int, line: PoLine, answer: ResponseLineRow | None) -> ConfirmedLine:
+def _confirmed_line(confirmation_id: int, line: LineRow, answer: ResponseLineRow | None) -> dict[str, Any]:
     """The line as it will be delivered: the vendor's quantities, dates, splits and substitute, if any."""
     schedule = answer.schedule if answer is not None else []
     if answer is not None and answer.status == LineStatus.REJECT:
@@ -84,12 +85,14 @@ def _confirmed_line(confirmation_id: int, line: PoLine, answer: ResponseLineRow 
         quantity = Decimal(line.quantity)
     dates = [s["delivery_date"] for s in schedule if s.get("delivery_date")]
     substituted = answer is not None and answer.substitute_item is not None
-    return ConfirmedLine(
-        confirmation_id=confirmation_id, line_number=line.line_number,
-        item=answer.substitute_item if substituted and answer else (line.vendor_item or line.buyer_item),
-        description=answer.substitute_description if substituted and answer else line.description,
-        substituted=substituted, quantity=quantity, uom=line.uom, unit_price=line.unit_price,
-        delivery_date=date.fromisoformat(min(dates)) if dates else line.requested_delivery_date, schedule=schedule)
+    return {
+        "confirmation_id": confirmation_id, "line_number": line.line_number,
+        "item": answer.substitute_item if substituted and answer else (line.vendor_item or line.buyer_item),
+        "description": answer.substitute_description if substituted and answer else line.description,
+        "substituted": substituted, "quantity": quantity, "uom": line.uom, "unit_price": line.unit_price,
+        "delivery_date": date.fromisoformat(min(dates)) if dates else line.requested_delivery_date,
+        "schedule": schedule, "received_quantity": Decimal(0),
+    }
 
 
 def current_confirmation(session: Session, po: PurchaseOrder) -> ConfirmationRow | None:
@@ -104,12 +107,14 @@ def confirmed_lines(session: Session, confirmation: ConfirmationRow) -> list[Con
         ConfirmedLine.confirmation_id == confirmation.id).order_by(col(ConfirmedLine.id))))
 
 
-def refresh_received(session: Session, po: PurchaseOrder) -> None:
+def refresh_received(session: Session, po: PurchaseOrder, confirmation: ConfirmationRow | None = None) -> None:
     """A confirmed PO leaves 'open confirmed' once every line has received its confirmed quantity."""
     if po.state not in (PoState.CONFIRMED, PoState.RECEIVED):
         return
-    confirmation = current_confirmation(session, po)
+    confirmation = confirmation or current_confirmation(session, po)
     if confirmation is None:
         return
-    done = all(Decimal(cl.received_quantity) >= Decimal(cl.quantity) for cl in confirmed_lines(session, confirmation))
-    po.state = PoState.RECEIVED if done else PoState.CONFIRMED
+    open_lines = session.exec(select(func.count()).select_from(ConfirmedLine).where(
+        col(ConfirmedLine.confirmation_id) == confirmation.id,
+        col(ConfirmedLine.received_quantity) < col(ConfirmedLine.quantity))).one()
+    po.state = PoState.CONFIRMED if open_lines else PoState.RECEIVED

@@ -30,7 +30,7 @@ from gateway.lifecycle.common import (
     check_sequence,
     dump_all,
     find_po,
-    line_to_row,
+    insert_lines,
     lines_of,
     log,
     refuse_if_closed,
@@ -173,7 +173,7 @@ def _add_version(session: Session, po: PurchaseOrder, doc: PurchaseOrderVersion,
     session.flush()
     assert version.id is not None
     line_list = list(lines)
-    session.add_all(line_to_row(line, version.id) for line in line_list)
+    insert_lines(session, version.id, line_list)
     store_attachments(session, po, doc.attachments, version_id=version.id)
     for line in line_list:
         store_attachments(session, po, line.attachments, version_id=version.id, line_number=line.line_number)

@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from sqlalchemy import insert
 from sqlmodel import Session, select
 
 from gateway.canonical import Charge, LineStatus, OrderKind, ResponseLine, ResponseStatus, VendorResponse
 from gateway.errors import BusinessError
 from gateway.lifecycle.common import (
+    LineRow,
     dump_all,
     find_po,
     lines_of,
@@ -20,7 +22,7 @@ from gateway.lifecycle.common import (
     version_row,
 )
 from gateway.lifecycle.orders import store_attachments
-from gateway.models import PoLine, PoState, PoVersion, PurchaseOrder, Response, ResponseLineRow
+from gateway.models import PoState, PoVersion, PurchaseOrder, Response, ResponseLineRow
 
 
 def respond(session: Session, doc: VendorResponse, source: str) -> Response:
@@ -59,7 +61,7 @@ def _check_header(where: str, doc: VendorResponse, version: PoVersion) -> None:
                                             f"changed (suggest it in a note)")
 
 
-def _check_line(where: str, status: ResponseStatus, rl: ResponseLine, line: PoLine) -> None:
+def _check_line(where: str, status: ResponseStatus, rl: ResponseLine, line: LineRow) -> None:
     if rl.unit_price is not None and line.unit_price is not None and rl.unit_price != Decimal(line.unit_price):
         raise BusinessError("price_change", f"{where}: unit price {rl.unit_price} differs from the PO's "
                                             f"{Decimal(line.unit_price)}; prices cannot be changed "
@@ -99,7 +101,7 @@ def _check_consistent(where: str, doc: VendorResponse, given: dict[str, Response
 
 
 def _store(session: Session, po: PurchaseOrder, version: PoVersion, doc: VendorResponse,
-           lines: dict[str, PoLine], given: dict[str, ResponseLine], source: str) -> Response:
+           lines: dict[str, LineRow], given: dict[str, ResponseLine], source: str) -> Response:
     assert version.id is not None and po.id is not None
     response = Response(version_id=version.id, status=doc.status, update_delivery_date=doc.update_delivery_date,
                         vendor_order_number=doc.vendor_order_number, response_date=doc.response_date,
@@ -108,16 +110,17 @@ def _store(session: Session, po: PurchaseOrder, version: PoVersion, doc: VendorR
     session.flush()
     assert response.id is not None
     # Every line gets a row, so what was confirmed never depends on what the vendor chose to omit.
+    rows = []
     for number, line in lines.items():
         rl = given.get(number) or ResponseLine(
             line_number=number, status=LineStatus.REJECT if doc.status is ResponseStatus.REJECT
             else LineStatus.ACCEPT)
-        session.add(ResponseLineRow(
-            response_id=response.id, line_number=number, status=rl.status,
-            substitute_item=rl.substitute.vendor_item if rl.substitute else None,
-            substitute_description=rl.substitute.description if rl.substitute else None,
-            notes=dump_all(rl.notes), schedule=_schedule(rl, line, doc.update_delivery_date)))
+        rows.append({"response_id": response.id, "line_number": number, "status": rl.status.value,
+                     "substitute_item": rl.substitute.vendor_item if rl.substitute else None,
+                     "substitute_description": rl.substitute.description if rl.substitute else None,
+                     "notes": dump_all(rl.notes), "schedule": _schedule(rl, line, doc.update_delivery_date)})
         store_attachments(session, po, rl.attachments, response_id=response.id, line_number=number)
+    session.execute(insert(ResponseLineRow), rows)
     store_attachments(session, po, doc.attachments, response_id=response.id)
     touch(po, PoState.AWAITING_CUSTOMER)
     log(session, po, "response", f"vendor answered version {version.version}: {doc.status.value}", source,
@@ -126,7 +129,7 @@ def _store(session: Session, po: PurchaseOrder, version: PoVersion, doc: VendorR
     return response
 
 
-def _schedule(rl: ResponseLine, line: PoLine, all_dates: date | None) -> list[dict[str, str | None]]:
+def _schedule(rl: ResponseLine, line: LineRow, all_dates: date | None) -> list[dict[str, str | None]]:
     """The confirmed deliveries of a line. 'Update delivery date' dates every delivery that has no own date."""
     if rl.status is LineStatus.REJECT:
         return []

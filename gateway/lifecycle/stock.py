@@ -51,7 +51,7 @@ def record_receipt(session: Session, doc: Receipt, source: str) -> ReceiptRow:
                                    uom=rl.uom or cl.uom, item=rl.item or cl.item,
                                    **{d: getattr(rl.dimensions, d) for d in DIMENSIONS}))
     session.flush()
-    refresh_received(session, po)
+    refresh_received(session, po, confirmation)
     touch(po)
     total = sum((rl.quantity for rl in doc.lines), Decimal(0))
     kind = "ownership transfer" if consignment else "receipt"

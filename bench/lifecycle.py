@@ -1,0 +1,196 @@
+"""Lifecycle benchmark: versions applied per second, and list query latency at 100,000 POs.
+
+    .venv/bin/python bench/lifecycle.py [--quick] [--only sqlite|postgres] [--postgres-url URL]
+
+Phase 1 applies PO versions of 20 lines through the real services (lifecycle.apply: one transaction per
+document), each PO getting an original, a change, a vendor response and a confirmation. Phase 2 bulk-inserts POs
+up to the target count in every state, then times each list's first page and page 100 (50 rows a page).
+Figures are printed, not asserted. Targets on a 2-core machine: >= 500 versions/s, every list p95 < 50 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import insert, text  # noqa: E402
+from sqlalchemy.engine import Engine  # noqa: E402
+from sqlmodel import Session  # noqa: E402
+
+from gateway import lifecycle, workspace  # noqa: E402
+from gateway.bootstrap import sync_partners  # noqa: E402
+from gateway.canonical import (  # noqa: E402
+    Confirmation,
+    Dimensions,
+    LineChange,
+    OrderLine,
+    PurchaseOrderChange,
+    PurchaseOrderVersion,
+    ResponseStatus,
+    VendorResponse,
+)
+from gateway.canonical.documents import ChangeCode  # noqa: E402
+from gateway.db import make_engine, upgrade  # noqa: E402
+from gateway.models import PoEvent, PoLine, PoState, PoVersion, PurchaseOrder  # noqa: E402
+from gateway.partners import load_partners  # noqa: E402
+from gateway.settings import DEFAULT_PARTNERS  # noqa: E402
+
+CUSTOMER, VENDORS = "contoso", ("fabrikam", "northwind", "litware")
+LINES = 20
+
+
+def lines() -> tuple[OrderLine, ...]:
+    return tuple(OrderLine(line_number=str(n), quantity=Decimal(10 + n), unit_price=Decimal("4.25"),
+                           buyer_item=f"ITEM-{n}", upc=f"0000000{n:05d}", description=f"Widget {n}",
+                           requested_delivery_date=date(2027, 1, 1),
+                           dimensions=Dimensions(site="1", warehouse="11", color="Red", size="M"))
+                 for n in range(1, LINES + 1))
+
+
+def phase1(engine: Engine, pos: int) -> tuple[float, float, int]:
+    """Return (versions/s, documents/s, documents) for `pos` POs of 2 versions each."""
+    body = lines()
+    versions = documents = 0
+    t0 = time.perf_counter()
+    for i in range(pos):
+        number, vendor = f"B{i:07d}", VENDORS[i % 3]
+        docs = [
+            PurchaseOrderVersion(po_number=number, customer=CUSTOMER, vendor=vendor, order_date=date(2026, 11, 1),
+                                 lines=body),
+            PurchaseOrderChange(po_number=number, customer=CUSTOMER, vendor=vendor, change_sequence="1",
+                                lines=(LineChange(line_number="3", change=ChangeCode.QUANTITY,
+                                                  quantity=Decimal(99)),)),
+            VendorResponse(po_number=number, version=2, customer=CUSTOMER, vendor=vendor,
+                           status=ResponseStatus.ACCEPT),
+            Confirmation(po_number=number, version=2, customer=CUSTOMER, vendor=vendor),
+        ]
+        for doc in docs:
+            lifecycle.apply(engine, doc, "bench")
+        versions += 2
+        documents += len(docs)
+        if (i + 1) % max(1, pos // 10) == 0:
+            rate = versions / (time.perf_counter() - t0)
+            print(f"  ... {i + 1}/{pos} POs, {versions} versions, {rate:.0f} versions/s", flush=True)
+    elapsed = time.perf_counter() - t0
+    return versions / elapsed, documents / elapsed, documents
+
+
+STATES = [(PoState.FOR_REVIEW, "standard"), (PoState.AWAITING_CUSTOMER, "standard"),
+          (PoState.CONFIRMED, "standard"), (PoState.RECEIVED, "standard"), (PoState.CONFIRMED, "consignment"),
+          (PoState.CANCELLED, "standard")]
+
+
+def phase2_seed(engine: Engine, target: int) -> None:
+    """Bulk-insert POs (with one version, 20 lines and an event each) up to `target` POs in all."""
+    with engine.connect() as conn:
+        have = conn.execute(text("SELECT count(*) FROM purchase_order")).scalar_one()
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    batch = 2000
+    for offset in range(have, target, batch):
+        n = min(batch, target - offset)
+        with Session(engine) as session:
+            rows = []
+            for k in range(offset, offset + n):
+                state, kind = STATES[k % len(STATES)]
+                when = start + timedelta(seconds=k * 7)
+                rows.append({"customer_id": CUSTOMER, "vendor_id": VENDORS[k % 3], "po_number": f"S{k:07d}",
+                             "kind": kind, "state": state.value, "latest_version": 1, "created_at": when,
+                             "updated_at": when, "order_date": when.date(),
+                             "confirmed_version": 1 if state in (PoState.CONFIRMED, PoState.RECEIVED) else None})
+            ids = session.execute(insert(PurchaseOrder).returning(PurchaseOrder.id), rows).scalars().all()
+            versions = session.execute(insert(PoVersion).returning(PoVersion.id), [
+                {"po_id": i, "version": 1, "arrived_as": "original", "received_at": start, "notes": [],
+                 "charges": [], "source": "seed"} for i in ids]).scalars().all()
+            session.execute(insert(PoLine), [
+                {"version_id": v, "line_number": str(ln), "quantity": Decimal(5), "uom": "EA",
+                 "unit_price": Decimal("1.5"), "notes": [], "charges": []}
+                for v in versions for ln in range(1, LINES + 1)])
+            session.execute(insert(PoEvent), [
+                {"po_id": i, "vendor_id": r["vendor_id"], "customer_id": CUSTOMER, "kind": "version", "version": 1,
+                 "detail": "seeded", "source": "seed", "at": r["created_at"]} for i, r in zip(ids, rows, strict=True)])
+            session.commit()
+        print(f"  ... seeded {offset + n}/{target} POs", flush=True)
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            conn.execute(text("ANALYZE"))
+            conn.commit()
+
+
+def phase2_queries(engine: Engine, repeats: int) -> list[tuple[str, str, float, float]]:
+    results = []
+    queries = {which.value: (lambda s, f, w=which: workspace.po_list(s, w, f)) for which in workspace.PoList}
+    queries["confirmation_history"] = workspace.confirmation_history
+    queries["consignment_receipts"] = workspace.consignment_receipts
+    queries["onhand"] = workspace.onhand
+    for name, query in queries.items():
+        for page in (1, 100):
+            for vendor in (None, "fabrikam"):
+                times = []
+                with Session(engine) as session:
+                    for _ in range(repeats):
+                        t0 = time.perf_counter()
+                        query(session, workspace.Filters(vendor=vendor, page=page, size=50))
+                        times.append((time.perf_counter() - t0) * 1000)
+                p50 = statistics.median(times)
+                p95 = statistics.quantiles(times, n=20)[18] if len(times) >= 20 else max(times)
+                results.append((name, f"page {page}" + (f", vendor {vendor}" if vendor else ""), p50, p95))
+    return results
+
+
+def run(label: str, engine: Engine, pos: int, target: int, repeats: int) -> None:
+    print(f"\n== {label} ==", flush=True)
+    upgrade(engine)
+    with Session(engine) as session:
+        sync_partners(session, load_partners(DEFAULT_PARTNERS))
+        session.commit()
+    print(f"phase 1: {pos} POs x 2 versions of {LINES} lines, each answered and confirmed", flush=True)
+    vps, dps, docs = phase1(engine, pos)
+    print(f"phase 2: seeding to {target} POs", flush=True)
+    phase2_seed(engine, target)
+    rows = phase2_queries(engine, repeats)
+    print(f"\n{label}: {2 * pos} versions applied at {vps:.0f} versions/s ({docs} documents, {dps:.0f} documents/s)")
+    print(f"{label}: list queries at {target} POs ({repeats} runs each), ms")
+    print(f"  {'list':<22} {'which':<26} {'p50':>7} {'p95':>7}")
+    for name, which, p50, p95 in rows:
+        print(f"  {name:<22} {which:<26} {p50:7.2f} {p95:7.2f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="1/10 of the sizes")
+    parser.add_argument("--only", choices=("sqlite", "postgres"))
+    parser.add_argument("--postgres-url", default=os.environ.get(
+        "GATEWAY_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
+    args = parser.parse_args()
+    pos, target, repeats = (500, 10_000, 20) if args.quick else (5_000, 100_000, 40)
+    if args.only in (None, "sqlite"):
+        with tempfile.TemporaryDirectory() as tmp:
+            engine = make_engine(f"sqlite:///{tmp}/bench.db")
+            run("SQLite", engine, pos, target, repeats)
+            engine.dispose()
+    if args.only in (None, "postgres"):
+        name = f"gw_bench_{uuid.uuid4().hex[:8]}"
+        admin = make_engine(args.postgres_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        try:
+            engine = make_engine(args.postgres_url.rsplit("/", 1)[0] + f"/{name}")
+            run("PostgreSQL", engine, pos, target, repeats)
+            engine.dispose()
+        finally:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+if __name__ == "__main__":
+    main()
