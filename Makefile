@@ -26,6 +26,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/lifecycle.py
+	$(BIN)/python bench/x12.py
 
 clean:
 	rm -rf $(VENV) var build *.egg-info
