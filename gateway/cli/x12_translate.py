@@ -6,8 +6,10 @@ translate prints a JSON array with one entry per transaction set, in the order o
       "set": "850", "type": "PurchaseOrderVersion", "document": {...}}, ...]
 
 With `--partners FILE`, each interchange is read with the conventions of its sender (ISA05/06) in that
-file, e.g. `bak_dates`. A set that cannot be mapped prints one line on stderr, `FILE: ISA13/GS06/ST02:
-<reason>`, and the others are still printed; the exit status is then 1 (2 when the file cannot be read).
+file, e.g. `bak_dates`. Inbound 997/999 print as `FunctionalAck` entries, and TA1s (which stand outside any
+set) first, as `{"set": "TA1", "type": "InterchangeAck", "group": null, "transaction": null, ...}`. A set
+that cannot be mapped prints one line on stderr, `FILE: ISA13/GS06/ST02: <reason>`, and the others are still
+printed; the exit status is then 1 (2 when the file cannot be read).
 
 render reads one canonical document as JSON, or an entry / a list of entries in the shape translate prints
 (`set` and envelope keys are ignored), each entry optionally with `"version": n` (the PO version number: an
@@ -59,18 +61,27 @@ def register(subparsers: Any) -> None:
 def cmd_translate(args: argparse.Namespace) -> int:
     from gateway.partners import load_partners
     from gateway.x12_profiles import sender_profiles
-    from mappers.x12.translate import translate
+    from mappers.x12.translate import interchange_acks, translate
 
     choose = sender_profiles(load_partners(args.partners)) if args.partners else None
-
     try:
         data = args.file.read_bytes()
     except OSError as e:
         print(f"{args.file}: cannot be read: {e.strerror}", file=sys.stderr)
         return 2
     status, first = 0, True
+
+    def emit(entry: dict[str, Any]) -> None:
+        nonlocal first
+        text = json.dumps(entry, indent=2, ensure_ascii=False)
+        print(("" if first else ",\n") + "\n".join("  " + line for line in text.splitlines()), end="")
+        first = False
+
     print("[")
     try:
+        for ta1 in interchange_acks(data, args.encoding):
+            emit({"interchange": ta1.interchange_control_number, "group": None, "transaction": None,
+                  "set": "TA1", "type": "InterchangeAck", "document": ta1.model_dump(mode="json")})
         for t in translate(data, args.encoding, choose):
             where = "/".join((t.located.interchange.control_number, t.located.group.control_number,
                               t.located.transaction.control_number))
@@ -78,13 +89,10 @@ def cmd_translate(args: argparse.Namespace) -> int:
                 print(f"{args.file}: {where}: {t.located.transaction.set_id}: {t.error}", file=sys.stderr)
                 status = 1
                 continue
-            entry = {"interchange": t.located.interchange.control_number,
-                     "group": t.located.group.control_number, "transaction": t.located.transaction.control_number,
-                     "set": t.located.transaction.set_id, "type": type(t.document).__name__,
-                     "document": t.document.model_dump(mode="json")}
-            text = json.dumps(entry, indent=2, ensure_ascii=False)
-            print(("" if first else ",\n") + "\n".join("  " + line for line in text.splitlines()), end="")
-            first = False
+            emit({"interchange": t.located.interchange.control_number,
+                  "group": t.located.group.control_number, "transaction": t.located.transaction.control_number,
+                  "set": t.located.transaction.set_id, "type": type(t.document).__name__,
+                  "document": t.document.model_dump(mode="json")})
     except MappingError as e:  # broken envelope: nothing after it can be trusted
         print(f"{args.file}: {e}", file=sys.stderr)
         status = 1

@@ -23,7 +23,7 @@ from typing import Literal
 
 from gateway.canonical import ElementNote, FunctionalAck, InterchangeAck, SegmentNote, SetAck
 from mappers.x12.envelope import split_interchanges
-from mappers.x12.segments import ControlNumbers, Delimiters, MappingError, Segment
+from mappers.x12.segments import ControlNumbers, Delimiters, MappingError, Segment, Transaction
 from mappers.x12.validate import GroupReport, InterchangeReport, SetReport, ValidationError, ValidationReport
 from mappers.x12.writer import render_segment
 
@@ -238,6 +238,18 @@ def parse_acks(data: bytes, encoding: str = "ascii") -> list[FunctionalAck | Int
     except MappingError:
         raise
     except ValueError as e:  # a value the canonical documents refuse (a status code, a position...)
+        raise MappingError(f"malformed acknowledgment: {e}") from None
+
+
+def functional_ack_from(tx: Transaction, sender_qualifier: str = "", sender_id: str = "",
+                        interchange_control_number: str = "") -> FunctionalAck:
+    """A 997/999 already read as a Transaction (the `translate` registry's way in); the identity of the
+    interchange that carried it is the caller's to give. A malformed ack raises MappingError."""
+    if tx.set_id not in ACK_SETS:
+        raise MappingError(f"a {tx.set_id} is not a functional acknowledgment", "ST", 1, 1)
+    try:
+        return _functional_ack(tx.segments, tx.delimiters, sender_qualifier, sender_id, interchange_control_number)
+    except ValueError as e:
         raise MappingError(f"malformed acknowledgment: {e}") from None
 
 

@@ -7,6 +7,7 @@ mapper module adds its own entries the same way, so this module never grows a ch
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -17,13 +18,15 @@ from pydantic import BaseModel
 from gateway.canonical import (
     Cancellation,
     Confirmation,
+    FunctionalAck,
+    InterchangeAck,
     OnHandSnapshot,
     PurchaseOrderChange,
     PurchaseOrderVersion,
     Receipt,
     VendorResponse,
 )
-from mappers.x12 import ack855, ack865, onhand846, po850, po860, receipt861
+from mappers.x12 import ack855, ack865, acks, onhand846, po850, po860, receipt861
 from mappers.x12.ackrules import AckOptions
 from mappers.x12.reader import Located, iter_transactions
 from mappers.x12.segments import ControlNumbers, MappingError, Segment, Transaction
@@ -63,6 +66,9 @@ READERS: dict[str, Reader] = {
     "865": lambda tx, profile: ack865.response_from_865(tx, _ack_options(profile)),
     "861": lambda tx, _profile: receipt861.receipts_from_861(tx),
     "846": lambda tx, _profile: onhand846.snapshots_from_846(tx),
+    # Inbound functional acks: translate() adds the identity of the interchange that carried them.
+    "997": lambda tx, _profile: acks.functional_ack_from(tx),
+    "999": lambda tx, _profile: acks.functional_ack_from(tx),
 }
 
 
@@ -172,7 +178,19 @@ def translate(source: bytes | BinaryIO, encoding: str = "utf-8", profile: Profil
             yield Translated(found, None, MappingError(f"not a valid canonical document: {e}"))
             continue
         for document in [result] if isinstance(result, BaseModel) else result:
+            if isinstance(document, FunctionalAck):
+                ic = found.interchange
+                document = document.model_copy(update={"sender_qualifier": ic.sender_qualifier,
+                                                       "sender_id": ic.sender_id,
+                                                       "interchange_control_number": ic.control_number})
             yield Translated(found, document, None)
+
+
+def interchange_acks(data: bytes, encoding: str = "ascii") -> list[InterchangeAck]:
+    """The TA1s in `data` (they stand outside any transaction set, so `translate` does not see them)."""
+    if not re.search(rb"(?:^|[^A-Za-z0-9 ])\s*TA1[^A-Za-z0-9]", data):
+        return []
+    return [a for a in acks.parse_acks(data, encoding) if isinstance(a, InterchangeAck)]
 
 
 def render(set_id: str, requests: list[RenderRequest], profile: Profile, numbers: ControlNumbers,
