@@ -69,6 +69,9 @@ def cmd_translate(args: argparse.Namespace) -> int:
     except OSError as e:
         print(f"{args.file}: cannot be read: {e.strerror}", file=sys.stderr)
         return 2
+    if not data.strip():
+        print(f"{args.file}: the file is empty: no interchange (ISA) in it", file=sys.stderr)
+        return 1
     status, first = 0, True
 
     def emit(entry: dict[str, Any]) -> None:

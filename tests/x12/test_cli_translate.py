@@ -129,3 +129,12 @@ def test_render_a_vendor_response_for_the_customer_as_its_vendor(capsys: pytest.
 def _write(path: Path, text: str) -> Path:
     path.write_text(text)
     return path
+
+
+def test_translate_of_an_empty_file_is_an_error_not_an_empty_list(capsys: pytest.CaptureFixture[str],
+                                                                  tmp_path: Path) -> None:
+    empty = tmp_path / "empty.edi"
+    empty.write_bytes(b"\r\n")
+    code, out, err = run(capsys, "translate", str(empty))
+    assert (code, out) == (1, "")
+    assert "no interchange" in err
