@@ -55,6 +55,26 @@ def trading_counterpart(partners: PartnersFile, receiver: Partner) -> Partner:
     return vendor
 
 
+# Which role receives each set (DESIGN section 2): customers send 850/860 and their receipts and stock (861,
+# 846) to vendors; vendors answer with 855/865. An 860 also goes to a customer (a confirmation or cancellation).
+RECEIVER_ROLES: dict[str, tuple[str, ...]] = {"850": ("vendor",), "860": ("vendor", "customer"),
+                                              "861": ("vendor",), "846": ("vendor",),
+                                              "855": ("customer",), "865": ("customer",)}
+
+
+def check_direction(set_id: str, receiver: Partner, partners: PartnersFile) -> None:
+    """Refuse a set addressed to a partner whose role never receives it (an 855 for a vendor), naming the
+    command that was probably meant; silently writing it from the other side would be wrong X12."""
+    roles = RECEIVER_ROLES.get(set_id, ())
+    if not roles or receiver.role in roles:
+        return
+    other = next((p for p in partners.partners if p.role in roles and
+                  (receiver.id in p.customers or p.id in receiver.customers)), None)
+    hint = f": for {receiver.id}'s {set_id} say --partner {other.id if other else roles[0].upper()} " \
+           f"--from {receiver.id}"
+    raise ConfigError([f"an {set_id} goes to a {' or '.join(roles)}, and {receiver.id} is a {receiver.role}{hint}"])
+
+
 def by_isa(partners: PartnersFile, qualifier: str, isa_id: str) -> Partner | None:
     """The partner with that ISA qualifier and id (ISA05/06 or ISA07/08; trailing blanks do not count)."""
     key = (qualifier, isa_id.strip())

@@ -18,8 +18,9 @@ render reads one canonical document as JSON, or an entry / a list of entries in 
 document is read as the one class `--type` implies (850 PurchaseOrderVersion, 855/865 VendorResponse, 861
 Receipt, 846 OnHandSnapshot); an 860 carries several classes, so it needs an entry with `type`. The X12 is
 written for the partner `--partner` (its delimiters, version, ids) as the party it trades with: for a vendor
-its first customer, for a customer the first vendor that lists it, or `--from ID`. Control numbers come from a
-throwaway allocator: a dry run consumes nothing.
+its first customer, for a customer the first vendor that lists it, or `--from ID`. Without `--from`, a set
+addressed to a role that never receives it (an 855 for a vendor) is refused with the command probably
+meant. Control numbers come from a throwaway allocator: a dry run consumes nothing.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 import gateway.canonical as canonical
-from gateway.x12_profiles import get_partner, profile_for, trading_counterpart
+from gateway.x12_profiles import check_direction, get_partner, profile_for, trading_counterpart
 from mappers.x12.segments import MappingError
 
 BARE_TYPES = {"850": "PurchaseOrderVersion", "855": "VendorResponse", "865": "VendorResponse",
@@ -117,6 +118,8 @@ def cmd_render(args: argparse.Namespace) -> int:
         return 2
     try:
         receiver = get_partner(partners, args.partner)
+        if not args.sender:
+            check_direction(args.set_id, receiver, partners)
         sender = get_partner(partners, args.sender) if args.sender else trading_counterpart(partners, receiver)
         profile = profile_for(receiver, sender)
         requests = _requests(raw, args.set_id)

@@ -138,3 +138,18 @@ def test_translate_of_an_empty_file_is_an_error_not_an_empty_list(capsys: pytest
     code, out, err = run(capsys, "translate", str(empty))
     assert (code, out) == (1, "")
     assert "no interchange" in err
+
+
+def test_render_refuses_an_855_addressed_to_a_vendor_and_names_the_right_command(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    # An 855 answers a customer's PO: it goes from a vendor to a customer (DESIGN section 2), never to a vendor.
+    (_, response), = expected_documents("855_reject")
+    source = _write(tmp_path / "855.json", response.model_dump_json())
+    code, out, err = run(capsys, "render", "--type", "855", "--partner", "fabrikam", *PARTNERS, str(source))
+    assert (code, out) == (1, "")
+    assert "--partner contoso --from fabrikam" in err
+    code, out, err = run(capsys, "render", "--type", "855", "--partner", "contoso", "--from", "fabrikam",
+                         *PARTNERS, str(source))
+    assert (code, err) == (0, "")
+    (i,) = read_interchanges(out.encode())
+    assert (i.sender_id, i.receiver_id) == ("FABRIKAM", "CONTOSO")
