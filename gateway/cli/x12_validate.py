@@ -23,7 +23,8 @@ file also has `"acks": ["<interchange text>", ...]`.
 
 `--ack` prints the TA1/997/999 exactly as the gateway would send them, numbered by a throwaway allocator that
 consumes no control numbers. `--partners FILE` picks the ack type, `ta1` option, delimiters and encoding of
-the partner whose ISA qualifier and id sent each file (default: 997 for 4010 groups, 999 from 5010 on).
+the partner whose ISA qualifier and id sent each interchange (the first interchange's sender decides the
+file's encoding) (default: 997 for 4010 groups, 999 from 5010 on).
 
 Exit status: 0 when every file is clean, 1 when any has an error, 2 when a file cannot be read.
 """
@@ -54,6 +55,7 @@ def register(subparsers: Any) -> None:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    from gateway.x12_profiles import ack_options, by_isa
     from mappers.x12.acks import AckOptions, acknowledge
     from mappers.x12.validate import validate
     from mappers.x12.writer import ThrowawayNumbers
@@ -82,7 +84,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
         acks: list[str] = []
         if args.ack:
             for ic in report.interchanges:
-                ack = acknowledge(ic, options, numbers, now)
+                # Each interchange answered with its own sender's options (a file may hold several senders).
+                sender = by_isa(partners, ic.sender_qualifier, ic.sender_id) if partners else None
+                ack = acknowledge(ic, ack_options(sender) if sender else options, numbers, now)
                 if ack is not None:
                     acks.append(ack.decode(options.encoding, errors="replace"))
         if args.json:

@@ -82,3 +82,19 @@ def test_json_with_ack_carries_the_acks(bad_file: Path, capsys: pytest.CaptureFi
     (result,) = json.loads(capsys.readouterr().out)["files"]
     (ack,) = result["acks"]
     assert ack.startswith("ISA*") and "AK5*R*4~" in ack
+
+
+def test_each_interchange_is_acknowledged_with_its_own_senders_options(tmp_path: Path,
+                                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    # Litware's partner entry says ta1 = "always", Fabrikam's leaves the default (a TA1 only when ISA14 = 1,
+    # X12.md section 8); both interchanges ask for none (ISA14 = 0) and are clean.
+    from gateway.settings import DEFAULT_PARTNERS
+
+    both = tmp_path / "both.edi"
+    both.write_bytes((FIXTURES / "855_split_substitute.edi").read_bytes()
+                     + (FIXTURES / "855_reject.edi").read_bytes())
+    assert main(["validate", "--ack", "--json", "--partners", str(DEFAULT_PARTNERS), str(both)]) == 0
+    (result,) = json.loads(capsys.readouterr().out)["files"]
+    fabrikam, litware = result["acks"]
+    assert "*FABRIKAM " in fabrikam and "TA1*" not in fabrikam
+    assert "*LITWARE " in litware and "TA1*000003301*" in litware
