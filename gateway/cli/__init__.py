@@ -31,9 +31,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         code: int = args.handler(args)
+        sys.stdout.flush()
     except GatewayError as e:
         print(f"gateway: {e}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `gateway ... | head`: the reader left; say nothing more
+        sys.stderr.close()
+        return 141
     return code
