@@ -8,6 +8,7 @@ its contents. Only the current set's segments are held.
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -248,7 +249,7 @@ class InterchangeCheck:
             self.error("024", f"transaction set {st.get(2)!r} (ST) outside any functional group")
             self.outside_set = True
             return
-        self.tx = SetReport(set_id=st.get(1), control_number=st.get(2), implementation=st.get(3) or None)
+        self.tx = SetReport(set_id=sys.intern(st.get(1)), control_number=st.get(2), implementation=st.get(3) or None)
         self.group.sets.append(self.tx)
         self.tx_segments = [st]
         if not re.fullmatch(r"\d{3}", self.tx.set_id):

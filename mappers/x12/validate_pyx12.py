@@ -24,7 +24,7 @@ from mappers.x12.validate_report import ValidationReport
 if TYPE_CHECKING:
     from mappers.x12.validate_interchange import InterchangeCheck
 
-_MEMO_ENTRIES = 65536  # memoized element checks kept per validator (a few MB at most)
+_MEMO_ENTRIES = 16384  # memoized element checks kept per validator (~6 MB at most)
 _MEMO_TEXT = 160  # segments longer than this are checked every time
 _SEGMENT_ID = re.compile(r"[A-Z][A-Z0-9]{1,2}")
 _SEGMENT_XID = re.compile(r'<segment xid="([A-Z0-9]{2,3})"')
