@@ -143,7 +143,8 @@ def _read_interchange(src: _Source, env: _Envelope, d: Delimiters) -> Iterator[L
             if text == "":
                 continue  # a blank line, when a line end is the terminator
         if text == "":
-            raise MappingError(f"interchange {isa13}: empty segment (two terminators in a row)")
+            where = f" in set {env.tx.control_number} after segment {len(env.tx.segments)}" if env.tx else ""
+            raise MappingError(f"interchange {isa13}: empty segment (two terminators in a row){where}")
         elements = tuple(text.split(d.element))
         tag = elements[0]
         if not _TAG.fullmatch(tag):
@@ -198,6 +199,8 @@ def _envelope_segment(env: _Envelope, s: Segment, d: Delimiters) -> None:
         env.groups += 1
     elif s.tag == "ISA":
         raise MappingError(f"interchange {isa13}: a new interchange (ISA) starts before the IEA trailer")
+    elif s.tag == "TA1" and env.group is None:
+        env.interchange.ta1s.append(s)  # an interchange acknowledgment travels outside any group
     else:
         where = "a functional group" if env.group else "the interchange"
         raise MappingError(f"interchange {isa13}: segment {s.tag} found in {where} outside a transaction set")

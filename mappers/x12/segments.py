@@ -128,6 +128,7 @@ class Interchange:
     usage: str  # ISA15
     delimiters: Delimiters = field(default_factory=Delimiters)
     groups: list[Group] = field(default_factory=list)
+    ta1s: list[Segment] = field(default_factory=list)  # TA1 segments sent between ISA and the first GS
 
 
 class ControlNumbers(Protocol):

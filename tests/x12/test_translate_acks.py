@@ -55,9 +55,6 @@ def test_gateway_translate_prints_a_997(capsys: pytest.CaptureFixture[str], tmp_
     assert (entry["set"], entry["type"], entry["document"]["status"]) == ("997", "FunctionalAck", "P")
 
 
-@pytest.mark.xfail(strict=True, reason="mappers/x12/reader.py refuses a TA1 between ISA and GS (X12 allows "
-                                       "TA1 segments there): 'segment TA1 found in the interchange outside a "
-                                       "transaction set'")
 def test_gateway_translate_prints_a_ta1(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     path = tmp_path / "ta1.edi"
     path.write_bytes(TA1)
