@@ -41,7 +41,16 @@ from gateway.canonical import (  # noqa: E402
 )
 from gateway.canonical.documents import ChangeCode  # noqa: E402
 from gateway.db import make_engine, upgrade  # noqa: E402
-from gateway.models import PoEvent, PoLine, PoState, PoVersion, PurchaseOrder  # noqa: E402
+from gateway.models import (  # noqa: E402
+    OnHandRow,
+    PoEvent,
+    PoLine,
+    PoState,
+    PoVersion,
+    PurchaseOrder,
+    ReceiptLineRow,
+    ReceiptRow,
+)
 from gateway.partners import load_partners  # noqa: E402
 from gateway.settings import DEFAULT_PARTNERS  # noqa: E402
 
@@ -118,8 +127,20 @@ def phase2_seed(engine: Engine, target: int) -> None:
             session.execute(insert(PoEvent), [
                 {"po_id": i, "vendor_id": r["vendor_id"], "customer_id": CUSTOMER, "kind": "version", "version": 1,
                  "detail": "seeded", "source": "seed", "at": r["created_at"]} for i, r in zip(ids, rows, strict=True)])
+            consignment = [(i, r) for i, r in zip(ids, rows, strict=True) if r["kind"] == "consignment"]
+            receipts = session.execute(insert(ReceiptRow).returning(ReceiptRow.id), [
+                {"po_id": i, "vendor_id": r["vendor_id"], "customer_id": CUSTOMER, "receipt_number": "T1",
+                 "consignment": True, "source": "seed", "recorded_at": r["created_at"]}
+                for i, r in consignment]).scalars().all()
+            session.execute(insert(ReceiptLineRow), [
+                {"receipt_id": rid, "line_number": "1", "quantity": Decimal(5), "item": "ITEM-1"} for rid in receipts])
+            session.execute(insert(OnHandRow), [
+                {"customer_id": CUSTOMER, "vendor_id": VENDORS[k % 3], "warehouse": f"WH-{k % 50:02d}",
+                 "item": f"ITEM-{k:07d}", "quantity": Decimal(k % 90 + 1), "uom": "EA", "color": "Red",
+                 "recorded_at": start} for k in range(offset, offset + n)])
             session.commit()
-        print(f"  ... seeded {offset + n}/{target} POs", flush=True)
+        print(f"  ... seeded {offset + n}/{target} POs (with their consignment receipts and as many on-hand rows)",
+              flush=True)
     if engine.dialect.name == "postgresql":
         with engine.connect() as conn:
             conn.execute(text("ANALYZE"))

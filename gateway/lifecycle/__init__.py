@@ -45,7 +45,8 @@ HANDLERS: dict[type[Any], Callable[[Session, Any, str], Any]] = {
 def apply(engine: Engine, doc: Document, source: str) -> Any:
     """Apply one document in its own transaction; on a business error nothing of it is written."""
     handler = HANDLERS[type(doc)]
-    with Session(engine, expire_on_commit=False) as session:
+    # No autoflush: the services flush where they need ids, and every other query would flush for nothing.
+    with Session(engine, expire_on_commit=False, autoflush=False) as session:
         try:
             result = handler(session, doc, source)
             session.commit()
