@@ -13,8 +13,8 @@ from gateway.canonical.documents import OrderLine, PurchaseOrderVersion, Respons
 from mappers.x12 import common as c
 from mappers.x12.ackrules import (
     DEFAULT_UOM,
-    AckOptions,
     LineEcho,
+    PoAckOptions,
     header_kind,
     header_part,
     header_tail,
@@ -28,11 +28,11 @@ from mappers.x12.ackrules import (
 )
 from mappers.x12.segments import MappingError, Segment, Transaction
 
-__all__ = ["AckOptions", "response_from_855", "response_set", "response_to_855"]
+__all__ = ["PoAckOptions", "response_from_855", "response_set", "response_to_855"]
 
 
-def response_from_855(tx: Transaction, options: AckOptions | None = None) -> VendorResponse:
-    options = options or AckOptions()
+def response_from_855(tx: Transaction, options: PoAckOptions | None = None) -> VendorResponse:
+    options = options or PoAckOptions()
     bak = tx.one("BAK")
     kind = header_kind(bak, 2)
     plain, loops = header_part(tx, "PO1")
@@ -66,10 +66,10 @@ def response_set(response: VendorResponse) -> str:
 
 
 def response_to_855(response: VendorResponse, po: PurchaseOrderVersion | None = None,
-                    options: AckOptions | None = None, *, today: date | None = None) -> list[Segment]:
+                    options: PoAckOptions | None = None, *, today: date | None = None) -> list[Segment]:
     """The body of an 855 (ST and SE excluded); REF*PP names the answered version when it is not 1.
     `today` stands in for a response without a date (BAK09, the acknowledgment date)."""
-    options = options or AckOptions()
+    options = options or PoAckOptions()
     ack_date = response.response_date or today
     po_date = po.order_date if po else None
     if options.bak_dates == "BAK04=order":

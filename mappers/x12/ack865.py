@@ -23,8 +23,8 @@ from gateway.canonical.documents import (
 from mappers.x12 import common as c
 from mappers.x12.ackrules import (
     DEFAULT_UOM,
-    AckOptions,
     LineEcho,
+    PoAckOptions,
     header_kind,
     header_part,
     header_tail,
@@ -43,7 +43,7 @@ WITHOUT_ACK_REJECT = frozenset({"DI", "RC"})
 WITHOUT_ACK_QUANTITY = frozenset({"QD", "QI"})
 
 
-def response_from_865(tx: Transaction, options: AckOptions | None = None) -> VendorResponse:
+def response_from_865(tx: Transaction, options: PoAckOptions | None = None) -> VendorResponse:
     del options  # the 865 dates have one meaning only (BCA06 PO date, BCA10 acknowledgment date)
     bca = tx.one("BCA")
     plain, loops = header_part(tx, "POC")
@@ -94,10 +94,10 @@ def _line(loop: list[Segment], kind: ResponseStatus, update: date | None, compon
 
 
 def response_to_865(response: VendorResponse, po: PurchaseOrderVersion | None = None,
-                    options: AckOptions | None = None, *, today: date | None = None) -> list[Segment]:
+                    options: PoAckOptions | None = None, *, today: date | None = None) -> list[Segment]:
     """The body of an 865 (ST and SE excluded): BCA05 = the answered version; BCA10 the acknowledgment date
     (`today` when the response has none)."""
-    options = options or AckOptions()
+    options = options or PoAckOptions()
     ack_date = response.response_date or today
     bca06 = (po.order_date if po else None) or ack_date
     if bca06 is None:

@@ -49,7 +49,7 @@ DEFAULT_UOM = "EA"
 
 
 @dataclass(frozen=True)
-class AckOptions:
+class PoAckOptions:
     """Per-partner conventions for 855/865 (X12.md section 10, pitfall 15).
 
     `bak_dates` (the `Profile` field of the same name): "BAK04=order" reads BAK04 as the PO date and BAK09 as
@@ -64,7 +64,7 @@ class AckOptions:
     version: str = "004010"  # GS08 of the receiver: from 004020 on, notes are N9/MTX instead of N9/MSG
 
     @classmethod
-    def of(cls, profile: Profile) -> AckOptions:
+    def of(cls, profile: Profile) -> PoAckOptions:
         return cls(bak_dates=profile.bak_dates, version=profile.version)
 
 
@@ -268,7 +268,7 @@ def _schedule_line(part: _Part, echo: LineEcho, *, single: bool) -> ScheduleLine
 # --------------------------------------------------------------------------------------------------- outbound
 
 
-def ack_segments(line: ResponseLine, ordered: OrderLine | None, options: AckOptions,
+def ack_segments(line: ResponseLine, ordered: OrderLine | None, options: PoAckOptions,
                  update: date | None = None) -> list[Segment]:
     """The ACK segments of one answered line: the inverse of `response_line`."""
     uom = line.uom or (ordered.uom if ordered else None) or DEFAULT_UOM
@@ -307,13 +307,13 @@ def _change_code(line: ResponseLine, part: ScheduleLine, po_qty: Decimal | None)
     return "DR" if part.delivery_date else "IC"
 
 
-def _ack(code: str, quantity: Decimal | None, uom: str, when: date | None, options: AckOptions,
+def _ack(code: str, quantity: Decimal | None, uom: str, when: date | None, options: PoAckOptions,
          ids: Sequence[str] = ()) -> Segment:
     return c.seg("ACK", code, c.fmt_decimal(quantity), uom if quantity is not None else None,
                  options.date_qualifier if when else None, c.fmt_date(when), None, *ids)
 
 
-def line_body(line: ResponseLine, ordered: OrderLine | None, options: AckOptions,
+def line_body(line: ResponseLine, ordered: OrderLine | None, options: PoAckOptions,
               update: date | None) -> list[Segment]:
     """PO1/POC loop after its first segment, in the 855/865 order: PID, PWK, SAC, ACK, N9/MSG."""
     out: list[Segment] = []
@@ -336,7 +336,7 @@ def ordered_pairs(ordered: OrderLine | None) -> list[str]:
     return c.item_pairs(c.ItemIds(ordered.buyer_item, ordered.vendor_item, ordered.upc), None)
 
 
-def header_tail(response: VendorResponse, options: AckOptions) -> list[Segment]:
+def header_tail(response: VendorResponse, options: PoAckOptions) -> list[Segment]:
     """SAC, DTM, PWK, N9/MSG of the header, in the 855/865 segment order."""
     out = c.charge_segments(response.charges or ())
     out += c.dtm_segments(options.date_qualifier, response.update_delivery_date)

@@ -46,6 +46,11 @@ class BrokenISA(ValueError):
         self.message = message
 
 
+# A space cannot be told from padding, and a NUL is no character at all (C strings end there); both would also
+# make the acknowledgment we send back unreadable. Other control characters (FS, GS, US, LF) are real delimiters.
+_NOT_DELIMITERS = (" ", "\x00")
+
+
 def detect_delimiters(isa: str) -> Delimiters:
     """The delimiters of an interchange, from its first 106 characters; raise BrokenISA with the TA1 code.
 
@@ -58,7 +63,7 @@ def detect_delimiters(isa: str) -> Delimiters:
         raise BrokenISA("023", f"the ISA segment is {len(isa)} characters long, it must be {ISA_LENGTH} "
                                "(file ends inside the ISA)")
     element = isa[3]
-    if element.isalnum() or element == " ":
+    if element.isalnum() or element in _NOT_DELIMITERS:
         raise BrokenISA("026", f"the element separator (ISA position 4) is {element!r}: it must be a special "
                                "character")
     for index, offset in enumerate(SEPARATOR_OFFSETS[1:], start=1):
@@ -69,16 +74,16 @@ def detect_delimiters(isa: str) -> Delimiters:
                                    f"{ISA_WIDTHS[index - 1]}: the ISA is fixed width, its element separator "
                                    f"{element!r} must be at position {offset + 1}")
     component, segment = isa[104], isa[105]
-    if segment.isalnum() or segment in (" ", element):
+    if segment.isalnum() or segment in _NOT_DELIMITERS or segment == element:
         raise BrokenISA("004", f"the segment terminator (ISA position 106) is {segment!r}: it must be a special "
                                "character other than the element separator")
-    if component.isalnum() or component in (" ", element, segment):
+    if component.isalnum() or component in _NOT_DELIMITERS or component in (element, segment):
         raise BrokenISA("027", f"the component separator (ISA16) is {component!r}: it must be a special "
                                "character other than the element separator and segment terminator")
     repetition = None
     if isa[84:89] >= "00501":
         repetition = isa[82]
-        if repetition.isalnum() or repetition in (" ", element, segment, component):
+        if repetition.isalnum() or repetition in _NOT_DELIMITERS or repetition in (element, segment, component):
             raise BrokenISA("022", f"ISA11 is {repetition!r} in a {isa[84:89]} interchange: from 00501 on it is "
                                    "the repetition separator and must be a special character different from "
                                    "the element, component and segment delimiters (4010 used 'U' here)")

@@ -20,6 +20,7 @@ import hashlib
 import os
 import shutil
 import tempfile
+import time
 from importlib import metadata, resources
 from pathlib import Path
 from xml.etree import ElementTree
@@ -83,7 +84,22 @@ def build_map_dir(root: Path, release: str) -> Path:
                 raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+    _forget_stale(root, release, target)
     return target
+
+
+STALE_AFTER_SECONDS = 86_400  # a process started with older maps may still read its directory for a while
+
+
+def _forget_stale(root: Path, release: str, current: Path) -> None:
+    """Remove directories built from older maps or another pyx12, once nothing recent can be using them."""
+    cutoff = time.time() - STALE_AFTER_SECONDS
+    for old in root.glob(f"{release}-*"):
+        try:
+            if old != current and old.stat().st_mtime < cutoff:
+                shutil.rmtree(old, ignore_errors=True)
+        except OSError:
+            continue
 
 
 def _root() -> Path:

@@ -27,7 +27,7 @@ from gateway.canonical import (
     VendorResponse,
 )
 from mappers.x12 import ack855, ack865, acks, onhand846, po850, po860, receipt861
-from mappers.x12.ackrules import AckOptions
+from mappers.x12.ackrules import PoAckOptions
 from mappers.x12.reader import Located, iter_transactions
 from mappers.x12.segments import ControlNumbers, MappingError, Segment, Transaction
 from mappers.x12.writer import OutboundSet, Profile, render_interchange
@@ -55,8 +55,8 @@ Writer = Callable[[RenderRequest, Profile, date], list[Segment]]
 ProfileChoice: TypeAlias = Profile | Callable[[Located], Profile | None] | None
 
 
-def _ack_options(profile: Profile | None) -> AckOptions | None:
-    return AckOptions.of(profile) if profile is not None else None
+def _ack_options(profile: Profile | None) -> PoAckOptions | None:
+    return PoAckOptions.of(profile) if profile is not None else None
 
 
 READERS: dict[str, Reader] = {
@@ -103,13 +103,13 @@ def _document(req: RenderRequest, cls: type[BaseModel], set_id: str) -> BaseMode
 def _write_855(req: RenderRequest, profile: Profile, today: date) -> list[Segment]:
     doc = _document(req, VendorResponse, "855")
     assert isinstance(doc, VendorResponse)
-    return ack855.response_to_855(doc, req.answers, AckOptions.of(profile), today=today)
+    return ack855.response_to_855(doc, req.answers, PoAckOptions.of(profile), today=today)
 
 
 def _write_865(req: RenderRequest, profile: Profile, today: date) -> list[Segment]:
     doc = _document(req, VendorResponse, "865")
     assert isinstance(doc, VendorResponse)
-    return ack865.response_to_865(doc, req.answers, AckOptions.of(profile), today=today)
+    return ack865.response_to_865(doc, req.answers, PoAckOptions.of(profile), today=today)
 
 
 def _write_861(req: RenderRequest, profile: Profile, today: date) -> list[Segment]:

@@ -23,7 +23,7 @@ from gateway.canonical import (
     Substitute,
     VendorResponse,
 )
-from mappers.x12.ackrules import AckOptions
+from mappers.x12.ackrules import PoAckOptions
 from mappers.x12.reader import read_interchanges
 from mappers.x12.segments import Delimiters, Segment, Transaction
 from mappers.x12.validate import validate
@@ -140,6 +140,6 @@ def responses(draw: st.DrawFn, version: st.SearchStrategy[int]) -> tuple[VendorR
     return response, order
 
 
-OPTIONS = st.builds(AckOptions, bak_dates=st.sampled_from(["BAK04=ack", "BAK04=order"]),
+OPTIONS = st.builds(PoAckOptions, bak_dates=st.sampled_from(["BAK04=ack", "BAK04=order"]),
                     date_qualifier=st.sampled_from(["067", "068"]))
 ROUND_TRIP = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

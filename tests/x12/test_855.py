@@ -24,7 +24,7 @@ from gateway.canonical import (
     Substitute,
     VendorResponse,
 )
-from mappers.x12.ack855 import AckOptions, response_from_855, response_set, response_to_855
+from mappers.x12.ack855 import PoAckOptions, response_from_855, response_set, response_to_855
 from mappers.x12.segments import MappingError
 from mappers.x12.translate import translate
 from mappers.x12.writer import Profile
@@ -184,7 +184,7 @@ def test_ref_pp_names_the_answered_version() -> None:
 def test_bak_date_conventions() -> None:
     tx = set_of("855", "BAK*00*AD*PO-1*20261115****SO-1*20261120")
     assert response_from_855(tx).response_date == date(2026, 11, 20)  # BAK09, the standard's ack date
-    assert response_from_855(tx, AckOptions(bak_dates="BAK04=ack")).response_date == date(2026, 11, 15)
+    assert response_from_855(tx, PoAckOptions(bak_dates="BAK04=ack")).response_date == date(2026, 11, 15)
 
 
 def test_update_delivery_date_from_header_dtm() -> None:
@@ -242,14 +242,14 @@ def test_written_855_for_a_later_version_names_it_in_ref_pp_and_follows_bak_opti
                                   ResponseLine(line_number="1", status=LineStatus.ACCEPT, uom="EA",
                                                unit_price=Decimal("9.25")),))
     body = response_to_855(response, po(ordered("1", "5"), number="PO-7"),
-                           AckOptions(bak_dates="BAK04=ack", version="005010"))
+                           PoAckOptions(bak_dates="BAK04=ack", version="005010"))
     assert body[0].elements[4] == "20261123" and body[0].elements[9] == "20261115"
     assert ("REF", "PP", "3") in elements(body, "REF")
     assert response_set(response) == "865"
     data = render("855", body, PROFILE_5010)
     assert b"|^|00501|" in data
     assert_clean(data)
-    assert response_from_855(transactions(data)[0], AckOptions(bak_dates="BAK04=ack")) == response
+    assert response_from_855(transactions(data)[0], PoAckOptions(bak_dates="BAK04=ack")) == response
 
 
 def test_written_split_keeps_the_sum_of_ack02_equal_to_the_order_quantity() -> None:
@@ -278,10 +278,10 @@ def test_accept_whose_schedule_changes_the_quantity_is_refused() -> None:
 @ROUND_TRIP
 @given(pair=responses(st.integers(min_value=1, max_value=9)), options=OPTIONS,
        profile=st.sampled_from([PROFILE_4010, PROFILE_5010]))
-def test_855_round_trip(pair: tuple[VendorResponse, PurchaseOrderVersion], options: AckOptions,
+def test_855_round_trip(pair: tuple[VendorResponse, PurchaseOrderVersion], options: PoAckOptions,
                         profile: Profile) -> None:
     response, order = pair
-    options = AckOptions(options.bak_dates, options.date_qualifier, profile.version)
+    options = PoAckOptions(options.bak_dates, options.date_qualifier, profile.version)
     data = render("855", response_to_855(response, order, options), profile)
     assert_clean(data)
     [tx] = transactions(data)

@@ -18,7 +18,7 @@ from gateway.canonical import (
     Substitute,
     VendorResponse,
 )
-from mappers.x12.ack855 import AckOptions
+from mappers.x12.ack855 import PoAckOptions
 from mappers.x12.ack865 import response_from_865, response_to_865
 from mappers.x12.segments import MappingError
 from mappers.x12.translate import translate
@@ -121,10 +121,10 @@ def test_written_865_echoes_the_version_and_describes_each_line_in_poc02() -> No
 @ROUND_TRIP
 @given(pair=responses(st.integers(min_value=2, max_value=99)), options=OPTIONS,
        profile=st.sampled_from([PROFILE_4010, PROFILE_5010]))
-def test_865_round_trip(pair: tuple[VendorResponse, PurchaseOrderVersion], options: AckOptions,
+def test_865_round_trip(pair: tuple[VendorResponse, PurchaseOrderVersion], options: PoAckOptions,
                         profile: Profile) -> None:
     response, order = pair
-    options = AckOptions(options.bak_dates, options.date_qualifier, profile.version)
+    options = PoAckOptions(options.bak_dates, options.date_qualifier, profile.version)
     data = render("865", response_to_865(response, order, options), profile)
     assert_clean(data)
     [tx] = transactions(data)

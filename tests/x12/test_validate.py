@@ -114,3 +114,12 @@ def test_mangled_input_gives_errors_never_an_exception(index: int, edits: list[t
     for ack in acks:
         errors = validate(ack).errors if ack is not None else []
         assert all(echoed and e.segment == "AK2" and e.element in (1, 2) for e in errors), (ack, errors)
+
+
+def test_nul_as_a_delimiter_is_a_broken_isa() -> None:
+    """X12.md section 10, pitfall 3: a broken ISA is refused with a TA1, never echoed back in our answer."""
+    data = GOLDEN[0].read_bytes()
+    isa = data[:106]
+    nul_component = isa[:104] + b"\x00" + isa[105:]
+    report = validate(nul_component + data[106:])
+    assert [(e.level, e.code) for e in report.errors][:1] == [("interchange", "027")]
