@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
@@ -22,6 +23,11 @@ from gateway.bootstrap import sync_partners
 from gateway.db import make_engine, upgrade
 from gateway.partners import load_partners
 from gateway.settings import DEFAULT_PARTNERS
+
+# CI runs the property tests with a fixed seed so that a red build is always reproducible; on a developer's
+# machine they explore new examples on every run.
+settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 POSTGRES_URL = os.environ.get("GATEWAY_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REQUIRE_SERVICES = os.environ.get("GATEWAY_REQUIRE_SERVICES") == "1"

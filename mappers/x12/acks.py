@@ -157,10 +157,15 @@ def _first_codes(codes: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(codes))[:_MAX_CODES]
 
 
+_DELIMITER_CODES = frozenset({"004", "026", "027"})  # TA105: bad segment terminator, element, component separator
+
+
 def acknowledge(ic: InterchangeReport, options: AckOptions, numbers: ControlNumbers,
                 now: datetime) -> bytes | None:
     """The interchange we send back for `ic`, or None when nothing is owed (an ack, or TA1 never and no group)."""
-    d = options.delimiters or ic.delimiters or Delimiters(repetition="^")
+    # Delimiters the envelope check refused (TA1 004/026/027) are not echoed back: answer with standard ones.
+    refused = any(e.code in _DELIMITER_CODES for e in ic.errors if e.level == "interchange")
+    d = options.delimiters or (None if refused else ic.delimiters) or Delimiters(repetition="^")
     if not addressable(ic, d):
         return None
     ta1 = ta1_segment(ic, now) if wants_ta1(ic, options) else None

@@ -123,3 +123,15 @@ def test_nul_as_a_delimiter_is_a_broken_isa() -> None:
     nul_component = isa[:104] + b"\x00" + isa[105:]
     report = validate(nul_component + data[106:])
     assert [(e.level, e.code) for e in report.errors][:1] == [("interchange", "027")]
+
+
+def test_ta1_for_refused_delimiters_answers_with_standard_ones() -> None:
+    """A byte slipped into the ISA makes '^' the component separator and '>' the terminator: the envelope is
+    refused (TA1 027) and the TA1 we send must not reuse the delimiters we refused."""
+    data = bytearray(GOLDEN[0].read_bytes())
+    data[104:104] = b"^"
+    report = validate(bytes(data))
+    (ta1,) = [acknowledge(ic, AckOptions(ta1="always"), ThrowawayNumbers(), datetime(2026, 11, 25))
+              for ic in report.interchanges]
+    assert ta1 is not None and b"TA1*" in ta1 and ta1.rstrip().endswith(b"~")
+    assert validate(ta1).ok
