@@ -30,7 +30,11 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         # processes applying versions serialize like PostgreSQL's row lock instead of failing late.
         event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    engine = create_engine(url, pool_pre_ping=True, **kwargs)
+    # psycopg runs an executemany as one statement per row; batched, the lines of a version go in one
+    # multi-row INSERT (SQLAlchemy's "insertmanyvalues", which it already uses when RETURNING is asked for).
+    engine.dialect.use_insertmanyvalues_wo_returning = True
+    return engine
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

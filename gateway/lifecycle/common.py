@@ -3,15 +3,28 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Row, insert
+from sqlalchemy import Row, insert, update
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
 from gateway.canonical import Charge, Dimensions, Note, OrderLine
 from gateway.errors import BusinessError, UnknownPO
-from gateway.models import PartnerLink, PoEvent, PoLine, PoState, PoVersion, PurchaseOrder, TradingPartner, utcnow
+from gateway.models import (
+    ConfirmationRow,
+    PartnerLink,
+    PoEvent,
+    PoLine,
+    PoState,
+    PoVersion,
+    PurchaseOrder,
+    Response,
+    TradingPartner,
+    utcnow,
+)
 
 DIMENSIONS = ("site", "warehouse", "color", "size", "style", "configuration")
 
@@ -24,32 +37,91 @@ def require_parties(customer: str | None, vendor: str | None, what: str) -> tupl
 
 def check_link(session: Session, customer: str, vendor: str) -> None:
     """The customer must exist and trade with this vendor (the partners file says who trades with whom)."""
-    if session.get(PartnerLink, (customer, vendor)) is not None:
+    link = PartnerLink.__table__  # type: ignore[attr-defined]
+    found = session.connection().execute(
+        sa_select(link.c.customer_id).where(link.c.customer_id == customer, link.c.vendor_id == vendor)).first()
+    if found is not None:
         return  # links are only made between a known customer and a known vendor (bootstrap.sync_partners)
     for pid, role in ((customer, "customer"), (vendor, "vendor")):
         partner = session.get(TradingPartner, pid)
         if partner is None or partner.role != role:
             raise BusinessError("wrong_partner", f"{pid} is not a {role} known to the gateway")
-    if session.get(PartnerLink, (customer, vendor)) is None:
-        raise BusinessError("wrong_partner", f"vendor {vendor} does not trade with customer {customer}")
+    raise BusinessError("wrong_partner", f"vendor {vendor} does not trade with customer {customer}")
 
 
-def find_po(session: Session, po_number: str, customer: str | None, vendor: str | None,
-            *, lock: bool = True) -> PurchaseOrder:
-    """The PO, locked for the rest of the transaction so that versions of one PO apply one at a time."""
-    query = select(PurchaseOrder).where(PurchaseOrder.po_number == po_number)
+# The hot path reads and writes with Core statements: the services hold plain (transient) model objects, never
+# tracked by the session, and write every change explicitly (save_po), so no unit-of-work flush runs.
+PO_T = PurchaseOrder.__table__  # type: ignore[attr-defined]
+VERSION_T = PoVersion.__table__  # type: ignore[attr-defined]
+RESPONSE_T = Response.__table__  # type: ignore[attr-defined]
+CONFIRMATION_T = ConfirmationRow.__table__  # type: ignore[attr-defined]
+LINE_T = PoLine.__table__  # type: ignore[attr-defined]
+EVENT_T = PoEvent.__table__  # type: ignore[attr-defined]
+LATEST = -1  # locate(version=LATEST): the PO's latest version
+
+
+@dataclass
+class Located:
+    """A PO (locked) with one of its versions and that version's response and confirmation, read at once."""
+
+    po: PurchaseOrder
+    version: PoVersion | None = None
+    response: Response | None = None
+    confirmation_id: int | None = None
+
+
+def locate(session: Session, po_number: str, customer: str | None, vendor: str | None, *,
+           version: int | None = None, lock: bool = True) -> Located:
+    """The PO, locked for the rest of the transaction so that versions of one PO apply one at a time.
+
+    With `version` (a number, or LATEST), one more query reads that version, its response and whether it is
+    confirmed. It must be a statement of its own: on PostgreSQL a statement that waited for the row lock still
+    sees the other tables as they were when it started, so a join would miss what the lock holder just wrote.
+    """
+    query = sa_select(PO_T).where(PO_T.c.po_number == po_number)
     if customer:
-        query = query.where(PurchaseOrder.customer_id == customer)
+        query = query.where(PO_T.c.customer_id == customer)
     if vendor:
-        query = query.where(PurchaseOrder.vendor_id == vendor)
+        query = query.where(PO_T.c.vendor_id == vendor)
     if lock:
         query = query.with_for_update()
-    found = session.exec(query.limit(2)).all()
+    conn = session.connection()
+    found = conn.execute(query.limit(2)).all()
     if not found:
         raise UnknownPO(po_number, customer)
     if len(found) > 1:
         raise BusinessError("ambiguous_po", f"PO {po_number} exists for several customers; name the customer")
-    return found[0]
+    po = PurchaseOrder(**found[0]._mapping)
+    located = Located(po)
+    if version is None:
+        return located
+    number = po.latest_version if version == LATEST else version
+    row = conn.execute(
+        sa_select(VERSION_T, RESPONSE_T, CONFIRMATION_T.c.id)
+        .select_from(VERSION_T.outerjoin(RESPONSE_T, RESPONSE_T.c.version_id == VERSION_T.c.id)
+                     .outerjoin(CONFIRMATION_T, CONFIRMATION_T.c.version_id == VERSION_T.c.id))
+        .where(VERSION_T.c.po_id == po.id, VERSION_T.c.version == number)).first()
+    if row is None:
+        return located
+    values = row._mapping
+    located.version = PoVersion(**{c.name: values[c] for c in VERSION_T.c})
+    if values[RESPONSE_T.c.id] is not None:
+        located.response = Response(**{c.name: values[c] for c in RESPONSE_T.c})
+    located.confirmation_id = values[CONFIRMATION_T.c.id]
+    return located
+
+
+def find_po(session: Session, po_number: str, customer: str | None, vendor: str | None,
+            *, lock: bool = True) -> PurchaseOrder:
+    """The PO (a plain object: changes to it are written with save_po), locked unless `lock` is False."""
+    return locate(session, po_number, customer, vendor, lock=lock).po
+
+
+def save_po(session: Session, po: PurchaseOrder) -> None:
+    """Write what the services change on a PO (one UPDATE, the same statement every time)."""
+    session.connection().execute(update(PO_T).where(PO_T.c.id == po.id).values(
+        state=po.state, latest_version=po.latest_version, last_change_sequence=po.last_change_sequence,
+        confirmed_version=po.confirmed_version, order_date=po.order_date, updated_at=po.updated_at))
 
 
 def refuse_if_closed(po: PurchaseOrder, what: str) -> None:
@@ -57,20 +129,23 @@ def refuse_if_closed(po: PurchaseOrder, what: str) -> None:
         raise BusinessError("cancelled", f"PO {po.po_number} is cancelled; {what} is not possible")
 
 
+def require_version(po: PurchaseOrder, number: int, version: PoVersion | None) -> PoVersion:
+    if version is None:
+        raise BusinessError("unknown_version", f"PO {po.po_number} has no version {number} "
+                                               f"(latest is {po.latest_version})")
+    return version
+
+
 def version_row(session: Session, po: PurchaseOrder, version: int) -> PoVersion:
     row = session.exec(select(PoVersion).where(PoVersion.po_id == po.id, PoVersion.version == version)).first()
-    if row is None:
-        raise BusinessError("unknown_version", f"PO {po.po_number} has no version {version} "
-                                               f"(latest is {po.latest_version})")
-    return row
+    return require_version(po, version, row)
 
 
 LineRow = Row[Any]  # a po_line row read with Core: attribute access like PoLine, without ORM bookkeeping
 
 
 def lines_of(session: Session, version: PoVersion) -> list[LineRow]:
-    table = PoLine.__table__  # type: ignore[attr-defined]
-    query = table.select().where(table.c.version_id == version.id).order_by(table.c.id)
+    query = sa_select(LINE_T).where(LINE_T.c.version_id == version.id).order_by(LINE_T.c.id)
     return list(session.connection().execute(query).all())
 
 
@@ -78,7 +153,7 @@ def insert_lines(session: Session, version_id: int, lines: Iterable[OrderLine]) 
     """One multi-row INSERT: versions of hundreds of lines are the hot path of the lifecycle."""
     values = [line_values(line, version_id) for line in lines]
     if values:
-        session.execute(insert(PoLine), values)
+        session.connection().execute(insert(LINE_T), values)
 
 
 def check_lines(po_number: str, lines: Sequence[OrderLine]) -> None:
@@ -109,19 +184,21 @@ def line_values(line: OrderLine, version_id: int) -> dict[str, Any]:
 
 
 def row_to_line(row: LineRow) -> OrderLine:
-    return OrderLine(
+    """A stored line as a canonical one. It was validated when stored, so it is not validated again."""
+    return OrderLine.model_construct(
         line_number=row.line_number, quantity=Decimal(row.quantity), uom=row.uom,
         unit_price=None if row.unit_price is None else Decimal(row.unit_price),
         buyer_item=row.buyer_item, vendor_item=row.vendor_item, upc=row.upc, description=row.description,
         requested_delivery_date=row.requested_delivery_date,
-        dimensions=Dimensions(**{d: getattr(row, d) for d in DIMENSIONS}),
-        notes=tuple(Note.model_validate(n) for n in row.notes),
-        charges=tuple(Charge.model_validate(c) for c in row.charges),
+        dimensions=Dimensions.model_construct(**{d: getattr(row, d) for d in DIMENSIONS}),
+        notes=tuple(Note.model_validate(n) for n in row.notes) if row.notes else (),
+        charges=tuple(Charge.model_validate(c) for c in row.charges) if row.charges else (),
+        attachments=(),
     )
 
 
 def dump_all(items: Iterable[Any]) -> list[dict[str, Any]]:
-    return [item.model_dump(mode="json", exclude_none=True) for item in items]
+    return [item.model_dump(mode="json", exclude_none=True) for item in items] if items else []
 
 
 def same_charges(a: Iterable[Charge], b: Iterable[Charge]) -> bool:
@@ -133,8 +210,9 @@ def same_charges(a: Iterable[Charge], b: Iterable[Charge]) -> bool:
 def log(session: Session, po: PurchaseOrder, kind: str, detail: str, source: str,
         version: int | None = None) -> None:
     assert po.id is not None
-    session.add(PoEvent(po_id=po.id, vendor_id=po.vendor_id, customer_id=po.customer_id, kind=kind, version=version,
-                        detail=detail, source=source))
+    session.connection().execute(insert(EVENT_T).values(
+        po_id=po.id, vendor_id=po.vendor_id, customer_id=po.customer_id, at=utcnow(), kind=kind, version=version,
+        detail=detail, source=source))
 
 
 def touch(po: PurchaseOrder, state: PoState | None = None) -> None:

@@ -2,39 +2,56 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, insert
+from sqlalchemy import Row, insert
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from gateway.canonical import Confirmation, LineStatus, ResponseStatus
 from gateway.errors import BusinessError
-from gateway.lifecycle.common import LineRow, find_po, lines_of, log, refuse_if_closed, touch, version_row
+from gateway.lifecycle.common import (
+    CONFIRMATION_T,
+    LineRow,
+    lines_of,
+    locate,
+    log,
+    refuse_if_closed,
+    require_version,
+    save_po,
+    touch,
+    version_row,
+)
 from gateway.models import (
     ConfirmationRow,
     ConfirmedLine,
     PoState,
     PoVersion,
     PurchaseOrder,
-    Response,
     ResponseLineRow,
+    utcnow,
 )
+
+CONFIRMED_LINE_T = ConfirmedLine.__table__  # type: ignore[attr-defined]
+RESPONSE_LINE_T = ResponseLineRow.__table__  # type: ignore[attr-defined]
 
 
 def confirm(session: Session, doc: Confirmation, source: str) -> ConfirmationRow:
     """Confirm the answered latest version. Confirmation never creates a version."""
-    po = find_po(session, doc.po_number, doc.customer, doc.vendor)
+    located = locate(session, doc.po_number, doc.customer, doc.vendor, version=doc.version)
+    po = located.po
     where = f"PO {po.po_number}"
     refuse_if_closed(po, "confirming it")
     if doc.version != po.latest_version:
         raise BusinessError("stale", f"{where}: the confirmation names version {doc.version}, but the latest "
                                      f"version is {po.latest_version}")
-    version = version_row(session, po, doc.version)
-    if session.exec(select(ConfirmationRow).where(ConfirmationRow.version_id == version.id)).first():
+    version = require_version(po, doc.version, located.version)
+    if located.confirmation_id is not None:
         raise BusinessError("already_confirmed", f"{where} version {doc.version} is already confirmed")
-    response = session.exec(select(Response).where(Response.version_id == version.id)).first()
+    response = located.response
     if response is None:
         raise BusinessError("unanswered", f"{where} version {doc.version} has no vendor response yet; only an "
                                           f"answered version can be confirmed")
@@ -42,8 +59,8 @@ def confirm(session: Session, doc: Confirmation, source: str) -> ConfirmationRow
         raise BusinessError("rejected", f"{where} version {doc.version} was rejected by the vendor; send a new "
                                         f"version instead of confirming")
     assert response.id is not None
-    answers = {r.line_number: r for r in session.exec(
-        select(ResponseLineRow).where(ResponseLineRow.response_id == response.id))}
+    answers = {r.line_number: r for r in session.connection().execute(
+        sa_select(RESPONSE_LINE_T).where(RESPONSE_LINE_T.c.response_id == response.id))}
     with_changes = response.status == ResponseStatus.ACCEPT_WITH_CHANGES
     row = _confirm(session, po, version, source, with_changes, answers)
     log(session, po, "confirmed", f"customer confirmed version {version.version}"
@@ -59,22 +76,23 @@ def confirm_as_ordered(session: Session, po: PurchaseOrder, version: PoVersion, 
 
 
 def _confirm(session: Session, po: PurchaseOrder, version: PoVersion, source: str, with_changes: bool,
-             answers: dict[str, ResponseLineRow]) -> ConfirmationRow:
+             answers: dict[str, Row[Any]]) -> ConfirmationRow:
     assert po.id is not None and version.id is not None
-    row = ConfirmationRow(po_id=po.id, version_id=version.id, with_changes=with_changes, source=source)
-    session.add(row)
-    session.flush()
-    assert row.id is not None
+    row = ConfirmationRow(po_id=po.id, version_id=version.id, with_changes=with_changes, source=source,
+                          confirmed_at=utcnow())
+    conn = session.connection()
+    row.id = conn.execute(insert(CONFIRMATION_T).returning(CONFIRMATION_T.c.id),
+                          {c.name: getattr(row, c.name) for c in CONFIRMATION_T.c if c.name != "id"}).scalar_one()
     values = [_confirmed_line(row.id, line, answers.get(line.line_number)) for line in lines_of(session, version)]
-    session.execute(insert(ConfirmedLine), values)
+    conn.execute(insert(CONFIRMED_LINE_T), values)
     po.confirmed_version = version.version
     touch(po, PoState.CONFIRMED)
-    session.flush()
-    refresh_received(session, po, row)
+    refresh_received(po, ((v["quantity"], v["received_quantity"]) for v in values))
+    save_po(session, po)
     return row
 
 
-def _confirmed_line(confirmation_id: int, line: LineRow, answer: ResponseLineRow | None) -> dict[str, Any]:
+def _confirmed_line(confirmation_id: int, line: LineRow, answer: Row[Any] | None) -> dict[str, Any]:
     """The line as it will be delivered: the vendor's quantities, dates, splits and substitute, if any."""
     schedule = answer.schedule if answer is not None else []
     if answer is not None and answer.status == LineStatus.REJECT:
@@ -107,14 +125,13 @@ def confirmed_lines(session: Session, confirmation: ConfirmationRow) -> list[Con
         ConfirmedLine.confirmation_id == confirmation.id).order_by(col(ConfirmedLine.id))))
 
 
-def refresh_received(session: Session, po: PurchaseOrder, confirmation: ConfirmationRow | None = None) -> None:
-    """A confirmed PO leaves 'open confirmed' once every line has received its confirmed quantity."""
+def refresh_received(po: PurchaseOrder, lines: Iterable[tuple[Decimal, Decimal]]) -> None:
+    """A confirmed PO leaves 'open confirmed' once every line has received its confirmed quantity.
+
+    `lines` are the (confirmed, received) quantities of every line of the current confirmation; the callers
+    hold them all already, so nothing is read back.
+    """
     if po.state not in (PoState.CONFIRMED, PoState.RECEIVED):
         return
-    confirmation = confirmation or current_confirmation(session, po)
-    if confirmation is None:
-        return
-    open_lines = session.exec(select(func.count()).select_from(ConfirmedLine).where(
-        col(ConfirmedLine.confirmation_id) == confirmation.id,
-        col(ConfirmedLine.received_quantity) < col(ConfirmedLine.quantity))).one()
-    po.state = PoState.CONFIRMED if open_lines else PoState.RECEIVED
+    still_open = any(Decimal(received) < Decimal(confirmed) for confirmed, received in lines)
+    po.state = PoState.CONFIRMED if still_open else PoState.RECEIVED

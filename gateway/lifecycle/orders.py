@@ -7,8 +7,11 @@ import binascii
 import hashlib
 from collections.abc import Iterable
 
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlalchemy import insert
+from sqlalchemy import select as sa_select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session
 
 from gateway.canonical import (
     Attachment,
@@ -25,6 +28,9 @@ from gateway.canonical import (
 )
 from gateway.errors import BusinessError
 from gateway.lifecycle.common import (
+    LATEST,
+    PO_T,
+    VERSION_T,
     check_lines,
     check_link,
     check_sequence,
@@ -32,14 +38,18 @@ from gateway.lifecycle.common import (
     find_po,
     insert_lines,
     lines_of,
+    locate,
     log,
     refuse_if_closed,
     require_parties,
+    require_version,
     row_to_line,
+    save_po,
     touch,
-    version_row,
 )
-from gateway.models import AttachmentRow, PoState, PoVersion, PurchaseOrder
+from gateway.models import AttachmentRow, PoState, PoVersion, PurchaseOrder, utcnow
+
+ATTACHMENT_T = AttachmentRow.__table__  # type: ignore[attr-defined]
 
 
 def receive_version(session: Session, doc: PurchaseOrderVersion, source: str) -> PoVersion:
@@ -58,10 +68,11 @@ def receive_version(session: Session, doc: PurchaseOrderVersion, source: str) ->
 def apply_change(session: Session, doc: PurchaseOrderChange, source: str) -> PoVersion:
     """An 860 change: the POC deltas applied to the previous version make the next one."""
     customer, vendor = require_parties(doc.customer, doc.vendor, f"PO {doc.po_number}")
-    po = find_po(session, doc.po_number, customer, vendor)
+    located = locate(session, doc.po_number, customer, vendor, version=LATEST)
+    po = located.po
     _check_can_change(po, "a change")
     check_sequence(po, doc.change_sequence)
-    previous = version_row(session, po, po.latest_version)
+    previous = require_version(po, po.latest_version, located.version)
     lines = apply_deltas(doc.po_number, [row_to_line(r) for r in lines_of(session, previous)], doc.lines)
     check_lines(doc.po_number, lines)
     header = PurchaseOrderVersion(
@@ -121,6 +132,7 @@ def cancel(session: Session, doc: Cancellation, source: str) -> PurchaseOrder:
         po.last_change_sequence = doc.change_sequence
     previous = po.state
     touch(po, PoState.CANCELLED)
+    save_po(session, po)
     log(session, po, "cancelled", f"cancelled from {previous}" + (f": {doc.reason}" if doc.reason else ""),
         source, po.latest_version)
     return po
@@ -135,21 +147,12 @@ def _check_can_change(po: PurchaseOrder, what: str) -> None:
 
 def _create(session: Session, doc: PurchaseOrderVersion, customer: str, vendor: str,
             source: str) -> PoVersion:
-    existing = session.exec(select(PurchaseOrder).where(
-        PurchaseOrder.customer_id == customer, PurchaseOrder.po_number == doc.po_number)).first()
-    if existing is not None:
-        raise BusinessError("duplicate_po", f"PO {doc.po_number} of customer {customer} already exists "
-                                            f"(version {existing.latest_version}); send a change or a replace")
     consignment = doc.kind is OrderKind.CONSIGNMENT
+    now = utcnow()
     po = PurchaseOrder(customer_id=customer, vendor_id=vendor, po_number=doc.po_number, kind=doc.kind,
                        state=PoState.CONFIRMED if consignment else PoState.FOR_REVIEW, latest_version=0,
-                       order_date=doc.order_date)
-    session.add(po)
-    try:
-        session.flush()  # the (customer, po_number) unique constraint settles a race between two workers
-    except IntegrityError:
-        raise BusinessError("duplicate_po", f"PO {doc.po_number} of customer {customer} already exists") from None
-    version = _add_version(session, po, doc, VersionPurpose.ORIGINAL, doc.lines, source)
+                       order_date=doc.order_date, created_at=now, updated_at=now)
+    version = _add_version(session, po, doc, VersionPurpose.ORIGINAL, doc.lines, source, new=True)
     if consignment:
         from gateway.lifecycle.confirmations import confirm_as_ordered
 
@@ -157,26 +160,27 @@ def _create(session: Session, doc: PurchaseOrderVersion, customer: str, vendor: 
     return version
 
 
+def _insert_po(session: Session, po: PurchaseOrder) -> None:
+    """Insert a new PO, or refuse it as a duplicate. The (customer, po_number) unique constraint settles it, so
+    that two workers receiving the same original at once cannot both create it; ON CONFLICT keeps the
+    transaction usable (PostgreSQL aborts it on a constraint error) for the lookup that names the existing one."""
+    conn = session.connection()
+    dialect_insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    statement = (dialect_insert(PO_T).on_conflict_do_nothing(index_elements=["customer_id", "po_number"])
+                 .returning(PO_T.c.id))
+    po.id = conn.execute(statement, {c.name: getattr(po, c.name) for c in PO_T.c if c.name != "id"}).scalar()
+    if po.id is not None:
+        return
+    existing = conn.execute(sa_select(PO_T.c.latest_version).where(
+        PO_T.c.customer_id == po.customer_id, PO_T.c.po_number == po.po_number)).scalar()
+    raise BusinessError("duplicate_po", f"PO {po.po_number} of customer {po.customer_id} already exists"
+                        + (f" (version {existing}); send a change or a replace" if existing is not None else ""))
+
+
 def _add_version(session: Session, po: PurchaseOrder, doc: PurchaseOrderVersion, arrived_as: VersionPurpose,
-                 lines: Iterable[OrderLine], source: str) -> PoVersion:
-    assert po.id is not None
+                 lines: Iterable[OrderLine], source: str, *, new: bool = False) -> PoVersion:
+    """The next version of `po` (of a new PO when `new`: the PO row is then inserted here, already up to date)."""
     number = po.latest_version + 1
-    version = PoVersion(
-        po_id=po.id, version=number, arrived_as=arrived_as, change_sequence=doc.change_sequence,
-        order_date=doc.order_date, currency=doc.currency,
-        buyer=doc.buyer.model_dump(mode="json") if doc.buyer else None,
-        ship_to=doc.ship_to.model_dump(mode="json") if doc.ship_to else None,
-        site=doc.site, warehouse=doc.warehouse, requested_delivery_date=doc.requested_delivery_date,
-        payment_terms=doc.payment_terms, notes=dump_all(doc.notes), charges=dump_all(doc.charges), source=source,
-    )
-    session.add(version)
-    session.flush()
-    assert version.id is not None
-    line_list = list(lines)
-    insert_lines(session, version.id, line_list)
-    store_attachments(session, po, doc.attachments, version_id=version.id)
-    for line in line_list:
-        store_attachments(session, po, line.attachments, version_id=version.id, line_number=line.line_number)
     answered_before = po.state
     po.latest_version = number
     if doc.change_sequence is not None:
@@ -187,11 +191,33 @@ def _add_version(session: Session, po: PurchaseOrder, doc: PurchaseOrderVersion,
         touch(po, PoState.FOR_REVIEW)
     else:
         touch(po)
+    if new:
+        _insert_po(session, po)
+    else:
+        save_po(session, po)
+    assert po.id is not None
+    version = PoVersion(
+        po_id=po.id, version=number, arrived_as=arrived_as, change_sequence=doc.change_sequence,
+        order_date=doc.order_date, currency=doc.currency,
+        buyer=doc.buyer.model_dump(mode="json") if doc.buyer else None,
+        ship_to=doc.ship_to.model_dump(mode="json") if doc.ship_to else None,
+        site=doc.site, warehouse=doc.warehouse, requested_delivery_date=doc.requested_delivery_date,
+        payment_terms=doc.payment_terms, notes=dump_all(doc.notes), charges=dump_all(doc.charges), source=source,
+        received_at=utcnow(),
+    )
+    version.id = session.connection().execute(
+        insert(VERSION_T).returning(VERSION_T.c.id),
+        {c.name: getattr(version, c.name) for c in VERSION_T.c if c.name != "id"}).scalar_one()
+    line_list = list(lines)
+    insert_lines(session, version.id, line_list)
+    store_attachments(session, po, doc.attachments, version_id=version.id)
+    for line in line_list:
+        if line.attachments:
+            store_attachments(session, po, line.attachments, version_id=version.id, line_number=line.line_number)
     detail = f"version {number} received ({arrived_as.value}, {len(line_list)} lines)"
     if number > 1 and answered_before == PoState.FOR_REVIEW:
         detail += f"; version {number - 1} was never answered and is superseded"
     log(session, po, "version", detail, source, number)
-    session.flush()
     return version
 
 
@@ -199,6 +225,7 @@ def store_attachments(session: Session, po: PurchaseOrder, attachments: Iterable
                       version_id: int | None = None, response_id: int | None = None,
                       line_number: str | None = None) -> None:
     assert po.id is not None
+    rows = []
     for a in attachments:
         try:
             content = base64.b64decode(a.content_b64, validate=True) if a.content_b64 else None
@@ -207,7 +234,8 @@ def store_attachments(session: Session, po: PurchaseOrder, attachments: Iterable
         digest = hashlib.sha256(content).hexdigest() if content is not None else a.sha256
         if content is not None and a.sha256 and a.sha256.lower() != digest:
             raise BusinessError("bad_attachment", f"attachment {a.file_name}: sha256 does not match its content")
-        session.add(AttachmentRow(
-            po_id=po.id, version_id=version_id, response_id=response_id, line_number=line_number,
-            file_name=a.file_name, media_type=a.media_type,
-            size=len(content) if content is not None else a.size, sha256=digest, content=content))
+        rows.append({"po_id": po.id, "version_id": version_id, "response_id": response_id,
+                     "line_number": line_number, "file_name": a.file_name, "media_type": a.media_type,
+                     "size": len(content) if content is not None else a.size, "sha256": digest, "content": content})
+    if rows:
+        session.connection().execute(insert(ATTACHMENT_T), rows)

@@ -6,28 +6,33 @@ from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import insert
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from gateway.canonical import Charge, LineStatus, OrderKind, ResponseLine, ResponseStatus, VendorResponse
 from gateway.errors import BusinessError
 from gateway.lifecycle.common import (
+    RESPONSE_T,
     LineRow,
     dump_all,
-    find_po,
     lines_of,
+    locate,
     log,
     refuse_if_closed,
+    require_version,
     same_charges,
+    save_po,
     touch,
-    version_row,
 )
 from gateway.lifecycle.orders import store_attachments
-from gateway.models import PoState, PoVersion, PurchaseOrder, Response, ResponseLineRow
+from gateway.models import PoState, PoVersion, PurchaseOrder, Response, ResponseLineRow, utcnow
+
+RESPONSE_LINE_T = ResponseLineRow.__table__  # type: ignore[attr-defined]
 
 
 def respond(session: Session, doc: VendorResponse, source: str) -> Response:
     """Record the vendor's answer to one version, or refuse it whole with a reason naming line and field."""
-    po = find_po(session, doc.po_number, doc.customer, doc.vendor)
+    located = locate(session, doc.po_number, doc.customer, doc.vendor, version=doc.version)
+    po = located.po
     where = f"PO {po.po_number}"
     refuse_if_closed(po, "a response")
     if po.kind == OrderKind.CONSIGNMENT:
@@ -35,8 +40,8 @@ def respond(session: Session, doc: VendorResponse, source: str) -> Response:
     if doc.version < po.latest_version:
         raise BusinessError("stale", f"{where}: the response answers version {doc.version}, but the latest "
                                      f"version is {po.latest_version}; answer version {po.latest_version}")
-    version = version_row(session, po, doc.version)
-    if session.exec(select(Response).where(Response.version_id == version.id)).first() is not None:
+    version = require_version(po, doc.version, located.version)
+    if located.response is not None:
         raise BusinessError("already_answered", f"{where} version {doc.version} is already answered; "
                                                 f"a second response is refused")
     lines = {row.line_number: row for row in lines_of(session, version)}
@@ -105,27 +110,29 @@ def _store(session: Session, po: PurchaseOrder, version: PoVersion, doc: VendorR
     assert version.id is not None and po.id is not None
     response = Response(version_id=version.id, status=doc.status, update_delivery_date=doc.update_delivery_date,
                         vendor_order_number=doc.vendor_order_number, response_date=doc.response_date,
-                        notes=dump_all(doc.notes), source=source)
-    session.add(response)
-    session.flush()
-    assert response.id is not None
+                        notes=dump_all(doc.notes), source=source, received_at=utcnow())
+    conn = session.connection()
+    response.id = conn.execute(insert(RESPONSE_T).returning(RESPONSE_T.c.id),
+                               {c.name: getattr(response, c.name) for c in RESPONSE_T.c if c.name != "id"}
+                               ).scalar_one()
     # Every line gets a row, so what was confirmed never depends on what the vendor chose to omit.
     rows = []
     for number, line in lines.items():
-        rl = given.get(number) or ResponseLine(
+        rl = given.get(number) or ResponseLine.model_construct(
             line_number=number, status=LineStatus.REJECT if doc.status is ResponseStatus.REJECT
-            else LineStatus.ACCEPT)
+            else LineStatus.ACCEPT, substitute=None, notes=(), schedule=(), attachments=())
         rows.append({"response_id": response.id, "line_number": number, "status": rl.status.value,
                      "substitute_item": rl.substitute.vendor_item if rl.substitute else None,
                      "substitute_description": rl.substitute.description if rl.substitute else None,
                      "notes": dump_all(rl.notes), "schedule": _schedule(rl, line, doc.update_delivery_date)})
-        store_attachments(session, po, rl.attachments, response_id=response.id, line_number=number)
-    session.execute(insert(ResponseLineRow), rows)
+        if rl.attachments:
+            store_attachments(session, po, rl.attachments, response_id=response.id, line_number=number)
+    conn.execute(insert(RESPONSE_LINE_T), rows)
     store_attachments(session, po, doc.attachments, response_id=response.id)
     touch(po, PoState.AWAITING_CUSTOMER)
+    save_po(session, po)
     log(session, po, "response", f"vendor answered version {version.version}: {doc.status.value}", source,
         version.version)
-    session.flush()
     return response
 
 

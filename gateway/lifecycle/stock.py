@@ -8,7 +8,16 @@ from sqlmodel import Session, col, delete, func, select
 
 from gateway.canonical import OnHandSnapshot, OrderKind, Receipt
 from gateway.errors import BusinessError
-from gateway.lifecycle.common import DIMENSIONS, check_link, find_po, log, refuse_if_closed, require_parties, touch
+from gateway.lifecycle.common import (
+    DIMENSIONS,
+    check_link,
+    find_po,
+    log,
+    refuse_if_closed,
+    require_parties,
+    save_po,
+    touch,
+)
 from gateway.lifecycle.confirmations import confirmed_lines, current_confirmation, refresh_received
 from gateway.models import OnHandRow, PoState, ReceiptLineRow, ReceiptRow
 
@@ -50,9 +59,9 @@ def record_receipt(session: Session, doc: Receipt, source: str) -> ReceiptRow:
         session.add(ReceiptLineRow(receipt_id=receipt.id, line_number=rl.line_number, quantity=rl.quantity,
                                    uom=rl.uom or cl.uom, item=rl.item or cl.item,
                                    **{d: getattr(rl.dimensions, d) for d in DIMENSIONS}))
-    session.flush()
-    refresh_received(session, po, confirmation)
+    refresh_received(po, ((cl.quantity, cl.received_quantity) for cl in lines.values()))
     touch(po)
+    save_po(session, po)
     total = sum((rl.quantity for rl in doc.lines), Decimal(0))
     kind = "ownership transfer" if consignment else "receipt"
     log(session, po, "receipt", f"{kind} {doc.receipt_number}: {total} received on {len(doc.lines)} line(s)",
