@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import functools
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from enum import Enum
 from typing import Any
 
-from sqlalchemy import Row, insert, update
+from sqlalchemy import JSON, Row, Select, Table, bindparam, insert, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
@@ -37,9 +40,7 @@ def require_parties(customer: str | None, vendor: str | None, what: str) -> tupl
 
 def check_link(session: Session, customer: str, vendor: str) -> None:
     """The customer must exist and trade with this vendor (the partners file says who trades with whom)."""
-    link = PartnerLink.__table__  # type: ignore[attr-defined]
-    found = session.connection().execute(
-        sa_select(link.c.customer_id).where(link.c.customer_id == customer, link.c.vendor_id == vendor)).first()
+    found = session.connection().execute(_LINK, {"customer": customer, "vendor": vendor}).first()
     if found is not None:
         return  # links are only made between a known customer and a known vendor (bootstrap.sync_partners)
     for pid, role in ((customer, "customer"), (vendor, "vendor")):
@@ -58,6 +59,32 @@ CONFIRMATION_T = ConfirmationRow.__table__  # type: ignore[attr-defined]
 LINE_T = PoLine.__table__  # type: ignore[attr-defined]
 EVENT_T = PoEvent.__table__  # type: ignore[attr-defined]
 LATEST = -1  # locate(version=LATEST): the PO's latest version
+
+# Statements built once: building one per call (and hashing its literal values for the compiled-statement cache)
+# cost as much as running it.
+_LINK = sa_select(PartnerLink.__table__.c.customer_id).where(  # type: ignore[attr-defined]
+    PartnerLink.__table__.c.customer_id == bindparam("customer"),  # type: ignore[attr-defined]
+    PartnerLink.__table__.c.vendor_id == bindparam("vendor"))  # type: ignore[attr-defined]
+_VERSION_WITH_ANSWERS = (
+    sa_select(VERSION_T, RESPONSE_T, CONFIRMATION_T.c.id)
+    .select_from(VERSION_T.outerjoin(RESPONSE_T, RESPONSE_T.c.version_id == VERSION_T.c.id)
+                 .outerjoin(CONFIRMATION_T, CONFIRMATION_T.c.version_id == VERSION_T.c.id))
+    .where(VERSION_T.c.po_id == bindparam("po_id"), VERSION_T.c.version == bindparam("version")))
+_SAVE_PO = update(PO_T).where(PO_T.c.id == bindparam("po_id"))  # the SET list comes from the parameters
+_LINES = sa_select(LINE_T).where(LINE_T.c.version_id == bindparam("version_id")).order_by(LINE_T.c.id)
+_INSERT_EVENT = insert(EVENT_T)
+
+
+@functools.cache
+def _po_query(by_customer: bool, by_vendor: bool, lock: bool) -> Select[Any]:
+    query = sa_select(PO_T).where(PO_T.c.po_number == bindparam("po_number"))
+    if by_customer:
+        query = query.where(PO_T.c.customer_id == bindparam("customer"))
+    if by_vendor:
+        query = query.where(PO_T.c.vendor_id == bindparam("vendor"))
+    if lock:
+        query = query.with_for_update()
+    return query.limit(2)
 
 
 @dataclass
@@ -78,15 +105,9 @@ def locate(session: Session, po_number: str, customer: str | None, vendor: str |
     confirmed. It must be a statement of its own: on PostgreSQL a statement that waited for the row lock still
     sees the other tables as they were when it started, so a join would miss what the lock holder just wrote.
     """
-    query = sa_select(PO_T).where(PO_T.c.po_number == po_number)
-    if customer:
-        query = query.where(PO_T.c.customer_id == customer)
-    if vendor:
-        query = query.where(PO_T.c.vendor_id == vendor)
-    if lock:
-        query = query.with_for_update()
     conn = session.connection()
-    found = conn.execute(query.limit(2)).all()
+    found = conn.execute(_po_query(bool(customer), bool(vendor), lock),
+                         {"po_number": po_number, "customer": customer, "vendor": vendor}).all()
     if not found:
         raise UnknownPO(po_number, customer)
     if len(found) > 1:
@@ -96,11 +117,7 @@ def locate(session: Session, po_number: str, customer: str | None, vendor: str |
     if version is None:
         return located
     number = po.latest_version if version == LATEST else version
-    row = conn.execute(
-        sa_select(VERSION_T, RESPONSE_T, CONFIRMATION_T.c.id)
-        .select_from(VERSION_T.outerjoin(RESPONSE_T, RESPONSE_T.c.version_id == VERSION_T.c.id)
-                     .outerjoin(CONFIRMATION_T, CONFIRMATION_T.c.version_id == VERSION_T.c.id))
-        .where(VERSION_T.c.po_id == po.id, VERSION_T.c.version == number)).first()
+    row = conn.execute(_VERSION_WITH_ANSWERS, {"po_id": po.id, "version": number}).first()
     if row is None:
         return located
     values = row._mapping
@@ -119,9 +136,10 @@ def find_po(session: Session, po_number: str, customer: str | None, vendor: str 
 
 def save_po(session: Session, po: PurchaseOrder) -> None:
     """Write what the services change on a PO (one UPDATE, the same statement every time)."""
-    session.connection().execute(update(PO_T).where(PO_T.c.id == po.id).values(
-        state=po.state, latest_version=po.latest_version, last_change_sequence=po.last_change_sequence,
-        confirmed_version=po.confirmed_version, order_date=po.order_date, updated_at=po.updated_at))
+    session.connection().execute(_SAVE_PO, {
+        "po_id": po.id, "state": po.state, "latest_version": po.latest_version,
+        "last_change_sequence": po.last_change_sequence, "confirmed_version": po.confirmed_version,
+        "order_date": po.order_date, "updated_at": po.updated_at})
 
 
 def refuse_if_closed(po: PurchaseOrder, what: str) -> None:
@@ -145,15 +163,40 @@ LineRow = Row[Any]  # a po_line row read with Core: attribute access like PoLine
 
 
 def lines_of(session: Session, version: PoVersion) -> list[LineRow]:
-    query = sa_select(LINE_T).where(LINE_T.c.version_id == version.id).order_by(LINE_T.c.id)
-    return list(session.connection().execute(query).all())
+    return list(session.connection().execute(_LINES, {"version_id": version.id}).all())
 
 
 def insert_lines(session: Session, version_id: int, lines: Iterable[OrderLine]) -> None:
-    """One multi-row INSERT: versions of hundreds of lines are the hot path of the lifecycle."""
-    values = [line_values(line, version_id) for line in lines]
-    if values:
-        session.connection().execute(insert(LINE_T), values)
+    """All lines at once: versions of hundreds of lines are the hot path of the lifecycle."""
+    bulk_insert(session, LINE_T, [line_values(line, version_id) for line in lines])
+
+
+def bulk_insert(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert many rows of one table in one go (every row has the same keys).
+
+    SQLite runs an executemany in C. On PostgreSQL, psycopg would send one INSERT per row, and a multi-row
+    INSERT of hundreds of parameters costs more to parse than to run, so the rows go in one COPY, in the same
+    transaction. JSON columns are encoded as SQLAlchemy's JSON type encodes them (json.dumps).
+    """
+    if not rows:
+        return
+    conn = session.connection()
+    if conn.dialect.name != "postgresql":
+        conn.execute(insert(table), rows)
+        return
+    names = list(rows[0])
+    json_columns = {name for name in names if isinstance(table.c[name].type, JSON)}
+    driver = conn.connection.driver_connection
+    assert driver is not None
+    columns = ", ".join(conn.dialect.identifier_preparer.quote(name) for name in names)
+    with driver.cursor() as cursor, cursor.copy(f"COPY {table.name} ({columns}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([json.dumps(row[n]) if n in json_columns else _plain(row[n]) for n in names])
+
+
+def _plain(value: Any) -> Any:
+    """Enums go in as their values (psycopg would write an Enum's name)."""
+    return value.value if isinstance(value, Enum) else value
 
 
 def check_lines(po_number: str, lines: Sequence[OrderLine]) -> None:
@@ -210,9 +253,9 @@ def same_charges(a: Iterable[Charge], b: Iterable[Charge]) -> bool:
 def log(session: Session, po: PurchaseOrder, kind: str, detail: str, source: str,
         version: int | None = None) -> None:
     assert po.id is not None
-    session.connection().execute(insert(EVENT_T).values(
-        po_id=po.id, vendor_id=po.vendor_id, customer_id=po.customer_id, at=utcnow(), kind=kind, version=version,
-        detail=detail, source=source))
+    session.connection().execute(_INSERT_EVENT, {
+        "po_id": po.id, "vendor_id": po.vendor_id, "customer_id": po.customer_id, "at": utcnow(), "kind": kind,
+        "version": version, "detail": detail, "source": source})
 
 
 def touch(po: PurchaseOrder, state: PoState | None = None) -> None:

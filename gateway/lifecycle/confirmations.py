@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Row, insert
+from sqlalchemy import Row, bindparam, insert
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -16,6 +16,7 @@ from gateway.errors import BusinessError
 from gateway.lifecycle.common import (
     CONFIRMATION_T,
     LineRow,
+    bulk_insert,
     lines_of,
     locate,
     log,
@@ -37,6 +38,8 @@ from gateway.models import (
 
 CONFIRMED_LINE_T = ConfirmedLine.__table__  # type: ignore[attr-defined]
 RESPONSE_LINE_T = ResponseLineRow.__table__  # type: ignore[attr-defined]
+_ANSWERS = sa_select(RESPONSE_LINE_T).where(RESPONSE_LINE_T.c.response_id == bindparam("response_id"))
+_INSERT_CONFIRMATION = insert(CONFIRMATION_T).returning(CONFIRMATION_T.c.id)
 
 
 def confirm(session: Session, doc: Confirmation, source: str) -> ConfirmationRow:
@@ -59,8 +62,7 @@ def confirm(session: Session, doc: Confirmation, source: str) -> ConfirmationRow
         raise BusinessError("rejected", f"{where} version {doc.version} was rejected by the vendor; send a new "
                                         f"version instead of confirming")
     assert response.id is not None
-    answers = {r.line_number: r for r in session.connection().execute(
-        sa_select(RESPONSE_LINE_T).where(RESPONSE_LINE_T.c.response_id == response.id))}
+    answers = {r.line_number: r for r in session.connection().execute(_ANSWERS, {"response_id": response.id})}
     with_changes = response.status == ResponseStatus.ACCEPT_WITH_CHANGES
     row = _confirm(session, po, version, source, with_changes, answers)
     log(session, po, "confirmed", f"customer confirmed version {version.version}"
@@ -81,10 +83,10 @@ def _confirm(session: Session, po: PurchaseOrder, version: PoVersion, source: st
     row = ConfirmationRow(po_id=po.id, version_id=version.id, with_changes=with_changes, source=source,
                           confirmed_at=utcnow())
     conn = session.connection()
-    row.id = conn.execute(insert(CONFIRMATION_T).returning(CONFIRMATION_T.c.id),
+    row.id = conn.execute(_INSERT_CONFIRMATION,
                           {c.name: getattr(row, c.name) for c in CONFIRMATION_T.c if c.name != "id"}).scalar_one()
     values = [_confirmed_line(row.id, line, answers.get(line.line_number)) for line in lines_of(session, version)]
-    conn.execute(insert(CONFIRMED_LINE_T), values)
+    bulk_insert(session, CONFIRMED_LINE_T, values)
     po.confirmed_version = version.version
     touch(po, PoState.CONFIRMED)
     refresh_received(po, ((v["quantity"], v["received_quantity"]) for v in values))

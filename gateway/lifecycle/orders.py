@@ -50,6 +50,10 @@ from gateway.lifecycle.common import (
 from gateway.models import AttachmentRow, PoState, PoVersion, PurchaseOrder, utcnow
 
 ATTACHMENT_T = AttachmentRow.__table__  # type: ignore[attr-defined]
+_INSERT_PO_PG = pg_insert(PO_T).on_conflict_do_nothing(index_elements=["customer_id", "po_number"]).returning(PO_T.c.id)
+_INSERT_PO_SQLITE = (sqlite_insert(PO_T).on_conflict_do_nothing(index_elements=["customer_id", "po_number"])
+                     .returning(PO_T.c.id))
+_INSERT_VERSION = insert(VERSION_T).returning(VERSION_T.c.id)
 
 
 def receive_version(session: Session, doc: PurchaseOrderVersion, source: str) -> PoVersion:
@@ -165,9 +169,7 @@ def _insert_po(session: Session, po: PurchaseOrder) -> None:
     that two workers receiving the same original at once cannot both create it; ON CONFLICT keeps the
     transaction usable (PostgreSQL aborts it on a constraint error) for the lookup that names the existing one."""
     conn = session.connection()
-    dialect_insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-    statement = (dialect_insert(PO_T).on_conflict_do_nothing(index_elements=["customer_id", "po_number"])
-                 .returning(PO_T.c.id))
+    statement = _INSERT_PO_PG if conn.dialect.name == "postgresql" else _INSERT_PO_SQLITE
     po.id = conn.execute(statement, {c.name: getattr(po, c.name) for c in PO_T.c if c.name != "id"}).scalar()
     if po.id is not None:
         return
@@ -206,7 +208,7 @@ def _add_version(session: Session, po: PurchaseOrder, doc: PurchaseOrderVersion,
         received_at=utcnow(),
     )
     version.id = session.connection().execute(
-        insert(VERSION_T).returning(VERSION_T.c.id),
+        _INSERT_VERSION,
         {c.name: getattr(version, c.name) for c in VERSION_T.c if c.name != "id"}).scalar_one()
     line_list = list(lines)
     insert_lines(session, version.id, line_list)

@@ -13,6 +13,7 @@ from gateway.errors import BusinessError
 from gateway.lifecycle.common import (
     RESPONSE_T,
     LineRow,
+    bulk_insert,
     dump_all,
     lines_of,
     locate,
@@ -27,6 +28,7 @@ from gateway.lifecycle.orders import store_attachments
 from gateway.models import PoState, PoVersion, PurchaseOrder, Response, ResponseLineRow, utcnow
 
 RESPONSE_LINE_T = ResponseLineRow.__table__  # type: ignore[attr-defined]
+_INSERT_RESPONSE = insert(RESPONSE_T).returning(RESPONSE_T.c.id)
 
 
 def respond(session: Session, doc: VendorResponse, source: str) -> Response:
@@ -112,7 +114,7 @@ def _store(session: Session, po: PurchaseOrder, version: PoVersion, doc: VendorR
                         vendor_order_number=doc.vendor_order_number, response_date=doc.response_date,
                         notes=dump_all(doc.notes), source=source, received_at=utcnow())
     conn = session.connection()
-    response.id = conn.execute(insert(RESPONSE_T).returning(RESPONSE_T.c.id),
+    response.id = conn.execute(_INSERT_RESPONSE,
                                {c.name: getattr(response, c.name) for c in RESPONSE_T.c if c.name != "id"}
                                ).scalar_one()
     # Every line gets a row, so what was confirmed never depends on what the vendor chose to omit.
@@ -127,7 +129,7 @@ def _store(session: Session, po: PurchaseOrder, version: PoVersion, doc: VendorR
                      "notes": dump_all(rl.notes), "schedule": _schedule(rl, line, doc.update_delivery_date)})
         if rl.attachments:
             store_attachments(session, po, rl.attachments, response_id=response.id, line_number=number)
-    conn.execute(insert(RESPONSE_LINE_T), rows)
+    bulk_insert(session, RESPONSE_LINE_T, rows)
     store_attachments(session, po, doc.attachments, response_id=response.id)
     touch(po, PoState.AWAITING_CUSTOMER)
     save_po(session, po)
