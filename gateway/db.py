@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,8 +17,19 @@ from sqlmodel import Session, create_engine
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
+def json_dumps(value: Any) -> str:
+    """JSON columns hold mostly empty lists (notes, charges of every line): those skip the encoder."""
+    return "[]" if value == [] else json.dumps(value)
+
+
+def json_loads(text: str | bytes) -> Any:
+    return [] if text == "[]" else json.loads(text)
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for SQLite (embedded default) or PostgreSQL (production)."""
+    kwargs.setdefault("json_serializer", json_dumps)
+    kwargs.setdefault("json_deserializer", json_loads)
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     if url.startswith("sqlite"):
@@ -30,11 +42,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         # processes applying versions serialize like PostgreSQL's row lock instead of failing late.
         event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
         return engine
-    engine = create_engine(url, pool_pre_ping=True, **kwargs)
-    # psycopg runs an executemany as one statement per row; batched, the lines of a version go in one
-    # multi-row INSERT (SQLAlchemy's "insertmanyvalues", which it already uses when RETURNING is asked for).
-    engine.dialect.use_insertmanyvalues_wo_returning = True
-    return engine
+    return create_engine(url, pool_pre_ping=True, **kwargs)
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -15,6 +14,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
 from gateway.canonical import Charge, Dimensions, Note, OrderLine
+from gateway.db import json_dumps
 from gateway.errors import BusinessError, UnknownPO
 from gateway.models import (
     ConfirmationRow,
@@ -66,7 +66,8 @@ _LINK = sa_select(PartnerLink.__table__.c.customer_id).where(  # type: ignore[at
     PartnerLink.__table__.c.customer_id == bindparam("customer"),  # type: ignore[attr-defined]
     PartnerLink.__table__.c.vendor_id == bindparam("vendor"))  # type: ignore[attr-defined]
 _VERSION_WITH_ANSWERS = (
-    sa_select(VERSION_T, RESPONSE_T, CONFIRMATION_T.c.id)
+    sa_select(VERSION_T, RESPONSE_T.c.id.label("response_id"), RESPONSE_T.c.status.label("response_status"),
+              CONFIRMATION_T.c.id.label("confirmation_id"))
     .select_from(VERSION_T.outerjoin(RESPONSE_T, RESPONSE_T.c.version_id == VERSION_T.c.id)
                  .outerjoin(CONFIRMATION_T, CONFIRMATION_T.c.version_id == VERSION_T.c.id))
     .where(VERSION_T.c.po_id == bindparam("po_id"), VERSION_T.c.version == bindparam("version")))
@@ -87,13 +88,17 @@ def _po_query(by_customer: bool, by_vendor: bool, lock: bool) -> Select[Any]:
     return query.limit(2)
 
 
+VersionRow = Row[Any]  # a po_version row read with Core (attribute access like PoVersion)
+
+
 @dataclass
 class Located:
     """A PO (locked) with one of its versions and that version's response and confirmation, read at once."""
 
     po: PurchaseOrder
-    version: PoVersion | None = None
-    response: Response | None = None
+    version: VersionRow | None = None
+    response_id: int | None = None
+    response_status: str | None = None
     confirmation_id: int | None = None
 
 
@@ -120,11 +125,9 @@ def locate(session: Session, po_number: str, customer: str | None, vendor: str |
     row = conn.execute(_VERSION_WITH_ANSWERS, {"po_id": po.id, "version": number}).first()
     if row is None:
         return located
-    values = row._mapping
-    located.version = PoVersion(**{c.name: values[c] for c in VERSION_T.c})
-    if values[RESPONSE_T.c.id] is not None:
-        located.response = Response(**{c.name: values[c] for c in RESPONSE_T.c})
-    located.confirmation_id = values[CONFIRMATION_T.c.id]
+    located.version = row
+    located.response_id, located.response_status = row.response_id, row.response_status
+    located.confirmation_id = row.confirmation_id
     return located
 
 
@@ -147,7 +150,7 @@ def refuse_if_closed(po: PurchaseOrder, what: str) -> None:
         raise BusinessError("cancelled", f"PO {po.po_number} is cancelled; {what} is not possible")
 
 
-def require_version(po: PurchaseOrder, number: int, version: PoVersion | None) -> PoVersion:
+def require_version(po: PurchaseOrder, number: int, version: VersionRow | None) -> VersionRow:
     if version is None:
         raise BusinessError("unknown_version", f"PO {po.po_number} has no version {number} "
                                                f"(latest is {po.latest_version})")
@@ -156,13 +159,16 @@ def require_version(po: PurchaseOrder, number: int, version: PoVersion | None) -
 
 def version_row(session: Session, po: PurchaseOrder, version: int) -> PoVersion:
     row = session.exec(select(PoVersion).where(PoVersion.po_id == po.id, PoVersion.version == version)).first()
-    return require_version(po, version, row)
+    if row is None:
+        raise BusinessError("unknown_version", f"PO {po.po_number} has no version {version} "
+                                               f"(latest is {po.latest_version})")
+    return row
 
 
 LineRow = Row[Any]  # a po_line row read with Core: attribute access like PoLine, without ORM bookkeeping
 
 
-def lines_of(session: Session, version: PoVersion) -> list[LineRow]:
+def lines_of(session: Session, version: PoVersion | VersionRow) -> list[LineRow]:
     return list(session.connection().execute(_LINES, {"version_id": version.id}).all())
 
 
@@ -176,7 +182,7 @@ def bulk_insert(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
 
     SQLite runs an executemany in C. On PostgreSQL, psycopg would send one INSERT per row, and a multi-row
     INSERT of hundreds of parameters costs more to parse than to run, so the rows go in one COPY, in the same
-    transaction. JSON columns are encoded as SQLAlchemy's JSON type encodes them (json.dumps).
+    transaction. JSON columns are encoded as the engine's JSON type encodes them (gateway.db.json_dumps).
     """
     if not rows:
         return
@@ -191,7 +197,7 @@ def bulk_insert(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
     columns = ", ".join(conn.dialect.identifier_preparer.quote(name) for name in names)
     with driver.cursor() as cursor, cursor.copy(f"COPY {table.name} ({columns}) FROM STDIN") as copy:
         for row in rows:
-            copy.write_row([json.dumps(row[n]) if n in json_columns else _plain(row[n]) for n in names])
+            copy.write_row([json_dumps(row[n]) if n in json_columns else _plain(row[n]) for n in names])
 
 
 def _plain(value: Any) -> Any:

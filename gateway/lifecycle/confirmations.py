@@ -16,6 +16,7 @@ from gateway.errors import BusinessError
 from gateway.lifecycle.common import (
     CONFIRMATION_T,
     LineRow,
+    VersionRow,
     bulk_insert,
     lines_of,
     locate,
@@ -54,16 +55,15 @@ def confirm(session: Session, doc: Confirmation, source: str) -> ConfirmationRow
     version = require_version(po, doc.version, located.version)
     if located.confirmation_id is not None:
         raise BusinessError("already_confirmed", f"{where} version {doc.version} is already confirmed")
-    response = located.response
-    if response is None:
+    if located.response_id is None:
         raise BusinessError("unanswered", f"{where} version {doc.version} has no vendor response yet; only an "
                                           f"answered version can be confirmed")
-    if response.status == ResponseStatus.REJECT:
+    if located.response_status == ResponseStatus.REJECT:
         raise BusinessError("rejected", f"{where} version {doc.version} was rejected by the vendor; send a new "
                                         f"version instead of confirming")
-    assert response.id is not None
-    answers = {r.line_number: r for r in session.connection().execute(_ANSWERS, {"response_id": response.id})}
-    with_changes = response.status == ResponseStatus.ACCEPT_WITH_CHANGES
+    answers = {r.line_number: r for r in session.connection().execute(_ANSWERS,
+                                                                      {"response_id": located.response_id})}
+    with_changes = located.response_status == ResponseStatus.ACCEPT_WITH_CHANGES
     row = _confirm(session, po, version, source, with_changes, answers)
     log(session, po, "confirmed", f"customer confirmed version {version.version}"
         + (" with the vendor's changes" if with_changes else ""), source, version.version)
@@ -77,7 +77,7 @@ def confirm_as_ordered(session: Session, po: PurchaseOrder, version: PoVersion, 
     return row
 
 
-def _confirm(session: Session, po: PurchaseOrder, version: PoVersion, source: str, with_changes: bool,
+def _confirm(session: Session, po: PurchaseOrder, version: PoVersion | VersionRow, source: str, with_changes: bool,
              answers: dict[str, Row[Any]]) -> ConfirmationRow:
     assert po.id is not None and version.id is not None
     row = ConfirmationRow(po_id=po.id, version_id=version.id, with_changes=with_changes, source=source,

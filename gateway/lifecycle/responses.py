@@ -13,6 +13,7 @@ from gateway.errors import BusinessError
 from gateway.lifecycle.common import (
     RESPONSE_T,
     LineRow,
+    VersionRow,
     bulk_insert,
     dump_all,
     lines_of,
@@ -25,7 +26,7 @@ from gateway.lifecycle.common import (
     touch,
 )
 from gateway.lifecycle.orders import store_attachments
-from gateway.models import PoState, PoVersion, PurchaseOrder, Response, ResponseLineRow, utcnow
+from gateway.models import PoState, PurchaseOrder, Response, ResponseLineRow, utcnow
 
 RESPONSE_LINE_T = ResponseLineRow.__table__  # type: ignore[attr-defined]
 _INSERT_RESPONSE = insert(RESPONSE_T).returning(RESPONSE_T.c.id)
@@ -43,7 +44,7 @@ def respond(session: Session, doc: VendorResponse, source: str) -> Response:
         raise BusinessError("stale", f"{where}: the response answers version {doc.version}, but the latest "
                                      f"version is {po.latest_version}; answer version {po.latest_version}")
     version = require_version(po, doc.version, located.version)
-    if located.response is not None:
+    if located.response_id is not None:
         raise BusinessError("already_answered", f"{where} version {doc.version} is already answered; "
                                                 f"a second response is refused")
     lines = {row.line_number: row for row in lines_of(session, version)}
@@ -61,7 +62,7 @@ def respond(session: Session, doc: VendorResponse, source: str) -> Response:
     return _store(session, po, version, doc, lines, given, source)
 
 
-def _check_header(where: str, doc: VendorResponse, version: PoVersion) -> None:
+def _check_header(where: str, doc: VendorResponse, version: VersionRow) -> None:
     if doc.charges is not None and not same_charges(doc.charges,
                                                     (Charge.model_validate(c) for c in version.charges)):
         raise BusinessError("price_change", f"{where}: header charges differ from the PO's; charges cannot be "
@@ -107,7 +108,7 @@ def _check_consistent(where: str, doc: VendorResponse, given: dict[str, Response
         raise BusinessError("inconsistent", f"{where}: a reject cannot update the delivery date")
 
 
-def _store(session: Session, po: PurchaseOrder, version: PoVersion, doc: VendorResponse,
+def _store(session: Session, po: PurchaseOrder, version: VersionRow, doc: VendorResponse,
            lines: dict[str, LineRow], given: dict[str, ResponseLine], source: str) -> Response:
     assert version.id is not None and po.id is not None
     response = Response(version_id=version.id, status=doc.status, update_delivery_date=doc.update_delivery_date,
