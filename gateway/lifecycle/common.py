@@ -9,7 +9,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import JSON, Row, Select, Table, bindparam, insert, update
+from sqlalchemy import JSON, Connection, Integer, Row, Select, Table, and_, bindparam, func, insert, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
@@ -77,8 +77,16 @@ _INSERT_EVENT = insert(EVENT_T)
 
 
 @functools.cache
-def _po_query(by_customer: bool, by_vendor: bool, lock: bool) -> Select[Any]:
+def _po_query(by_customer: bool, by_vendor: bool, lock: bool, joined: bool = False) -> Select[Any]:
     query = sa_select(PO_T).where(PO_T.c.po_number == bindparam("po_number"))
+    if joined:  # with the version asked for (the latest when the parameter is NULL) and its answers
+        number = func.coalesce(bindparam("version", type_=Integer), PO_T.c.latest_version)
+        query = (sa_select(*(c.label(f"po_{c.name}") for c in PO_T.c), *_VERSION_WITH_ANSWERS.selected_columns)
+                 .select_from(PO_T.outerjoin(VERSION_T, and_(VERSION_T.c.po_id == PO_T.c.id,
+                                                             VERSION_T.c.version == number))
+                              .outerjoin(RESPONSE_T, RESPONSE_T.c.version_id == VERSION_T.c.id)
+                              .outerjoin(CONFIRMATION_T, CONFIRMATION_T.c.version_id == VERSION_T.c.id))
+                 .where(PO_T.c.po_number == bindparam("po_number")))
     if by_customer:
         query = query.where(PO_T.c.customer_id == bindparam("customer"))
     if by_vendor:
@@ -107,12 +115,16 @@ def locate(session: Session, po_number: str, customer: str | None, vendor: str |
     """The PO, locked for the rest of the transaction so that versions of one PO apply one at a time.
 
     With `version` (a number, or LATEST), one more query reads that version, its response and whether it is
-    confirmed. It must be a statement of its own: on PostgreSQL a statement that waited for the row lock still
+    confirmed. On PostgreSQL it must be a statement of its own: a statement that waited for the row lock still
     sees the other tables as they were when it started, so a join would miss what the lock holder just wrote.
+    SQLite transactions start with BEGIN IMMEDIATE (gateway.db): nothing can change once one runs, so there
+    one joined query reads it all.
     """
     conn = session.connection()
-    found = conn.execute(_po_query(bool(customer), bool(vendor), lock),
-                         {"po_number": po_number, "customer": customer, "vendor": vendor}).all()
+    params = {"po_number": po_number, "customer": customer, "vendor": vendor}
+    if version is not None and conn.dialect.name == "sqlite":
+        return _locate_joined(conn, params, version, _po_query(bool(customer), bool(vendor), lock, joined=True))
+    found = conn.execute(_po_query(bool(customer), bool(vendor), lock), params).all()
     if not found:
         raise UnknownPO(po_number, customer)
     if len(found) > 1:
@@ -128,6 +140,23 @@ def locate(session: Session, po_number: str, customer: str | None, vendor: str |
     located.version = row
     located.response_id, located.response_status = row.response_id, row.response_status
     located.confirmation_id = row.confirmation_id
+    return located
+
+
+def _locate_joined(conn: Connection, params: dict[str, Any], version: int, query: Select[Any]) -> Located:
+    found = conn.execute(query, {**params, "version": None if version == LATEST else version}).all()
+    if not found:
+        raise UnknownPO(params["po_number"], params["customer"])
+    if len(found) > 1:
+        raise BusinessError("ambiguous_po", f"PO {params['po_number']} exists for several customers; "
+                                            f"name the customer")
+    row = found[0]
+    mapping = row._mapping
+    located = Located(PurchaseOrder(**{c.name: mapping[f"po_{c.name}"] for c in PO_T.c}))
+    if row.id is not None:
+        located.version = row
+        located.response_id, located.response_status = row.response_id, row.response_status
+        located.confirmation_id = row.confirmation_id
     return located
 
 
