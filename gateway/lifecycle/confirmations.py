@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Row, bindparam, insert
+from sqlalchemy import Integer, Row, Select, and_, bindparam, insert
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -15,10 +15,9 @@ from gateway.canonical import Confirmation, LineStatus, ResponseStatus
 from gateway.errors import BusinessError
 from gateway.lifecycle.common import (
     CONFIRMATION_T,
-    LineRow,
+    LINE_T,
     VersionRow,
     bulk_insert,
-    lines_of,
     locate,
     log,
     refuse_if_closed,
@@ -39,7 +38,17 @@ from gateway.models import (
 
 CONFIRMED_LINE_T = ConfirmedLine.__table__  # type: ignore[attr-defined]
 RESPONSE_LINE_T = ResponseLineRow.__table__  # type: ignore[attr-defined]
-_ANSWERS = sa_select(RESPONSE_LINE_T).where(RESPONSE_LINE_T.c.response_id == bindparam("response_id"))
+# The version's lines, each with the vendor's answer to it (none when the response is NULL).
+_LINES_WITH_ANSWERS: Select[Any] = (
+    sa_select(LINE_T, RESPONSE_LINE_T.c.id.label("answer_id"), RESPONSE_LINE_T.c.status.label("answer_status"),
+              RESPONSE_LINE_T.c.schedule.label("answer_schedule"),
+              RESPONSE_LINE_T.c.substitute_item.label("answer_substitute_item"),
+              RESPONSE_LINE_T.c.substitute_description.label("answer_substitute_description"))
+    .select_from(LINE_T.outerjoin(RESPONSE_LINE_T, and_(
+        RESPONSE_LINE_T.c.response_id == bindparam("response_id", type_=Integer),
+        RESPONSE_LINE_T.c.line_number == LINE_T.c.line_number)))
+    .where(LINE_T.c.version_id == bindparam("version_id"))
+    .order_by(LINE_T.c.id))
 _INSERT_CONFIRMATION = insert(CONFIRMATION_T).returning(CONFIRMATION_T.c.id)
 
 
@@ -61,10 +70,8 @@ def confirm(session: Session, doc: Confirmation, source: str) -> ConfirmationRow
     if located.response_status == ResponseStatus.REJECT:
         raise BusinessError("rejected", f"{where} version {doc.version} was rejected by the vendor; send a new "
                                         f"version instead of confirming")
-    answers = {r.line_number: r for r in session.connection().execute(_ANSWERS,
-                                                                      {"response_id": located.response_id})}
     with_changes = located.response_status == ResponseStatus.ACCEPT_WITH_CHANGES
-    row = _confirm(session, po, version, source, with_changes, answers)
+    row = _confirm(session, po, version, source, with_changes, located.response_id)
     log(session, po, "confirmed", f"customer confirmed version {version.version}"
         + (" with the vendor's changes" if with_changes else ""), source, version.version)
     return row
@@ -72,20 +79,21 @@ def confirm(session: Session, doc: Confirmation, source: str) -> ConfirmationRow
 
 def confirm_as_ordered(session: Session, po: PurchaseOrder, version: PoVersion, source: str) -> ConfirmationRow:
     """A consignment PO is confirmed from birth, as the customer ordered it."""
-    row = _confirm(session, po, version, source, False, {})
+    row = _confirm(session, po, version, source, False, None)
     log(session, po, "confirmed", "consignment PO, confirmed from birth", source, version.version)
     return row
 
 
 def _confirm(session: Session, po: PurchaseOrder, version: PoVersion | VersionRow, source: str, with_changes: bool,
-             answers: dict[str, Row[Any]]) -> ConfirmationRow:
+             response_id: int | None) -> ConfirmationRow:
     assert po.id is not None and version.id is not None
     row = ConfirmationRow(po_id=po.id, version_id=version.id, with_changes=with_changes, source=source,
                           confirmed_at=utcnow())
     conn = session.connection()
     row.id = conn.execute(_INSERT_CONFIRMATION,
                           {c.name: getattr(row, c.name) for c in CONFIRMATION_T.c if c.name != "id"}).scalar_one()
-    values = [_confirmed_line(row.id, line, answers.get(line.line_number)) for line in lines_of(session, version)]
+    values = [_confirmed_line(row.id, line) for line in conn.execute(
+        _LINES_WITH_ANSWERS, {"response_id": response_id, "version_id": version.id})]
     bulk_insert(session, CONFIRMED_LINE_T, values)
     po.confirmed_version = version.version
     touch(po, PoState.CONFIRMED)
@@ -94,21 +102,25 @@ def _confirm(session: Session, po: PurchaseOrder, version: PoVersion | VersionRo
     return row
 
 
-def _confirmed_line(confirmation_id: int, line: LineRow, answer: Row[Any] | None) -> dict[str, Any]:
-    """The line as it will be delivered: the vendor's quantities, dates, splits and substitute, if any."""
-    schedule = answer.schedule if answer is not None else []
-    if answer is not None and answer.status == LineStatus.REJECT:
+def _confirmed_line(confirmation_id: int, line: Row[Any]) -> dict[str, Any]:
+    """The line as it will be delivered: the vendor's quantities, dates, splits and substitute, if any.
+
+    `line` is a po_line row with the vendor's answer to it in its answer_* columns (all None when unanswered).
+    """
+    answered = line.answer_id is not None
+    schedule = line.answer_schedule if answered else []
+    if answered and line.answer_status == LineStatus.REJECT:
         quantity = Decimal(0)
     elif schedule:
         quantity = sum((Decimal(s["quantity"]) for s in schedule), Decimal(0))
     else:
         quantity = Decimal(line.quantity)
     dates = [s["delivery_date"] for s in schedule if s.get("delivery_date")]
-    substituted = answer is not None and answer.substitute_item is not None
+    substituted = answered and line.answer_substitute_item is not None
     return {
         "confirmation_id": confirmation_id, "line_number": line.line_number,
-        "item": answer.substitute_item if substituted and answer else (line.vendor_item or line.buyer_item),
-        "description": answer.substitute_description if substituted and answer else line.description,
+        "item": line.answer_substitute_item if substituted else (line.vendor_item or line.buyer_item),
+        "description": line.answer_substitute_description if substituted else line.description,
         "substituted": substituted, "quantity": quantity, "uom": line.uom, "unit_price": line.unit_price,
         "delivery_date": date.fromisoformat(min(dates)) if dates else line.requested_delivery_date,
         "schedule": schedule, "received_quantity": Decimal(0),

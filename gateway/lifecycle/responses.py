@@ -120,10 +120,11 @@ def _store(session: Session, po: PurchaseOrder, version: VersionRow, doc: Vendor
                                ).scalar_one()
     # Every line gets a row, so what was confirmed never depends on what the vendor chose to omit.
     rows = []
+    # A line the vendor did not name follows the response: rejected with a reject, else accepted as ordered.
+    omitted = ResponseLine(line_number="omitted", status=LineStatus.REJECT if doc.status is ResponseStatus.REJECT
+                           else LineStatus.ACCEPT)
     for number, line in lines.items():
-        rl = given.get(number) or ResponseLine.model_construct(
-            line_number=number, status=LineStatus.REJECT if doc.status is ResponseStatus.REJECT
-            else LineStatus.ACCEPT, substitute=None, notes=(), schedule=(), attachments=())
+        rl = given.get(number) or omitted
         rows.append({"response_id": response.id, "line_number": number, "status": rl.status.value,
                      "substitute_item": rl.substitute.vendor_item if rl.substitute else None,
                      "substitute_description": rl.substitute.description if rl.substitute else None,
