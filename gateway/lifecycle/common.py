@@ -124,12 +124,8 @@ def locate(session: Session, po_number: str, customer: str | None, vendor: str |
     params = {"po_number": po_number, "customer": customer, "vendor": vendor}
     if version is not None and conn.dialect.name == "sqlite":
         return _locate_joined(conn, params, version, _po_query(bool(customer), bool(vendor), lock, joined=True))
-    found = conn.execute(_po_query(bool(customer), bool(vendor), lock), params).all()
-    if not found:
-        raise UnknownPO(po_number, customer)
-    if len(found) > 1:
-        raise BusinessError("ambiguous_po", f"PO {po_number} exists for several customers; name the customer")
-    po = PurchaseOrder(**found[0]._mapping)
+    found = _the_one(conn.execute(_po_query(bool(customer), bool(vendor), lock), params).all(), params)
+    po = PurchaseOrder(**found._mapping)
     located = Located(po)
     if version is None:
         return located
@@ -143,14 +139,17 @@ def locate(session: Session, po_number: str, customer: str | None, vendor: str |
     return located
 
 
-def _locate_joined(conn: Connection, params: dict[str, Any], version: int, query: Select[Any]) -> Located:
-    found = conn.execute(query, {**params, "version": None if version == LATEST else version}).all()
+def _the_one(found: Sequence[Row[Any]], params: dict[str, Any]) -> Row[Any]:
     if not found:
         raise UnknownPO(params["po_number"], params["customer"])
     if len(found) > 1:
         raise BusinessError("ambiguous_po", f"PO {params['po_number']} exists for several customers; "
                                             f"name the customer")
-    row = found[0]
+    return found[0]
+
+
+def _locate_joined(conn: Connection, params: dict[str, Any], version: int, query: Select[Any]) -> Located:
+    row = _the_one(conn.execute(query, {**params, "version": None if version == LATEST else version}).all(), params)
     mapping = row._mapping
     located = Located(PurchaseOrder(**{c.name: mapping[f"po_{c.name}"] for c in PO_T.c}))
     if row.id is not None:
