@@ -112,7 +112,8 @@ def phase2_seed(engine: Engine, target: int) -> None:
             for k in range(offset, offset + n):
                 state, kind = STATES[k % len(STATES)]
                 when = start + timedelta(seconds=k * 7)
-                rows.append({"customer_id": CUSTOMER, "vendor_id": VENDORS[k % 3], "po_number": f"S{k:07d}",
+                vendor = VENDORS[(k // len(STATES)) % 3]  # every vendor gets POs in every state
+                rows.append({"customer_id": CUSTOMER, "vendor_id": vendor, "po_number": f"S{k:07d}",
                              "kind": kind, "state": state.value, "latest_version": 1, "created_at": when,
                              "updated_at": when, "order_date": when.date(),
                              "confirmed_version": 1 if state in (PoState.CONFIRMED, PoState.RECEIVED) else None})
@@ -168,18 +169,21 @@ def phase2_queries(engine: Engine, repeats: int) -> list[tuple[str, str, float, 
     return results
 
 
-def run(label: str, engine: Engine, pos: int, target: int, repeats: int) -> None:
+def run(label: str, engine: Engine, pos: int, target: int, repeats: int, lists_only: bool = False) -> None:
     print(f"\n== {label} ==", flush=True)
     upgrade(engine)
     with Session(engine) as session:
         sync_partners(session, load_partners(DEFAULT_PARTNERS))
         session.commit()
-    print(f"phase 1: {pos} POs x 2 versions of {LINES} lines, each answered and confirmed", flush=True)
-    vps, dps, docs = phase1(engine, pos)
+    if not lists_only:
+        print(f"phase 1: {pos} POs x 2 versions of {LINES} lines, each answered and confirmed", flush=True)
+        vps, dps, docs = phase1(engine, pos)
     print(f"phase 2: seeding to {target} POs", flush=True)
     phase2_seed(engine, target)
     rows = phase2_queries(engine, repeats)
-    print(f"\n{label}: {2 * pos} versions applied at {vps:.0f} versions/s ({docs} documents, {dps:.0f} documents/s)")
+    if not lists_only:
+        print(f"\n{label}: {2 * pos} versions applied at {vps:.0f} versions/s ({docs} documents, "
+              f"{dps:.0f} documents/s)")
     print(f"{label}: list queries at {target} POs ({repeats} runs each), ms")
     print(f"  {'list':<22} {'which':<26} {'p50':>7} {'p95':>7}")
     for name, which, p50, p95 in rows:
@@ -190,6 +194,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="1/10 of the sizes")
     parser.add_argument("--only", choices=("sqlite", "postgres"))
+    parser.add_argument("--lists-only", action="store_true", help="skip phase 1 (versions/s)")
     parser.add_argument("--postgres-url", default=os.environ.get(
         "GATEWAY_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
     args = parser.parse_args()
@@ -197,7 +202,7 @@ def main() -> None:
     if args.only in (None, "sqlite"):
         with tempfile.TemporaryDirectory() as tmp:
             engine = make_engine(f"sqlite:///{tmp}/bench.db")
-            run("SQLite", engine, pos, target, repeats)
+            run("SQLite", engine, pos, target, repeats, args.lists_only)
             engine.dispose()
     if args.only in (None, "postgres"):
         name = f"gw_bench_{uuid.uuid4().hex[:8]}"
@@ -206,7 +211,7 @@ def main() -> None:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
         try:
             engine = make_engine(args.postgres_url.rsplit("/", 1)[0] + f"/{name}")
-            run("PostgreSQL", engine, pos, target, repeats)
+            run("PostgreSQL", engine, pos, target, repeats, args.lists_only)
             engine.dispose()
         finally:
             with admin.connect() as conn:

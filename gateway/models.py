@@ -70,6 +70,9 @@ class PurchaseOrder(SQLModel, table=True):
         Index("ix_po_state_updated", "state", "updated_at"),
         Index("ix_po_vendor_state_updated", "vendor_id", "state", "updated_at"),
         Index("ix_po_customer_state_updated", "customer_id", "state", "updated_at"),
+        # 'All confirmed' and the consignment list span two states: walk one kind newest first instead.
+        Index("ix_po_kind_updated", "kind", "updated_at"),
+        Index("ix_po_vendor_kind_updated", "vendor_id", "kind", "updated_at"),
     )
     id: int | None = Field(default=None, primary_key=True)
     customer_id: str = Field(foreign_key="trading_partner.id", index=True)
@@ -208,7 +211,11 @@ class ReceiptRow(SQLModel, table=True):
     """A receipt (861) against a PO; on a consignment PO, an ownership transfer."""
 
     __tablename__ = "receipt"
-    __table_args__ = (UniqueConstraint("po_id", "receipt_number"),)
+    __table_args__ = (
+        UniqueConstraint("po_id", "receipt_number"),
+        Index("ix_receipt_consignment_recorded", "consignment", "recorded_at"),
+        Index("ix_receipt_vendor_consignment_recorded", "vendor_id", "consignment", "recorded_at"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     po_id: int = Field(foreign_key="purchase_order.id", index=True)
     vendor_id: str = Field(foreign_key="trading_partner.id", index=True)
@@ -240,6 +247,7 @@ class OnHandRow(SQLModel, table=True):
     """Vendor-owned stock at a customer's warehouse; a snapshot per (customer, vendor, warehouse)."""
 
     __tablename__ = "onhand"
+    __table_args__ = (Index("ix_onhand_vendor_warehouse_item", "vendor_id", "warehouse", "item"),)
     id: int | None = Field(default=None, primary_key=True)
     customer_id: str = Field(foreign_key="trading_partner.id")
     vendor_id: str = Field(foreign_key="trading_partner.id", index=True)
