@@ -28,7 +28,7 @@ from sqlalchemy.engine import Engine  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
 from gateway import lifecycle, workspace  # noqa: E402
-from gateway.bootstrap import sync_partners  # noqa: E402
+from gateway.bootstrap import install  # noqa: E402
 from gateway.canonical import (  # noqa: E402
     Confirmation,
     Dimensions,
@@ -40,7 +40,7 @@ from gateway.canonical import (  # noqa: E402
     VendorResponse,
 )
 from gateway.canonical.documents import ChangeCode  # noqa: E402
-from gateway.db import make_engine, upgrade  # noqa: E402
+from gateway.db import make_engine  # noqa: E402
 from gateway.models import (  # noqa: E402
     OnHandRow,
     PoEvent,
@@ -171,10 +171,7 @@ def phase2_queries(engine: Engine, repeats: int) -> list[tuple[str, str, float, 
 
 def run(label: str, engine: Engine, pos: int, target: int, repeats: int, lists_only: bool = False) -> None:
     print(f"\n== {label} ==", flush=True)
-    upgrade(engine)
-    with Session(engine) as session:
-        sync_partners(session, load_partners(DEFAULT_PARTNERS))
-        session.commit()
+    install(engine, load_partners(DEFAULT_PARTNERS))
     if not lists_only:
         print(f"phase 1: {pos} POs x 2 versions of {LINES} lines, each answered and confirmed", flush=True)
         vps, dps, docs = phase1(engine, pos)

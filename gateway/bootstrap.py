@@ -32,15 +32,19 @@ def sync_partners(session: Session, partners: PartnersFile) -> None:
         session.add(PartnerLink(customer_id=customer_id, vendor_id=vendor_id))
 
 
-def prepare(settings: Settings) -> str:
-    """Migrate the database and load the partners file; return a one-line summary."""
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    partners = load_partners(settings.partners)
-    engine = make_engine(settings.effective_database_url)
+def install(engine: Engine, partners: PartnersFile) -> None:
+    """Migrate the database and make its partner tables say what the partners file says (idempotent)."""
     upgrade(engine)
     with Session(engine) as session:
         sync_partners(session, partners)
         session.commit()
+
+
+def prepare(settings: Settings) -> str:
+    """Migrate the database and load the partners file; return a one-line summary."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    partners = load_partners(settings.partners)
+    install(make_engine(settings.effective_database_url), partners)
     return (f"database migrated, {len(partners.partners)} partners loaded from {settings.partners}; "
             f"serving on http://{settings.host}:{settings.port}")
 

@@ -17,10 +17,9 @@ from hypothesis import settings
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
-from sqlmodel import Session
 
-from gateway.bootstrap import sync_partners
-from gateway.db import make_engine, upgrade
+from gateway.bootstrap import install
+from gateway.db import make_engine
 from gateway.partners import load_partners
 from gateway.settings import DEFAULT_PARTNERS
 
@@ -63,10 +62,7 @@ def postgres_url() -> Iterator[str]:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     url = admin_url.rsplit("/", 1)[0] + f"/{name}"
     engine = make_engine(url)
-    upgrade(engine)
-    with Session(engine) as session:
-        sync_partners(session, load_partners(DEFAULT_PARTNERS))
-        session.commit()
+    install(engine, load_partners(DEFAULT_PARTNERS))
     engine.dispose()
     yield url
     with admin.connect() as conn:
@@ -79,10 +75,7 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A migrated SQLite file with the demo partners, copied for each test (migrating each time is slow)."""
     path = tmp_path_factory.mktemp("template") / "gateway.db"
     engine = make_engine(f"sqlite:///{path}")
-    upgrade(engine)
-    with Session(engine) as session:
-        sync_partners(session, load_partners(DEFAULT_PARTNERS))
-        session.commit()
+    install(engine, load_partners(DEFAULT_PARTNERS))
     engine.dispose()
     return path
 
