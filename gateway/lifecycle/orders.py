@@ -117,14 +117,14 @@ def apply_deltas(po_number: str, previous: list[OrderLine], changes: Iterable[Li
     return list(lines.values())
 
 
+_NOT_LINE_FIELDS = {"change", "x12_code", "attachments"}  # what the delta is, not what the line becomes
+
+
 def _given(change: LineChange) -> dict[str, object]:
     """The fields a delta sets; None means 'keep', so only what was given replaces."""
-    fields = change.model_dump(exclude={"change", "x12_code"}, exclude_none=True)
-    fields = {k: getattr(change, k) for k in fields}  # keep the typed values, not dumps
-    if not change.notes:
-        fields.pop("notes", None)
-    fields.pop("attachments", None)
-    return fields
+    given = {name: getattr(change, name) for name in LineChange.model_fields if name not in _NOT_LINE_FIELDS}
+    # Notes default to none: an empty tuple keeps the line's notes. Charges `()` is given: it removes them all.
+    return {name: value for name, value in given.items() if value is not None and (name != "notes" or value)}
 
 
 def cancel(session: Session, doc: Cancellation, source: str) -> PurchaseOrder:
