@@ -122,6 +122,7 @@ class PoLine(SQLModel, table=True):
     buyer_item: str | None = None
     vendor_item: str | None = None
     upc: str | None = None
+    product_ids: list[dict[str, Any]] = Field(default_factory=list, sa_column=_json())  # every id pair, in order
     description: str | None = None
     requested_delivery_date: date | None = None
     site: str | None = None
@@ -158,6 +159,7 @@ class ResponseLineRow(SQLModel, table=True):
     status: LineStatus = Field(sa_type=String(16))
     substitute_item: str | None = None
     substitute_description: str | None = None
+    product_ids: list[dict[str, Any]] = Field(default_factory=list, sa_column=_json())  # the ids the answer echoes
     notes: list[dict[str, Any]] = Field(default_factory=list, sa_column=_json())
     schedule: list[dict[str, Any]] = Field(default_factory=list, sa_column=_json())  # [{quantity, delivery_date}]
 
@@ -235,6 +237,9 @@ class ReceiptLineRow(SQLModel, table=True):
     quantity: Decimal = Field(sa_column=_qty())
     uom: str | None = None
     item: str | None = None
+    vendor_item: str | None = None
+    description: str | None = None
+    product_ids: list[dict[str, Any]] = Field(default_factory=list, sa_column=_json())
     site: str | None = None
     warehouse: str | None = None
     color: str | None = None
@@ -253,6 +258,8 @@ class OnHandRow(SQLModel, table=True):
     vendor_id: str = Field(foreign_key="trading_partner.id", index=True)
     warehouse: str = Field(index=True)
     item: str
+    vendor_item: str | None = None
+    product_ids: list[dict[str, Any]] = Field(default_factory=list, sa_column=_json())
     description: str | None = None
     quantity: Decimal = Field(sa_column=_qty())
     uom: str = Field(default="EA", max_length=8)

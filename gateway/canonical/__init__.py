@@ -40,8 +40,10 @@ from gateway.canonical.documents import (
     VendorResponse,
     VersionPurpose,
 )
+from gateway.canonical.products import ProductId
 
 __all__ = [
+    "ProductId",
     "ElementNote",
     "FunctionalAck",
     "InterchangeAck",

@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 
 from pydantic import Field, model_validator
 
 from gateway.canonical.common import Attachment, Canonical, Charge, Dimensions, Note, Party
+from gateway.canonical.products import ANY_ITEM_FIELDS, ORDER_ITEM_FIELDS, ProductId, reconciled_line
 
 Quantity = Decimal
 
@@ -34,12 +36,18 @@ class OrderLine(Canonical):
     buyer_item: str | None = None
     vendor_item: str | None = None
     upc: str | None = None
+    product_ids: tuple[ProductId, ...] = ()  # every id pair as sent, in order (gateway/canonical/products.py)
     description: str | None = None
     requested_delivery_date: date | None = None
     dimensions: Dimensions = Dimensions()
     notes: tuple[Note, ...] = ()
     charges: tuple[Charge, ...] = ()
     attachments: tuple[Attachment, ...] = ()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _ids_agree(cls, data: Any) -> Any:
+        return reconciled_line(data, ORDER_ITEM_FIELDS)
 
 
 class PurchaseOrderVersion(Canonical):
@@ -89,12 +97,18 @@ class LineChange(Canonical):
     buyer_item: str | None = None
     vendor_item: str | None = None
     upc: str | None = None
+    product_ids: tuple[ProductId, ...] | None = None  # the pairs the POC names; None keeps the line's
     description: str | None = None
     requested_delivery_date: date | None = None
     dimensions: Dimensions | None = None
     notes: tuple[Note, ...] = ()
     charges: tuple[Charge, ...] | None = None
     attachments: tuple[Attachment, ...] = ()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _ids_agree(cls, data: Any) -> Any:
+        return reconciled_line(data, ORDER_ITEM_FIELDS, keep_unset=True)
 
 
 class PurchaseOrderChange(Canonical):
@@ -174,6 +188,7 @@ class ResponseLine(Canonical):
     unit_price: Decimal | None = None
     charges: tuple[Charge, ...] | None = None
     uom: str | None = None
+    product_ids: tuple[ProductId, ...] = ()  # the PO1/POC echo: the ids of the ordered line
     notes: tuple[Note, ...] = ()
     attachments: tuple[Attachment, ...] = ()
 
@@ -209,7 +224,15 @@ class ReceiptLine(Canonical):
     quantity: Quantity
     uom: str | None = None
     item: str | None = None
+    vendor_item: str | None = None  # the vendor's part number (VP, VN...), so the vendor sees its own
+    product_ids: tuple[ProductId, ...] = ()
+    description: str | None = None
     dimensions: Dimensions = Dimensions()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _ids_agree(cls, data: Any) -> Any:
+        return reconciled_line(data, ANY_ITEM_FIELDS)
 
 
 class Receipt(Canonical):
@@ -227,8 +250,15 @@ class OnHandItem(Canonical):
     item: str = Field(min_length=1)
     quantity: Quantity
     uom: str = "EA"
+    vendor_item: str | None = None
+    product_ids: tuple[ProductId, ...] = ()
     description: str | None = None
     dimensions: Dimensions = Dimensions()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _ids_agree(cls, data: Any) -> Any:
+        return reconciled_line(data, ANY_ITEM_FIELDS)
 
     @model_validator(mode="after")
     def _not_negative(self) -> OnHandItem:

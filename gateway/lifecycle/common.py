@@ -13,7 +13,7 @@ from sqlalchemy import JSON, Connection, Integer, Row, Select, Table, and_, bind
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
-from gateway.canonical import Charge, Dimensions, Note, OrderLine
+from gateway.canonical import Charge, Dimensions, Note, OrderLine, ProductId
 from gateway.db import json_dumps
 from gateway.errors import BusinessError, UnknownPO
 from gateway.models import (
@@ -254,7 +254,8 @@ def line_values(line: OrderLine, version_id: int) -> dict[str, Any]:
     return {
         "version_id": version_id, "line_number": line.line_number, "quantity": line.quantity, "uom": line.uom,
         "unit_price": line.unit_price, "buyer_item": line.buyer_item, "vendor_item": line.vendor_item,
-        "upc": line.upc, "description": line.description, "requested_delivery_date": line.requested_delivery_date,
+        "upc": line.upc, "product_ids": dump_all(line.product_ids), "description": line.description,
+        "requested_delivery_date": line.requested_delivery_date,
         **{d: getattr(dims, d) for d in DIMENSIONS},
         "notes": dump_all(line.notes), "charges": dump_all(line.charges),
     }
@@ -265,7 +266,8 @@ def row_to_line(row: LineRow) -> OrderLine:
     return OrderLine.model_construct(
         line_number=row.line_number, quantity=Decimal(row.quantity), uom=row.uom,
         unit_price=None if row.unit_price is None else Decimal(row.unit_price),
-        buyer_item=row.buyer_item, vendor_item=row.vendor_item, upc=row.upc, description=row.description,
+        buyer_item=row.buyer_item, vendor_item=row.vendor_item, upc=row.upc,
+        product_ids=tuple(ProductId.model_validate(p) for p in row.product_ids or ()), description=row.description,
         requested_delivery_date=row.requested_delivery_date,
         dimensions=Dimensions.model_construct(**{d: getattr(row, d) for d in DIMENSIONS}),
         notes=tuple(Note.model_validate(n) for n in row.notes) if row.notes else (),

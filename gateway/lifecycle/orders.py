@@ -113,8 +113,19 @@ def apply_deltas(po_number: str, previous: list[OrderLine], changes: Iterable[Li
         if change.change is ChangeCode.DELETE:
             del lines[change.line_number]
         elif change.change is not ChangeCode.NO_CHANGE:
-            lines[change.line_number] = current.model_copy(update=_given(change))
+            lines[change.line_number] = _changed_line(current, change)
     return list(lines.values())
+
+
+def _changed_line(current: OrderLine, change: LineChange) -> OrderLine:
+    """The line with the delta's values. The ids a POC names are added to the line's (a partner may
+    name only the id it changes), and validation brings the ids and the id fields into agreement."""
+    update = _given(change)
+    if change.product_ids is not None:
+        named = {p.qualifier for p in change.product_ids}
+        update["product_ids"] = change.product_ids + tuple(p for p in current.product_ids
+                                                           if p.qualifier not in named)
+    return OrderLine.model_validate({**dict(current), **update})
 
 
 _NOT_LINE_FIELDS = {"change", "x12_code", "attachments"}  # what the delta is, not what the line becomes

@@ -128,7 +128,8 @@ def _store(session: Session, po: PurchaseOrder, version: VersionRow, doc: Vendor
         rows.append({"response_id": response.id, "line_number": number, "status": rl.status.value,
                      "substitute_item": rl.substitute.vendor_item if rl.substitute else None,
                      "substitute_description": rl.substitute.description if rl.substitute else None,
-                     "notes": dump_all(rl.notes), "schedule": _schedule(rl, line, doc.update_delivery_date)})
+                     "product_ids": dump_all(rl.product_ids), "notes": dump_all(rl.notes),
+                     "schedule": _schedule(rl, line, doc.update_delivery_date)})
         if rl.attachments:
             store_attachments(session, po, rl.attachments, response_id=response.id, line_number=number)
     bulk_insert(session, RESPONSE_LINE_T, rows)

@@ -11,12 +11,15 @@ from gateway.errors import BusinessError
 from gateway.lifecycle.common import (
     DIMENSIONS,
     check_link,
+    dump_all,
     find_po,
+    lines_of,
     log,
     refuse_if_closed,
     require_parties,
     save_po,
     touch,
+    version_row,
 )
 from gateway.lifecycle.confirmations import confirmed_lines, current_confirmation, refresh_received
 from gateway.models import OnHandRow, PoState, ReceiptLineRow, ReceiptRow
@@ -53,11 +56,18 @@ def record_receipt(session: Session, doc: Receipt, source: str) -> ReceiptRow:
     session.add(receipt)
     session.flush()
     assert receipt.id is not None
+    confirmed = version_row(session, po, po.confirmed_version or po.latest_version)
+    ordered = {row.line_number: row for row in lines_of(session, confirmed)}
     for rl in doc.lines:
         cl = lines[rl.line_number]
         cl.received_quantity = Decimal(cl.received_quantity) + rl.quantity
+        line = ordered.get(rl.line_number)
+        # The vendor gets the receipt in its own part numbers: what the customer left out comes from the PO.
+        vendor_item = rl.vendor_item or (cl.item if cl.substituted else line.vendor_item if line else None)
         session.add(ReceiptLineRow(receipt_id=receipt.id, line_number=rl.line_number, quantity=rl.quantity,
-                                   uom=rl.uom or cl.uom, item=rl.item or cl.item,
+                                   uom=rl.uom or cl.uom, item=rl.item or cl.item, vendor_item=vendor_item,
+                                   description=rl.description or cl.description,
+                                   product_ids=dump_all(rl.product_ids),
                                    **{d: getattr(rl.dimensions, d) for d in DIMENSIONS}))
     refresh_received(po, ((cl.quantity, cl.received_quantity) for cl in lines.values()))
     touch(po)
@@ -81,6 +91,7 @@ def replace_onhand(session: Session, doc: OnHandSnapshot, source: str) -> int:
                                             f"the snapshot already held ({latest})")
     session.exec(delete(OnHandRow).where(*scope))
     session.add_all(OnHandRow(customer_id=customer, vendor_id=vendor, warehouse=doc.warehouse, item=i.item,
+                              vendor_item=i.vendor_item, product_ids=dump_all(i.product_ids),
                               description=i.description, quantity=i.quantity, uom=i.uom, as_of=doc.as_of,
                               **{d: getattr(i.dimensions, d) for d in DIMENSIONS if d != "warehouse"})
                     for i in doc.items)

@@ -15,12 +15,12 @@ from mappers.x12.ackrules import (
     DEFAULT_UOM,
     LineEcho,
     PoAckOptions,
+    echoed_ids,
     header_kind,
     header_part,
     header_tail,
     line_body,
     ordered_lines,
-    ordered_pairs,
     overall_status,
     response_line,
     update_delivery_date,
@@ -54,7 +54,7 @@ def response_from_855(tx: Transaction, options: PoAckOptions | None = None) -> V
 
 def po1_echo(po1: Segment) -> LineEcho:
     return LineEcho(line_number=po1.required(1), quantity=c.read_decimal(po1, 2), uom=po1.get(3),
-                    unit_price=c.read_decimal(po1, 4))
+                    unit_price=c.read_decimal(po1, 4), product_ids=c.read_product_ids(po1, 6))
 
 
 # --------------------------------------------------------------------------------------------------- outbound
@@ -105,4 +105,4 @@ def _po1(line: ResponseLine, ordered: OrderLine | None) -> Segment:
     qty = ordered.quantity if ordered else None
     uom = line.uom or (ordered.uom if ordered else None) or DEFAULT_UOM
     return c.seg("PO1", line.line_number, c.fmt_decimal(qty), uom if qty is not None else None,
-                 c.fmt_decimal(price), None, *ordered_pairs(ordered))
+                 c.fmt_decimal(price), None, *echoed_ids(line, ordered))

@@ -25,12 +25,12 @@ from mappers.x12.ackrules import (
     DEFAULT_UOM,
     LineEcho,
     PoAckOptions,
+    echoed_ids,
     header_kind,
     header_part,
     header_tail,
     line_body,
     ordered_lines,
-    ordered_pairs,
     overall_status,
     parse_version,
     response_line,
@@ -74,7 +74,8 @@ def response_from_865(tx: Transaction, options: PoAckOptions | None = None) -> V
 def _line(loop: list[Segment], kind: ResponseStatus, update: date | None, component: str) -> ResponseLine:
     poc = loop[0]
     echo = LineEcho(line_number=poc.required(1), quantity=c.read_decimal(poc, 3),
-                    uom=c.first_component(poc.get(5), component), unit_price=c.read_decimal(poc, 6))
+                    uom=c.first_component(poc.get(5), component), unit_price=c.read_decimal(poc, 6),
+                    product_ids=c.read_product_ids(poc, 8))
     line = response_line(loop, echo, header=kind, update=update)
     if any(s.tag == "ACK" for s in loop):
         return line
@@ -122,7 +123,7 @@ def _poc(line: ResponseLine, ordered: OrderLine | None) -> Segment:
     qty = ordered.quantity if ordered else None
     uom = line.uom or (ordered.uom if ordered else None) or DEFAULT_UOM
     return c.seg("POC", line.line_number, change_code(line, qty), c.fmt_decimal(qty), None,
-                 uom if qty is not None else None, c.fmt_decimal(price), None, *ordered_pairs(ordered))
+                 uom if qty is not None else None, c.fmt_decimal(price), None, *echoed_ids(line, ordered))
 
 
 def change_code(line: ResponseLine, ordered_qty: Decimal | None) -> str:

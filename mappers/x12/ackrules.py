@@ -25,6 +25,7 @@ from gateway.canonical.documents import (
     Substitute,
     VendorResponse,
 )
+from gateway.canonical.products import ProductId
 from mappers.x12 import common as c
 from mappers.x12.segments import MappingError, Segment, Transaction
 from mappers.x12.writer import Profile
@@ -79,6 +80,7 @@ class LineEcho:
     quantity: Decimal | None
     uom: str | None
     unit_price: Decimal | None
+    product_ids: tuple[ProductId, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -216,7 +218,7 @@ def response_line(loop: Sequence[Segment], echo: LineEcho, *, header: ResponseSt
             line_number=echo.line_number, status=status, schedule=schedule, substitute=substitute,
             unit_price=price, charges=c.read_charges(plain) or None,
             uom=echo.uom or next((p.uom for p in parts if p.uom), None),
-            notes=c.read_notes(plain, loops),
+            product_ids=echo.product_ids, notes=c.read_notes(plain, loops),
             attachments=c.read_attachments(plain))
 
     unknown = [p for p in parts if p.code not in SCHEDULE_ACKS | REJECT_ACKS | {SUBSTITUTE_ACK}]
@@ -330,10 +332,14 @@ def ordered_lines(po: PurchaseOrderVersion | None) -> dict[str, OrderLine]:
     return {ln.line_number: ln for ln in po.lines} if po else {}
 
 
-def ordered_pairs(ordered: OrderLine | None) -> list[str]:
+def echoed_ids(line: ResponseLine, ordered: OrderLine | None) -> list[str]:
+    """The ids PO1/POC echo: every id of the ordered line as the customer sent it, else the response's own
+    echo (a response read from X12 and written back)."""
     if ordered is None:
-        return []
-    return c.item_pairs(c.ItemIds(ordered.buyer_item, ordered.vendor_item, ordered.upc), None)
+        return [element for p in line.product_ids for element in (p.qualifier, p.id)]
+    return c.id_elements(ordered.product_ids, {"buyer_item": ordered.buyer_item,
+                                               "vendor_item": ordered.vendor_item, "upc": ordered.upc},
+                         f"line {line.line_number}")
 
 
 def header_tail(response: VendorResponse, options: PoAckOptions) -> list[Segment]:

@@ -9,12 +9,24 @@ element by element in docs/x12-mapping.md.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from gateway.canonical import Attachment, Charge, Dimensions, Note, Party
+from gateway.canonical import (
+    Attachment,
+    Charge,
+    Dimensions,
+    LineChange,
+    Note,
+    OnHandItem,
+    OrderLine,
+    Party,
+    ProductId,
+    ReceiptLine,
+    products,
+)
+from gateway.canonical.products import ANY_ITEM_FIELDS, DIMENSION_FIELDS, ORDER_ITEM_FIELDS, IdField, reconcile
 from mappers.x12.segments import MappingError, Segment
 
 
@@ -126,61 +138,70 @@ LINE_LOOPS = frozenset({"QTY", "SCH", "PKG", "N9", "LS", "N1", "SLN", "AMT", "LM
 
 # ---------------------------------------------------------------- product ids and dimensions
 
-# Written: buyer BP, vendor VP, UPC UP; dimensions as pairs color BO, size IZ, style IT, configuration ZZ.
-# Read: the same, then the alternatives in order (docs/x12-mapping.md, "Product ids and dimensions").
-BUYER_ITEM = ("BP", "IN", "PI", "CB", "SK")
-VENDOR_ITEM = ("VP", "VN", "VC", "MG")
-UPC = ("UP", "UK", "EN")
-COLOR = ("BO", "VE")
-SIZE = ("IZ", "SZ")
-STYLE = ("IT", "VA")
-CONFIGURATION = ("ZZ",)
+# Which qualifier fills which field, and the one written for it: gateway/canonical/products.py
+# (docs/x12-mapping.md, "Product ids and dimensions").
 PID_COLOR = ("75", "73")
 PID_SIZE = ("91", "74")
 DESCRIPTION_PID = (None, "08", "GEN")
 
 
-def read_pairs(segment: Segment, start: int) -> dict[str, str]:
-    """Qualifier/id pairs (235/234) from element `start` on; the first use of a qualifier wins."""
-    pairs: dict[str, str] = {}
-    i = start
-    while i < len(segment.elements):
+def read_product_ids(segment: Segment, start: int) -> tuple[ProductId, ...]:
+    """Every qualifier/id pair (235/234) from element `start` on, in order; a half pair is refused."""
+    found: list[ProductId] = []
+    for i in range(start, len(segment.elements), 2):
         qualifier, value = segment.get(i), segment.get(i + 1)
         if qualifier is not None and value is None:
             raise MappingError(f"product id qualifier {qualifier} has no id", segment.tag, segment.position, i + 1)
         if qualifier is None and value is not None:
             raise MappingError(f"product id {value!r} has no qualifier", segment.tag, segment.position, i)
         if qualifier is not None and value is not None:
-            pairs.setdefault(qualifier, value)
-        i += 2
+            found.append(ProductId(qualifier=qualifier, id=value))
+    return tuple(found)
+
+
+def by_qualifier(product_ids: Iterable[ProductId]) -> dict[str, str]:
+    """The ids by qualifier; the first use of a qualifier wins."""
+    pairs: dict[str, str] = {}
+    for p in product_ids:
+        pairs.setdefault(p.qualifier, p.id)
     return pairs
+
+
+def read_pairs(segment: Segment, start: int) -> dict[str, str]:
+    return by_qualifier(read_product_ids(segment, start))
 
 
 def pick(pairs: dict[str, str], qualifiers: Iterable[str]) -> str | None:
     return next((pairs[q] for q in qualifiers if q in pairs), None)
 
 
-@dataclass(frozen=True)
-class ItemIds:
-    buyer_item: str | None = None
-    vendor_item: str | None = None
-    upc: str | None = None
-
-
-def item_ids(pairs: dict[str, str]) -> ItemIds:
-    return ItemIds(pick(pairs, BUYER_ITEM), pick(pairs, VENDOR_ITEM), pick(pairs, UPC))
-
-
-def item_pairs(ids: ItemIds, dims: Dimensions | None) -> list[str]:
-    """Flattened pairs for PO1/POC/ACK: ids first, then the product dimensions."""
-    out: list[str] = []
-    wanted = [("BP", ids.buyer_item), ("VP", ids.vendor_item), ("UP", ids.upc)]
+def id_elements(product_ids: Iterable[ProductId], values: Mapping[str, str | None], where: str,
+                dims: Dimensions | None = None, fields: Sequence[IdField] = ORDER_ITEM_FIELDS,
+                max_pairs: int = 10) -> list[str]:
+    """The pairs to write after PO1/POC/ACK/LIN, flattened: every id the line carries, in order, with the
+    id fields and dimensions in agreement (a line from the lifecycle may hold an id its fields changed)."""
+    ids, _ = reconcile(tuple(product_ids), values, fields)
     if dims is not None:
-        wanted += [("BO", dims.color), ("IZ", dims.size), ("IT", dims.style), ("ZZ", dims.configuration)]
-    for qualifier, value in wanted:
-        if value is not None:
-            out += [qualifier, value]
-    return out
+        ids, _ = reconcile(ids, dims.model_dump(), DIMENSION_FIELDS)
+    if len(ids) > max_pairs:
+        raise MappingError(f"{where} carries {len(ids)} product ids ({', '.join(p.qualifier for p in ids)}); "
+                           f"the segment holds {max_pairs} pairs")
+    return [element for p in ids for element in (p.qualifier, p.id)]
+
+
+def item_ids(line: ReceiptLine | OnHandItem) -> list[str]:
+    """The LIN pairs of a received or stocked item: every id it carries, the vendor's part number included
+    (LIN holds 15 pairs, PO1/POC/ACK 10)."""
+    dims = line.dimensions.model_copy(update={"site": None, "warehouse": None})
+    return id_elements(line.product_ids, {"item": line.item, "vendor_item": line.vendor_item},
+                       f"item {line.item}" if isinstance(line, OnHandItem) else f"line {line.line_number}", dims,
+                       ANY_ITEM_FIELDS, max_pairs=15)
+
+
+def order_ids(line: OrderLine | LineChange) -> list[str]:
+    """The pairs of an ordered line (PO1, POC, and the 855/865 echo)."""
+    return id_elements(line.product_ids or (), {"buyer_item": line.buyer_item, "vendor_item": line.vendor_item,
+                                                "upc": line.upc}, f"line {line.line_number}", line.dimensions)
 
 
 def read_description(pids: Iterable[Segment]) -> str | None:
@@ -208,10 +229,10 @@ def read_dimensions(pairs: dict[str, str], pids: Sequence[Segment], refs: Sequen
     return Dimensions(
         site=site,
         warehouse=warehouse,
-        color=pick(pairs, COLOR) or _pid_value(pids, PID_COLOR),
-        size=pick(pairs, SIZE) or _pid_value(pids, PID_SIZE),
-        style=pick(pairs, STYLE),
-        configuration=pick(pairs, CONFIGURATION),
+        color=pick(pairs, products.COLOR) or _pid_value(pids, PID_COLOR),
+        size=pick(pairs, products.SIZE) or _pid_value(pids, PID_SIZE),
+        style=pick(pairs, products.STYLE),
+        configuration=pick(pairs, products.CONFIGURATION),
     )
 
 

@@ -19,15 +19,14 @@ from datetime import date
 from decimal import Decimal
 from typing import Literal
 
-from gateway.canonical.common import Dimensions
 from gateway.canonical.documents import OnHandItem, OnHandSnapshot
+from gateway.canonical.products import ANY_ITEM_FIELDS
 from mappers.x12 import common as c
 from mappers.x12.receipt861 import n104
 from mappers.x12.segments import MappingError, Segment, Transaction
 
 ON_HAND = ("17", "33")  # 673, in order of preference
 INVENTORY_DATE = "184"
-ITEM_QUALIFIERS = (*c.BUYER_ITEM, *c.VENDOR_ITEM, *c.UPC)
 LIN_LOOPS = frozenset({"SLN", "QTY", "N1", "LM"})
 
 
@@ -60,8 +59,9 @@ def snapshots_from_846(tx: Transaction) -> list[OnHandSnapshot]:
 def _items(loop: Sequence[Segment], default_wh: str | None, component: str) -> list[tuple[str, OnHandItem]]:
     lin = loop[0]
     plain, loops = c.split_loops(loop[1:], LIN_LOOPS)
-    pairs = c.read_pairs(lin, 2)
-    item = c.pick(pairs, ITEM_QUALIFIERS)
+    product_ids = c.read_product_ids(lin, 2)
+    pairs = c.by_qualifier(product_ids)
+    item = c.pick(pairs, ANY_ITEM_FIELDS[0].read)
     if item is None:
         raise MappingError("the inventory line names no item (a buyer, vendor or UPC id pair)", "LIN",
                            lin.position, 2)
@@ -74,7 +74,8 @@ def _items(loop: Sequence[Segment], default_wh: str | None, component: str) -> l
         if quantity < 0:
             raise MappingError(f"on-hand quantity of {item} is negative ({quantity})", where.tag, where.position,
                                index)
-        return OnHandItem(item=item, quantity=quantity, uom=uom or "EA", description=description, dimensions=dims)
+        return OnHandItem(item=item, quantity=quantity, uom=uom or "EA", description=description, dimensions=dims,
+                          product_ids=product_ids)
 
     sdqs = [s for s in plain if s.tag == "SDQ"]
     if sdqs:
@@ -123,8 +124,7 @@ def snapshot_to_846(snapshot: OnHandSnapshot, issued: date, options: OnHandOptio
     body += c.warehouse_segments(n104(snapshot.warehouse))
     for item in snapshot.items:
         dims = item.dimensions
-        body.append(c.seg("LIN", None, *c.item_pairs(c.ItemIds(buyer_item=item.item), Dimensions(
-            color=dims.color, size=dims.size, style=dims.style, configuration=dims.configuration))))
+        body.append(c.seg("LIN", None, *c.item_ids(item)))
         body += c.description_segments(item.description)
         body += c.site_segments(dims.site)
         body.append(c.seg("QTY", options.quantity_qualifier, c.fmt_decimal(item.quantity), item.uom))

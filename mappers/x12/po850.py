@@ -21,6 +21,7 @@ from gateway.canonical import (
     OrderKind,
     OrderLine,
     Party,
+    ProductId,
     PurchaseOrderVersion,
 )
 from gateway.canonical import VersionPurpose as Purpose
@@ -28,18 +29,17 @@ from mappers.x12.common import (
     DELIVERY_REQUESTED,
     HEADER_LOOPS,
     LINE_LOOPS,
-    ItemIds,
     Text,
     attachment_segments,
+    by_qualifier,
     charge_segments,
     description_segments,
     dtm_segments,
     find_party,
     fmt_date,
     fmt_decimal,
-    item_ids,
-    item_pairs,
     note_segments,
+    order_ids,
     party_segments,
     read_attachments,
     read_charges,
@@ -49,7 +49,7 @@ from mappers.x12.common import (
     read_dimensions,
     read_dtm,
     read_notes,
-    read_pairs,
+    read_product_ids,
     read_site_warehouse,
     seg,
     site_segments,
@@ -172,7 +172,7 @@ def check_lines(lines: Sequence[OrderLine], tx: Transaction, line_tag: str) -> N
 class LineDetails:
     """What a PO1 or POC loop carries after its first segment."""
 
-    ids: ItemIds
+    product_ids: tuple[ProductId, ...]
     description: str | None
     requested_delivery_date: date | None
     dimensions: Dimensions
@@ -184,11 +184,12 @@ class LineDetails:
 
 def read_line_details(first: Segment, pairs_from: int, rest: Sequence[Segment]) -> LineDetails:
     plain, loops = split_loops(rest, LINE_LOOPS)
-    pairs = read_pairs(first, pairs_from)
+    product_ids = read_product_ids(first, pairs_from)
+    pairs = by_qualifier(product_ids)
     pids = [s for s in plain if s.tag == "PID"]
     dims = read_dimensions(pairs, pids, [s for s in plain if s.tag == "REF"], loops)
     return LineDetails(
-        ids=item_ids(pairs), description=read_description(pids),
+        product_ids=product_ids, description=read_description(pids),
         requested_delivery_date=read_dtm(plain, DELIVERY_REQUESTED),
         dimensions=dims, has_dimensions=dims != Dimensions(),
         notes=read_notes([s for s in plain if s.tag in ("MSG", "MTX")], loops),
@@ -205,7 +206,7 @@ def read_po1(loop: Sequence[Segment], ordinal: int) -> OrderLine:
     return OrderLine(
         line_number=po1.get(1) or str(ordinal),  # PO101 is optional: lines are then numbered in order
         quantity=quantity, uom=po1.get(3) or "EA", unit_price=read_decimal(po1, 4),
-        buyer_item=d.ids.buyer_item, vendor_item=d.ids.vendor_item, upc=d.ids.upc, description=d.description,
+        product_ids=d.product_ids, description=d.description,
         requested_delivery_date=d.requested_delivery_date, dimensions=d.dimensions, notes=d.notes,
         charges=d.charges, attachments=d.attachments,
     )
@@ -262,14 +263,10 @@ def write_850(order: PurchaseOrderVersion, *, today: date, version: int = 1, rel
                        site=order.site, warehouse=order.warehouse, release=release)
     for line in order.lines:
         out.append(seg("PO1", line.line_number, fmt_decimal(line.quantity), line.uom,
-                       fmt_decimal(line.unit_price), None, *item_pairs(order_line_ids(line), line.dimensions)))
+                       fmt_decimal(line.unit_price), None, *order_ids(line)))
         out += order_line_details(line, release)
     out.append(seg("CTT", str(len(order.lines))))
     return out
-
-
-def order_line_ids(line: OrderLine) -> ItemIds:
-    return ItemIds(line.buyer_item, line.vendor_item, line.upc)
 
 
 def order_line_details(line: OrderLine, release: str) -> list[Segment]:

@@ -24,12 +24,11 @@ from gateway.canonical import (
     VersionPurpose,
 )
 from mappers.x12.common import (
-    ItemIds,
     first_component,
     fmt_date,
     fmt_decimal,
-    item_pairs,
     note_segments,
+    order_ids,
     read_date,
     seg,
 )
@@ -42,7 +41,6 @@ from mappers.x12.po850 import (
     header_segments,
     line_detail_segments,
     order_line_details,
-    order_line_ids,
     read_header,
     read_line_details,
 )
@@ -117,7 +115,7 @@ def _line_change(loop: Sequence[Segment], comp: str) -> LineChange:
     return LineChange(
         line_number=line, change=change, x12_code=code, quantity=_decimal(poc, 3),
         uom=first_component(poc.get(5), comp), unit_price=_decimal(poc, 6),
-        buyer_item=d.ids.buyer_item, vendor_item=d.ids.vendor_item, upc=d.ids.upc, description=d.description,
+        product_ids=d.product_ids or None, description=d.description,
         requested_delivery_date=d.requested_delivery_date,
         dimensions=d.dimensions if d.has_dimensions else None, notes=d.notes, charges=d.charges or None,
         attachments=d.attachments)
@@ -132,9 +130,9 @@ def _replace_line(loop: Sequence[Segment], comp: str) -> OrderLine:
     d = read_line_details(poc, 8, loop[1:])
     return OrderLine(
         line_number=line, quantity=quantity, uom=first_component(poc.get(5), comp) or "EA",
-        unit_price=_decimal(poc, 6), buyer_item=d.ids.buyer_item, vendor_item=d.ids.vendor_item, upc=d.ids.upc,
-        description=d.description, requested_delivery_date=d.requested_delivery_date, dimensions=d.dimensions,
-        notes=d.notes, charges=d.charges, attachments=d.attachments)
+        unit_price=_decimal(poc, 6), product_ids=d.product_ids, description=d.description,
+        requested_delivery_date=d.requested_delivery_date, dimensions=d.dimensions, notes=d.notes,
+        charges=d.charges, attachments=d.attachments)
 
 
 # ---------------------------------------------------------------- writing
@@ -156,8 +154,7 @@ def write_change(change: PurchaseOrderChange, *, today: date, sequence: str | No
     for lc in change.lines:
         dims = lc.dimensions
         out.append(seg("POC", lc.line_number, change_code(lc), fmt_decimal(lc.quantity), None, lc.uom,
-                       fmt_decimal(lc.unit_price), None,
-                       *item_pairs(ItemIds(lc.buyer_item, lc.vendor_item, lc.upc), dims)))
+                       fmt_decimal(lc.unit_price), None, *order_ids(lc)))
         out += line_detail_segments(description=lc.description, attachments=lc.attachments,
                                     site=dims.site if dims else None, charges=lc.charges,
                                     requested=lc.requested_delivery_date, notes=lc.notes,
@@ -188,8 +185,7 @@ def write_replace(order: PurchaseOrderVersion, *, today: date, sequence: str | N
                        site=order.site, warehouse=order.warehouse, release=release)
     for line in order.lines:
         out.append(seg("POC", line.line_number, "RZ", fmt_decimal(line.quantity), None, line.uom,
-                       fmt_decimal(line.unit_price), None,
-                       *item_pairs(order_line_ids(line), line.dimensions)))
+                       fmt_decimal(line.unit_price), None, *order_ids(line)))
         out += order_line_details(line, release)
     out.append(seg("CTT", str(len(order.lines))))
     return out
@@ -255,7 +251,8 @@ def _line_delta(old: OrderLine | None, new: OrderLine) -> LineChange | None | ob
     """The POC for one line: None when unchanged, _NEEDS_REPLACE when only a replace can say it."""
     full = dict(line_number=new.line_number, quantity=new.quantity, uom=new.uom, unit_price=new.unit_price,
                 buyer_item=new.buyer_item, vendor_item=new.vendor_item, upc=new.upc,
-                description=new.description, requested_delivery_date=new.requested_delivery_date,
+                product_ids=new.product_ids or None, description=new.description,
+                requested_delivery_date=new.requested_delivery_date,
                 dimensions=new.dimensions if any(new.dimensions.model_dump().values()) else None,
                 notes=new.notes, charges=new.charges or None, attachments=new.attachments)
     if old is None:
@@ -267,6 +264,8 @@ def _line_delta(old: OrderLine | None, new: OrderLine) -> LineChange | None | ob
             return _NEEDS_REPLACE
     if old.dimensions != new.dimensions and full["dimensions"] is None:
         return _NEEDS_REPLACE
+    if {p.qualifier for p in old.product_ids} - {p.qualifier for p in new.product_ids}:
+        return _NEEDS_REPLACE  # a delta's ids are added to the line's (apply_deltas): it cannot drop one
     if (old.notes != new.notes and not new.notes) or (old.charges != new.charges and not new.charges):
         return _NEEDS_REPLACE
     if old.attachments != new.attachments:

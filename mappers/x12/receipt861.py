@@ -18,14 +18,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from gateway.canonical.common import Dimensions
 from gateway.canonical.documents import Receipt, ReceiptLine
 from mappers.x12 import common as c
 from mappers.x12.segments import MappingError, Segment, Transaction
 
 RECEIVED = "050"
 CREATED = "097"
-ITEM_QUALIFIERS = (*c.BUYER_ITEM, *c.VENDOR_ITEM, *c.UPC)  # the receipt names the item the customer knows
 RCD_LOOPS = frozenset({"SLN", "N1", "LM"})
 
 
@@ -76,20 +74,19 @@ def _line(loop: Sequence[Segment], header_pos: Sequence[str], default_wh: str | 
     if quantity is None:
         raise MappingError("RCD02 (quantity received) is required: returns and quantities in question alone "
                            "are not a receipt", "RCD", rcd.position, 2)
-    pairs: dict[str, str] = {}
-    for lin in (s for s in plain if s.tag == "LIN"):
-        for qualifier, value in c.read_pairs(lin, 2).items():
-            pairs.setdefault(qualifier, value)
+    product_ids = tuple(p for lin in plain if lin.tag == "LIN" for p in c.read_product_ids(lin, 2))
+    pairs = c.by_qualifier(product_ids)
+    pids = [s for s in plain if s.tag == "PID"]
     line_number = rcd.get(1) or next((s.get(1) for s in plain if s.tag == "LIN" and s.get(1)), None)
     if line_number is None:
         raise MappingError("the received line has no line number (RCD01 or LIN01)", "RCD", rcd.position, 1)
-    dims = c.read_dimensions(pairs, [s for s in plain if s.tag == "PID"], [s for s in plain if s.tag == "REF"],
-                             loops)
+    dims = c.read_dimensions(pairs, pids, [s for s in plain if s.tag == "REF"], loops)
     if dims.warehouse is None and default_wh is not None:
         dims = dims.model_copy(update={"warehouse": default_wh})
     return po_number, ReceiptLine(line_number=line_number, quantity=quantity,
                                   uom=c.first_component(rcd.get(3), component),
-                                  item=c.pick(pairs, ITEM_QUALIFIERS), dimensions=dims)
+                                  product_ids=product_ids, description=c.read_description(pids),
+                                  dimensions=dims)
 
 
 def receipt_to_861(receipt: Receipt, issued: date, options: ReceiptOptions | None = None) -> list[Segment]:
@@ -110,11 +107,10 @@ def receipt_to_861(receipt: Receipt, issued: date, options: ReceiptOptions | Non
 def _rcd(line: ReceiptLine) -> list[Segment]:
     out = [c.seg("RCD", line.line_number, c.fmt_decimal(line.quantity), line.uom or "EA")]  # RCD02/03 paired
     dims = line.dimensions
-    pairs = c.item_pairs(c.ItemIds(buyer_item=line.item), Dimensions(color=dims.color, size=dims.size,
-                                                                      style=dims.style,
-                                                                      configuration=dims.configuration))
+    pairs = c.item_ids(line)
     if pairs:
         out.append(c.seg("LIN", None, *pairs))
+    out += c.description_segments(line.description)
     out += c.site_segments(dims.site)
     out += c.warehouse_segments(n104(dims.warehouse))
     return out

@@ -29,6 +29,7 @@ from mappers.x12.segments import Delimiters, Segment, Transaction
 from mappers.x12.validate import validate
 from mappers.x12.writer import OutboundSet, Profile, ThrowawayNumbers, render_interchange
 from tests.x12.golden import assert_bots_accepts
+from tests.x12.po_strategies import product_ids
 
 NOW = datetime(2026, 11, 25, 12, 0)
 PROFILE_4010 = Profile("ZZ", "FABRIKAM", "ZZ", "CONTOSO", "FABRIKAM", "CONTOSO", version="004010")
@@ -95,10 +96,11 @@ CHARGES = st.none() | st.lists(st.builds(Charge, code=st.text(alphabet="ABCDEFGH
 
 @st.composite
 def orders(draw: st.DrawFn) -> PurchaseOrderVersion:
+    """Orders whose lines carry several id pairs (any order, a qualifier twice) beside the id fields."""
     count = draw(st.integers(min_value=1, max_value=4))
     lines = [OrderLine(line_number=str(i), quantity=draw(QTY), uom=draw(st.sampled_from(["EA", "BX", "CA"])),
-                       unit_price=draw(PRICE), buyer_item=draw(st.none() | IDS), vendor_item=draw(st.none() | IDS),
-                       upc=draw(st.none() | st.from_regex(r"\A[0-9]{12}\Z")))
+                       unit_price=draw(PRICE), product_ids=draw(product_ids()), buyer_item=draw(st.none() | IDS),
+                       vendor_item=draw(st.none() | IDS), upc=draw(st.none() | st.from_regex(r"\A[0-9]{12}\Z")))
              for i in range(1, count + 1)]
     return PurchaseOrderVersion(po_number=draw(IDS), order_date=draw(DATES), lines=tuple(lines))
 
@@ -123,7 +125,8 @@ def answered_line(draw: st.DrawFn, line: OrderLine, update: date | None) -> Resp
         schedule = tuple(parts)
     return ResponseLine(line_number=line.line_number, status=status, schedule=schedule, substitute=substitute,
                         unit_price=line.unit_price if draw(st.booleans()) else draw(PRICE), uom=line.uom,
-                        charges=draw(CHARGES), notes=draw(NOTES), attachments=draw(ATTACHMENTS))
+                        charges=draw(CHARGES), notes=draw(NOTES), attachments=draw(ATTACHMENTS),
+                        product_ids=line.product_ids)  # the echo: every id the customer sent
 
 
 @st.composite

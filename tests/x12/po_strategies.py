@@ -17,9 +17,11 @@ from gateway.canonical import (
     OrderKind,
     OrderLine,
     Party,
+    ProductId,
     PurchaseOrderVersion,
     VersionPurpose,
 )
+from gateway.canonical.products import DIMENSION_FIELDS
 from mappers.x12.segments import Delimiters
 from mappers.x12.translate import translate
 from mappers.x12.writer import Profile
@@ -92,11 +94,24 @@ def dimensions(allow_empty: bool = True) -> st.SearchStrategy[Dimensions]:
     return dims if allow_empty else dims.filter(lambda d: d != Dimensions())
 
 
+# Product id qualifiers partners send (X12.md, 235): item numbers of both sides, barcodes, dimensions and codes
+# no field reads (PL, LT, SR); a line may carry several, in any order, a qualifier twice. At most three beside
+# the three id fields and four dimension pairs: PO1 holds ten pairs.
+ID_QUALIFIERS = ("BP", "IN", "PI", "CB", "SK", "VP", "VN", "VC", "MG", "UP", "EN", "BO", "IZ", "VA", "PL", "LT",
+                 "SR")
+DIMENSION_QUALIFIERS = frozenset(q for f in DIMENSION_FIELDS for q in f.read)
+
+
+def product_ids(min_size: int = 0, max_size: int = 3) -> st.SearchStrategy[tuple[ProductId, ...]]:
+    pair = st.builds(ProductId, qualifier=st.sampled_from(ID_QUALIFIERS), id=ident(1, 20))
+    return st.lists(pair, min_size=min_size, max_size=max_size).map(tuple)
+
+
 @st.composite
 def order_lines(draw: st.DrawFn, number: str) -> OrderLine:
     return OrderLine(
         line_number=number, quantity=draw(quantities), uom=draw(st.sampled_from(["EA", "CA", "KG", "BX"])),
-        unit_price=draw(st.none() | prices), buyer_item=draw(st.none() | ident()),
+        unit_price=draw(st.none() | prices), product_ids=draw(product_ids()), buyer_item=draw(st.none() | ident()),
         vendor_item=draw(st.none() | ident()), upc=draw(st.none() | st.text("0123456789", min_size=12,
                                                                                   max_size=12)),
         description=draw(st.none() | text(max_size=200)), requested_delivery_date=draw(st.none() | dates),

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gateway.canonical import Dimensions, OnHandItem, OnHandSnapshot
+from gateway.canonical import Dimensions, OnHandItem, OnHandSnapshot, ProductId
 from mappers.x12.onhand846 import OnHandOptions, snapshot_to_846, snapshots_from_846
 from mappers.x12.segments import MappingError
 from mappers.x12.translate import translate
@@ -52,7 +52,8 @@ def test_as_of_is_bia04_without_an_inventory_dtm_and_quantity_17_wins_over_33() 
     [snapshot] = snapshots_from_846(set_of("846", BIA, "N1*WH*DC 4*92*DC04", "LIN**VP*V-1", "QTY*33*9*EA",
                                            "QTY*17*12*CA"))
     assert snapshot.as_of == date(2026, 11, 30)
-    assert snapshot.items == (OnHandItem(item="V-1", quantity=Decimal(12), uom="CA"),)
+    assert snapshot.items == (OnHandItem(item="V-1", vendor_item="V-1", quantity=Decimal(12), uom="CA",
+                                         product_ids=(ProductId(qualifier="VP", id="V-1"),)),)
 
 
 def test_an_846_without_lines_is_refused_both_ways() -> None:

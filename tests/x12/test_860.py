@@ -15,6 +15,7 @@ from gateway.canonical import (
     Confirmation,
     LineChange,
     OrderLine,
+    ProductId,
     PurchaseOrderChange,
     PurchaseOrderVersion,
     VersionPurpose,
@@ -27,6 +28,7 @@ from mappers.x12.writer import Profile, ThrowawayNumbers
 from tests.x12.golden import expected_documents, fixture_bytes
 from tests.x12.helpers import assert_clean
 from tests.x12.po_strategies import (
+    DIMENSION_QUALIFIERS,
     P4010,
     P5010,
     PVICS,
@@ -38,6 +40,7 @@ from tests.x12.po_strategies import (
     notes,
     orders,
     prices,
+    product_ids,
     quantities,
     read_all,
     text,
@@ -176,7 +179,7 @@ def later_versions(draw: st.DrawFn) -> tuple[PurchaseOrderVersion, PurchaseOrder
     previous = draw(orders(purposes=(VersionPurpose.ORIGINAL,)))
     lines = []
     for line in previous.lines:
-        action = draw(st.sampled_from(["keep", "quantity", "price", "date", "drop", "many"]))
+        action = draw(st.sampled_from(["keep", "quantity", "price", "date", "drop", "many", "ids"]))
         if action == "drop":
             continue
         update: dict[str, object] = {}
@@ -190,7 +193,17 @@ def later_versions(draw: st.DrawFn) -> tuple[PurchaseOrderVersion, PurchaseOrder
             update["notes"] = tuple(draw(st.lists(notes(), max_size=1)))
             update["charges"] = tuple(draw(st.lists(charges, max_size=1)))
             update["dimensions"] = draw(dimensions())
-        lines.append(line.model_copy(update=update))
+            # the dimension pairs go with the dimensions (else the pairs would fill an emptied one again)
+            update["product_ids"] = tuple(p for p in line.product_ids if p.qualifier not in DIMENSION_QUALIFIERS)
+        if action == "ids":  # another id added, or the first one's value changed
+            [extra] = draw(product_ids(min_size=1, max_size=1))
+            ids = line.product_ids
+            if len(ids) == 3 or (ids and draw(st.booleans())):  # a PO1/POC holds ten pairs in all
+                update["product_ids"] = (ProductId(qualifier=ids[0].qualifier, id=extra.id), *ids[1:])
+            else:
+                update["product_ids"] = (*ids, extra)
+            update.update(buyer_item=None, vendor_item=None, upc=None)  # filled from the new pairs
+        lines.append(OrderLine.model_validate({**dict(line), **update}))
     lines += [OrderLine(line_number=f"N{i}", quantity=draw(quantities), description=draw(text()))
               for i in range(draw(st.integers(0, 2)))]
     header = {"lines": tuple(lines), "purpose": VersionPurpose.CHANGE}

@@ -1,0 +1,112 @@
+"""Product ids: every product/service id pair a line carries (X12 235/234), and the convenience fields read
+from them (docs/x12-mapping.md, "Product ids and dimensions").
+
+A partner sends what it sends: a PO1 with BP and IN, an 861 LIN with the vendor's part number. The pairs are
+kept whole and in order in `product_ids`, so what goes back to a partner (an 855 echo, an 861 to the vendor)
+carries every id it sent. `buyer_item`, `vendor_item`, `upc` and the dimensions stay as the fields the
+workflow reads; `product_ids` and those fields are kept in agreement when a line is built:
+
+- a field left empty takes the first pair of its family (`BP, IN, PI, CB, SK` for `buyer_item`...);
+- a field given that its family does not read back sets the pair of the qualifier we write for it (`BP` for
+  `buyer_item`): that pair's value is replaced when the line has one (the field is what was edited: an API
+  call or a change that names the item), else the pair is added, and the other pairs stay.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import Field
+
+from gateway.canonical.common import Canonical
+
+
+class ProductId(Canonical):
+    """One product/service id pair: qualifier (X12 235, e.g. BP buyer's part number) and id (234)."""
+
+    qualifier: str = Field(min_length=2, max_length=2)
+    id: str = Field(min_length=1, max_length=48)
+
+
+@dataclass(frozen=True)
+class IdField:
+    """A convenience field filled from product ids: the qualifier written for it and those it is read from."""
+
+    name: str
+    written: str
+    read: tuple[str, ...]
+
+
+BUYER_ITEM = ("BP", "IN", "PI", "CB", "SK")
+VENDOR_ITEM = ("VP", "VN", "VC", "MG")
+UPC = ("UP", "UK", "EN")
+COLOR = ("BO", "VE")
+SIZE = ("IZ", "SZ")
+STYLE = ("IT", "VA")
+CONFIGURATION = ("ZZ",)
+
+ORDER_ITEM_FIELDS = (IdField("buyer_item", "BP", BUYER_ITEM), IdField("vendor_item", "VP", VENDOR_ITEM),
+                     IdField("upc", "UP", UPC))
+# Receipts and stock name one `item`, whoever's number it is; the vendor's own number travels beside it.
+ANY_ITEM_FIELDS = (IdField("item", "BP", BUYER_ITEM + VENDOR_ITEM + UPC), IdField("vendor_item", "VP", VENDOR_ITEM))
+DIMENSION_FIELDS = (IdField("color", "BO", COLOR), IdField("size", "IZ", SIZE), IdField("style", "IT", STYLE),
+                    IdField("configuration", "ZZ", CONFIGURATION))
+
+
+def first_of(ids: Iterable[ProductId], qualifiers: Sequence[str]) -> ProductId | None:
+    """The pair of the first qualifier in `qualifiers` that `ids` holds (its first use)."""
+    found: dict[str, ProductId] = {}
+    for pair in ids:
+        found.setdefault(pair.qualifier, pair)
+    return next((found[q] for q in qualifiers if q in found), None)
+
+
+def reconcile(ids: Sequence[ProductId], values: Mapping[str, str | None],
+              fields: Sequence[IdField]) -> tuple[tuple[ProductId, ...], dict[str, str]]:
+    """`ids` brought into agreement with the field `values` (rules in the module docstring): the pairs to
+    keep, and the values of the fields that were empty and a pair fills. Running it again changes nothing:
+    each written qualifier comes first in its family, so the pair a given field adds or edits is the one
+    its family reads."""
+    pairs = list(ids)
+    for field in fields:  # the given fields first: a pair one of them adds may fill an empty one
+        value = values.get(field.name)
+        current = first_of(pairs, field.read)
+        if value is None or (current is not None and current.id == value):
+            continue
+        own = next((i for i, p in enumerate(pairs) if p.qualifier == field.written), None)
+        if own is None:
+            pairs.append(ProductId(qualifier=field.written, id=value))
+        else:
+            pairs[own] = ProductId(qualifier=field.written, id=value)
+    filled: dict[str, str] = {}
+    for field in fields:
+        current = first_of(pairs, field.read)
+        if values.get(field.name) is None and current is not None:
+            filled[field.name] = current.id
+    return tuple(pairs), filled
+
+
+def reconciled_line(data: Any, fields: Sequence[IdField], keep_unset: bool = False) -> Any:
+    """For a line model's `mode="before"` validator: `data` with `product_ids`, the id fields and the
+    dimensions in agreement. With `keep_unset` (a change: None keeps the previous value), a line that names
+    no id at all is left as it is."""
+    if not isinstance(data, dict):
+        return data
+    raw_ids = data.get("product_ids")
+    dims = data.get("dimensions")
+    dims = dims.model_dump() if isinstance(dims, Canonical) else dims
+    values = {f.name: data.get(f.name) for f in fields}
+    if keep_unset and raw_ids is None and not any(values.values()) and not dims:
+        return data
+    ids = [p if isinstance(p, ProductId) else ProductId.model_validate(p) for p in raw_ids or ()]
+    ids_tuple, filled = reconcile(ids, values, fields)
+    out = {**data, **filled}
+    if isinstance(dims, dict) or (not keep_unset and dims is None):
+        dim_values = dict(dims or {})
+        ids_tuple, dims_filled = reconcile(ids_tuple, dim_values, DIMENSION_FIELDS)
+        if dims_filled or dims is not None:
+            out["dimensions"] = {**dim_values, **dims_filled}
+    out["product_ids"] = ids_tuple
+    return out
