@@ -9,7 +9,9 @@ to honour when reading what a partner sent.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
+
+from pydantic import BaseModel
 
 from gateway.errors import ConfigError
 from gateway.partners import Partner, PartnersFile
@@ -19,6 +21,8 @@ from mappers.x12.writer import Profile
 
 if TYPE_CHECKING:
     from mappers.x12.acks import AckOptions
+
+T = TypeVar("T", bound=BaseModel)
 
 
 def profile_for(receiver: Partner, sender: Partner) -> Profile:
@@ -79,6 +83,34 @@ def by_isa(partners: PartnersFile, qualifier: str, isa_id: str) -> Partner | Non
     """The partner with that ISA qualifier and id (ISA05/06 or ISA07/08; trailing blanks do not count)."""
     key = (qualifier, isa_id.strip())
     return next((p for p in partners.partners if (p.isa_qualifier, p.isa_id.strip()) == key), None)
+
+
+def by_gs(partners: PartnersFile, gs_id: str) -> Partner | None:
+    """The partner whose GS02/GS03 id is `gs_id`."""
+    return next((p for p in partners.partners if p.gs_id == gs_id.strip()), None)
+
+
+def envelope_parties(partners: PartnersFile, found: Located) -> dict[str, str]:
+    """Who trades in the interchange that carried a set, by role: {"customer": id, "vendor": id} as far as
+    the partners file knows its sender and receiver (ISA05/06 and ISA07/08, else GS02 and GS03). The gateway
+    is transparent (DESIGN section 4), so a customer's 850 names the vendor as its receiver."""
+    ic, group = found.interchange, found.group
+    sender = by_isa(partners, ic.sender_qualifier, ic.sender_id) or by_gs(partners, group.sender)
+    receiver = by_isa(partners, ic.receiver_qualifier, ic.receiver_id) or by_gs(partners, group.receiver)
+    named: dict[str, str] = {}
+    for partner in (sender, receiver):
+        if partner is not None:
+            named.setdefault(partner.role, partner.id)
+    return named
+
+
+def with_parties(document: T, named: dict[str, str]) -> T:
+    """`document` with its empty `customer` and `vendor` filled from `named` (documents without those
+    fields, such as functional acks, are returned as they are)."""
+    fields = type(document).model_fields
+    update: dict[str, object] = {role: named[role] for role in ("customer", "vendor")
+              if role in named and role in fields and getattr(document, role) is None}
+    return document.model_copy(update=update) if update else document
 
 
 def sender_profiles(partners: PartnersFile) -> Callable[[Located], Profile | None]:

@@ -41,9 +41,23 @@ from gateway.canonical.documents import (
     VersionPurpose,
 )
 from gateway.canonical.products import ProductId
+from gateway.canonical.types import (
+    DOCUMENT_CLASSES,
+    DOCUMENT_TYPES,
+    Document,
+    DocumentType,
+    carried_by,
+    document_type,
+)
 
 __all__ = [
+    "DOCUMENT_CLASSES",
+    "DOCUMENT_TYPES",
+    "Document",
+    "DocumentType",
     "ProductId",
+    "carried_by",
+    "document_type",
     "ElementNote",
     "FunctionalAck",
     "InterchangeAck",

@@ -188,6 +188,7 @@ class ResponseLine(Canonical):
     unit_price: Decimal | None = None
     charges: tuple[Charge, ...] | None = None
     uom: str | None = None
+    ordered_quantity: Quantity | None = None  # the PO1/POC echo of the ordered quantity (PO102, POC03)
     product_ids: tuple[ProductId, ...] = ()  # the PO1/POC echo: the ids of the ordered line
     notes: tuple[Note, ...] = ()
     attachments: tuple[Attachment, ...] = ()

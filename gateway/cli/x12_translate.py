@@ -38,8 +38,14 @@ import gateway.canonical as canonical
 from gateway.x12_profiles import check_direction, get_partner, profile_for, trading_counterpart
 from mappers.x12.segments import MappingError
 
-BARE_TYPES = {"850": "PurchaseOrderVersion", "855": "VendorResponse", "865": "VendorResponse",
-              "861": "Receipt", "846": "OnHandSnapshot"}
+SETS = ("850", "860", "855", "865", "861", "846")  # the sets render writes, in the order of the help
+
+
+def bare_type(set_id: str) -> str | None:
+    """The document type a bare document given for `set_id` is read as: the one type the set carries
+    (gateway.canonical's table), None for an 860, which carries four."""
+    carried = canonical.carried_by(set_id)
+    return carried[0].name if len(carried) == 1 else None
 
 
 def register(subparsers: Any) -> None:
@@ -51,7 +57,7 @@ def register(subparsers: Any) -> None:
     t.set_defaults(handler=cmd_translate)
 
     r = subparsers.add_parser("render", help="print canonical JSON as X12 for a partner (a dry run)")
-    r.add_argument("--type", required=True, choices=["850", "860", "855", "865", "861", "846"], dest="set_id")
+    r.add_argument("--type", required=True, choices=SETS, dest="set_id")
     r.add_argument("--partner", required=True, help="id of the receiving partner")
     r.add_argument("--partners", type=Path, help="partners file (default: GATEWAY_PARTNERS)")
     r.add_argument("--from", dest="sender", help="id of the sending partner (default: the one it trades with)")
@@ -61,10 +67,11 @@ def register(subparsers: Any) -> None:
 
 def cmd_translate(args: argparse.Namespace) -> int:
     from gateway.partners import load_partners
-    from gateway.x12_profiles import sender_profiles
+    from gateway.x12_profiles import envelope_parties, sender_profiles, with_parties
     from mappers.x12.translate import interchange_acks, translate
 
-    choose = sender_profiles(load_partners(args.partners)) if args.partners else None
+    partners = load_partners(args.partners) if args.partners else None
+    choose = sender_profiles(partners) if partners else None
     try:
         data = args.file.read_bytes()
     except OSError as e:
@@ -93,10 +100,11 @@ def cmd_translate(args: argparse.Namespace) -> int:
                 print(f"{args.file}: {where}: {t.located.transaction.set_id}: {t.error}", file=sys.stderr)
                 status = 1
                 continue
+            document = with_parties(t.document, envelope_parties(partners, t.located)) if partners else t.document
             emit({"interchange": t.located.interchange.control_number,
                   "group": t.located.group.control_number, "transaction": t.located.transaction.control_number,
-                  "set": t.located.transaction.set_id, "type": type(t.document).__name__,
-                  "document": t.document.model_dump(mode="json")})
+                  "set": t.located.transaction.set_id, "type": type(document).__name__,
+                  "document": document.model_dump(mode="json")})
     except MappingError as e:  # broken envelope: nothing after it can be trusted
         print(f"{args.file}: {e}", file=sys.stderr)
         status = 1
@@ -144,7 +152,7 @@ def _requests(raw: str, set_id: str) -> list[Any]:
         if not isinstance(entry, dict):
             raise ValueError("expected a JSON object (a document or an entry) or a list of them")
         if "document" in entry:
-            document = _document(entry.get("type") or BARE_TYPES.get(set_id), entry["document"], set_id)
+            document = _document(entry.get("type") or bare_type(set_id), entry["document"], set_id)
             previous = entry.get("previous")
             answers = entry.get("answers")
             out.append(RenderRequest(
@@ -152,16 +160,21 @@ def _requests(raw: str, set_id: str) -> list[Any]:
                 previous=canonical.PurchaseOrderVersion.model_validate(previous) if previous else None,
                 answers=canonical.PurchaseOrderVersion.model_validate(answers) if answers else None))
         else:
-            out.append(RenderRequest(_document(BARE_TYPES.get(set_id), entry, set_id)))
+            out.append(RenderRequest(_document(bare_type(set_id), entry, set_id)))
     return out
 
 
 def _document(type_name: str | None, data: Any, set_id: str) -> BaseModel:
+    carried = canonical.carried_by(set_id)
     if type_name is None:
+        names = " | ".join(f'"{t.name}"' for t in carried)
         raise ValueError(f"an {set_id} carries several kinds of documents: give an entry "
-                         '{"type": "PurchaseOrderChange" | "PurchaseOrderVersion" | "Cancellation" | '
-                         '"Confirmation", "document": {...}}')
-    cls = getattr(canonical, type_name, None)
-    if not (isinstance(cls, type) and issubclass(cls, BaseModel)):
-        raise ValueError(f"{type_name!r} is not a canonical document type")
-    return cls.model_validate(data)
+                         f'{{"type": {names}, "document": {{...}}}}')
+    try:
+        kind = canonical.document_type(type_name)
+    except KeyError as e:
+        raise ValueError(e.args[0]) from None
+    if kind not in carried:
+        raise ValueError(f"an {set_id} does not carry a {type_name}; it carries "
+                         f"{', '.join(t.name for t in carried)}")
+    return kind.cls.model_validate(data)

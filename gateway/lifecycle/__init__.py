@@ -15,6 +15,7 @@ from sqlmodel import Session
 from gateway.canonical import (
     Cancellation,
     Confirmation,
+    Document,
     OnHandSnapshot,
     PurchaseOrderChange,
     PurchaseOrderVersion,
@@ -27,9 +28,6 @@ from gateway.lifecycle.confirmations import confirm
 from gateway.lifecycle.orders import apply_change, cancel, receive_version
 from gateway.lifecycle.responses import respond
 from gateway.lifecycle.stock import record_receipt, replace_onhand
-
-Document = (PurchaseOrderVersion | PurchaseOrderChange | Cancellation | VendorResponse | Confirmation | Receipt
-            | OnHandSnapshot)
 
 HANDLERS: dict[type[Any], Callable[[Session, Any, str], Any]] = {
     PurchaseOrderVersion: receive_version,

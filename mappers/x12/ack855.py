@@ -102,7 +102,7 @@ def _bak_type(response: VendorResponse) -> str:
 
 def _po1(line: ResponseLine, ordered: OrderLine | None) -> Segment:
     price = line.unit_price if line.unit_price is not None else (ordered.unit_price if ordered else None)
-    qty = ordered.quantity if ordered else None
+    qty = ordered.quantity if ordered else line.ordered_quantity
     uom = line.uom or (ordered.uom if ordered else None) or DEFAULT_UOM
     return c.seg("PO1", line.line_number, c.fmt_decimal(qty), uom if qty is not None else None,
                  c.fmt_decimal(price), None, *echoed_ids(line, ordered))

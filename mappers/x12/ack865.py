@@ -120,7 +120,7 @@ def response_to_865(response: VendorResponse, po: PurchaseOrderVersion | None = 
 
 def _poc(line: ResponseLine, ordered: OrderLine | None) -> Segment:
     price = line.unit_price if line.unit_price is not None else (ordered.unit_price if ordered else None)
-    qty = ordered.quantity if ordered else None
+    qty = ordered.quantity if ordered else line.ordered_quantity
     uom = line.uom or (ordered.uom if ordered else None) or DEFAULT_UOM
     return c.seg("POC", line.line_number, change_code(line, qty), c.fmt_decimal(qty), None,
                  uom if qty is not None else None, c.fmt_decimal(price), None, *echoed_ids(line, ordered))

@@ -218,7 +218,7 @@ def response_line(loop: Sequence[Segment], echo: LineEcho, *, header: ResponseSt
             line_number=echo.line_number, status=status, schedule=schedule, substitute=substitute,
             unit_price=price, charges=c.read_charges(plain) or None,
             uom=echo.uom or next((p.uom for p in parts if p.uom), None),
-            product_ids=echo.product_ids, notes=c.read_notes(plain, loops),
+            ordered_quantity=echo.quantity, product_ids=echo.product_ids, notes=c.read_notes(plain, loops),
             attachments=c.read_attachments(plain))
 
     unknown = [p for p in parts if p.code not in SCHEDULE_ACKS | REJECT_ACKS | {SUBSTITUTE_ACK}]

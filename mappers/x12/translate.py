@@ -25,6 +25,8 @@ from gateway.canonical import (
     PurchaseOrderVersion,
     Receipt,
     VendorResponse,
+    VersionPurpose,
+    carried_by,
 )
 from mappers.x12 import ack855, ack865, acks, onhand846, po850, po860, receipt861
 from mappers.x12.ackrules import PoAckOptions
@@ -72,13 +74,24 @@ READERS: dict[str, Reader] = {
 }
 
 
+def _carried(req: RenderRequest, set_id: str) -> BaseModel:
+    """The request's document, refused with the types the set carries (gateway.canonical's table) when
+    it is none of them."""
+    carried = carried_by(set_id)
+    if not isinstance(req.document, tuple(t.cls for t in carried)):
+        names = " or ".join(t.name for t in carried)
+        raise MappingError(f"an {set_id} carries a {names}, not a {type(req.document).__name__}")
+    return req.document
+
+
 def _write_850(req: RenderRequest, profile: Profile, today: date) -> list[Segment]:
-    doc = _expect(req, PurchaseOrderVersion, "850")
+    doc = _carried(req, "850")
+    assert isinstance(doc, PurchaseOrderVersion)
     return po850.write_850(doc, today=today, version=req.version or 1, release=profile.version)
 
 
 def _write_860(req: RenderRequest, profile: Profile, today: date) -> list[Segment]:
-    doc = req.document
+    doc = _carried(req, "860")
     if isinstance(doc, PurchaseOrderChange):
         return po860.write_change(doc, today=today, sequence=str(req.version) if req.version else None,
                                   release=profile.version)
@@ -87,39 +100,37 @@ def _write_860(req: RenderRequest, profile: Profile, today: date) -> list[Segmen
     if isinstance(doc, Confirmation):
         return po860.write_confirmation(doc, today=today)
     if isinstance(doc, PurchaseOrderVersion):
+        if req.version is None and doc.purpose is VersionPurpose.REPLACE:
+            # a replace as `translate` printed it: BCH05 is its own change sequence, no deltas to compute
+            return po860.write_replace(doc, today=today, sequence=None, release=profile.version)
         if req.version is None or req.version < 2:
-            raise MappingError("an 860 carries a later version: give its version number (2 or more)")
+            raise MappingError("an 860 carries a later version: give its version number (2 or more), or "
+                               "make it a replace (purpose \"replace\")")
         return po860.write_version(req.previous, doc, version=req.version, today=today,
                                    release=profile.version)
     raise MappingError(f"an 860 cannot carry a {type(doc).__name__}")
 
 
-def _document(req: RenderRequest, cls: type[BaseModel], set_id: str) -> BaseModel:
-    if not isinstance(req.document, cls):
-        raise MappingError(f"an {set_id} carries a {cls.__name__}, not a {type(req.document).__name__}")
-    return req.document
-
-
 def _write_855(req: RenderRequest, profile: Profile, today: date) -> list[Segment]:
-    doc = _document(req, VendorResponse, "855")
+    doc = _carried(req, "855")
     assert isinstance(doc, VendorResponse)
     return ack855.response_to_855(doc, req.answers, PoAckOptions.of(profile), today=today)
 
 
 def _write_865(req: RenderRequest, profile: Profile, today: date) -> list[Segment]:
-    doc = _document(req, VendorResponse, "865")
+    doc = _carried(req, "865")
     assert isinstance(doc, VendorResponse)
     return ack865.response_to_865(doc, req.answers, PoAckOptions.of(profile), today=today)
 
 
 def _write_861(req: RenderRequest, profile: Profile, today: date) -> list[Segment]:
-    doc = _document(req, Receipt, "861")
+    doc = _carried(req, "861")
     assert isinstance(doc, Receipt)
     return receipt861.receipt_to_861(doc, issued=today)
 
 
 def _write_846(req: RenderRequest, profile: Profile, today: date) -> list[Segment]:
-    doc = _document(req, OnHandSnapshot, "846")
+    doc = _carried(req, "846")
     assert isinstance(doc, OnHandSnapshot)
     return onhand846.snapshot_to_846(doc, issued=today)
 
@@ -132,12 +143,6 @@ WRITERS: dict[str, Writer] = {
     "861": _write_861,
     "846": _write_846,
 }
-
-
-def _expect(req: RenderRequest, cls: type[BaseModel], set_id: str) -> PurchaseOrderVersion:
-    if not isinstance(req.document, PurchaseOrderVersion):
-        raise MappingError(f"an {set_id} carries a {cls.__name__}, not a {type(req.document).__name__}")
-    return req.document
 
 
 def set_for_version(version: int, profile: Profile) -> str:

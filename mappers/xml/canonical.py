@@ -19,37 +19,13 @@ from typing import Any
 from lxml import etree
 from pydantic import BaseModel, ValidationError
 
-from gateway.canonical import (
-    Cancellation,
-    Confirmation,
-    OnHandSnapshot,
-    PurchaseOrderChange,
-    PurchaseOrderVersion,
-    Receipt,
-    VendorResponse,
-)
+from gateway.canonical import DOCUMENT_CLASSES, Document
 from mappers.xml.errors import XmlError, XmlProblem, XmlSchemaError, XmlWriteError
 from mappers.xml.parsing import parse_safely
 from mappers.xml.shapes import NAMESPACE, FieldShape, element_name, shapes, shapes_by_tag
 
-CanonicalDocument = (
-    PurchaseOrderVersion
-    | PurchaseOrderChange
-    | Cancellation
-    | Confirmation
-    | VendorResponse
-    | Receipt
-    | OnHandSnapshot
-)
-DOCUMENT_TYPES: tuple[type[BaseModel], ...] = (
-    PurchaseOrderVersion,
-    PurchaseOrderChange,
-    Cancellation,
-    Confirmation,
-    VendorResponse,
-    Receipt,
-    OnHandSnapshot,
-)
+CanonicalDocument = Document
+DOCUMENT_TYPES: tuple[type[BaseModel], ...] = DOCUMENT_CLASSES  # gateway.canonical's table
 ROOTS: dict[str, type[BaseModel]] = {element_name(cls): cls for cls in DOCUMENT_TYPES}
 XSD_PATH = Path(__file__).resolve().parents[2] / "schemas" / "xml" / "canonical.xsd"
 

@@ -20,15 +20,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import GenerateJsonSchema
 from pydantic_core import core_schema
 
-from gateway.canonical import (
-    Cancellation,
-    Confirmation,
-    OnHandSnapshot,
-    PurchaseOrderChange,
-    PurchaseOrderVersion,
-    Receipt,
-    VendorResponse,
-)
+from gateway.canonical import DOCUMENT_TYPES
 
 HERE = Path(__file__).resolve().parent
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
@@ -44,16 +36,8 @@ class CanonicalJsonSchema(GenerateJsonSchema):
         return super().get_decimal_pattern(schema) or DECIMAL_PATTERN
 
 
-# file stem -> canonical document
-DOCUMENTS: dict[str, type[BaseModel]] = {
-    "purchase-order-version": PurchaseOrderVersion,
-    "purchase-order-change": PurchaseOrderChange,
-    "cancellation": Cancellation,
-    "confirmation": Confirmation,
-    "vendor-response": VendorResponse,
-    "receipt": Receipt,
-    "on-hand-snapshot": OnHandSnapshot,
-}
+# file stem -> canonical document, from gateway.canonical's table
+DOCUMENTS: dict[str, type[BaseModel]] = {t.slug: t.cls for t in DOCUMENT_TYPES}
 
 
 def file_name(stem: str) -> str:

@@ -126,6 +126,7 @@ def answered_line(draw: st.DrawFn, line: OrderLine, update: date | None) -> Resp
     return ResponseLine(line_number=line.line_number, status=status, schedule=schedule, substitute=substitute,
                         unit_price=line.unit_price if draw(st.booleans()) else draw(PRICE), uom=line.uom,
                         charges=draw(CHARGES), notes=draw(NOTES), attachments=draw(ATTACHMENTS),
+                        ordered_quantity=line.quantity,
                         product_ids=line.product_ids)  # the echo: every id the customer sent
 
 

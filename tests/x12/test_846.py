@@ -28,6 +28,7 @@ from tests.x12.helpers import (
     set_of,
     transactions,
 )
+from tests.x12.po_strategies import product_ids
 
 BIA = "BIA*00*DD*INV-1*20261130"
 ISSUED = date(2026, 12, 1)
@@ -99,7 +100,7 @@ DIMENSION = st.none() | IDS
 def snapshots(draw: st.DrawFn) -> OnHandSnapshot:
     items = draw(st.lists(st.builds(
         OnHandItem, item=IDS, quantity=st.just(Decimal(0)) | QTY, uom=st.sampled_from(["EA", "CA", "BX"]),
-        description=st.none() | TEXT,
+        description=st.none() | TEXT, vendor_item=DIMENSION, product_ids=product_ids(),
         dimensions=st.builds(Dimensions, site=DIMENSION, color=DIMENSION, size=DIMENSION, style=DIMENSION,
                              configuration=DIMENSION)), min_size=1, max_size=5))
     return OnHandSnapshot(warehouse=draw(IDS.filter(lambda s: len(s) >= 2)), as_of=draw(DATES), items=tuple(items))

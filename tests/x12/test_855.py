@@ -232,9 +232,11 @@ def test_written_855_splits_substitutes_and_rejects_as_the_guides_show() -> None
     assert elements(body, "N9") == [("N9", "L1", "", "NOTE")] and elements(body, "MSG")
     data = render("855", body)
     assert_clean(data)
-    ids = {ln.line_number: ln.product_ids for ln in order.lines}  # PO1 echoes every id of the ordered line
+    ordered_lines = {ln.line_number: ln for ln in order.lines}  # PO1 echoes the ordered quantity and every id
     echoed = tuple(ln.model_copy(update={"unit_price": Decimal("9.25"), "uom": "EA",
-                                         "product_ids": ids[ln.line_number]}) for ln in response.lines)
+                                         "ordered_quantity": ordered_lines[ln.line_number].quantity,
+                                         "product_ids": ordered_lines[ln.line_number].product_ids})
+                   for ln in response.lines)
     assert response_from_855(transactions(data)[0]) == response.model_copy(update={"lines": echoed})
 
 
@@ -242,7 +244,7 @@ def test_written_855_for_a_later_version_names_it_in_ref_pp_and_follows_bak_opti
     response = VendorResponse(po_number="PO-7", version=3, status=ResponseStatus.ACCEPT,
                               response_date=date(2026, 11, 23), lines=(
                                   ResponseLine(line_number="1", status=LineStatus.ACCEPT, uom="EA",
-                                               unit_price=Decimal("9.25"),
+                                               unit_price=Decimal("9.25"), ordered_quantity=Decimal(5),
                                                product_ids=ordered("1", "5").product_ids),))
     body = response_to_855(response, po(ordered("1", "5"), number="PO-7"),
                            PoAckOptions(bak_dates="BAK04=ack", version="005010"))

@@ -22,12 +22,14 @@ from tests.x12.helpers import (
     PROFILE_5010,
     QTY,
     ROUND_TRIP,
+    TEXT,
     assert_clean,
     elements,
     render,
     set_of,
     transactions,
 )
+from tests.x12.po_strategies import product_ids
 
 BRA = "BRA*GR-1*20261130*00*1"
 ISSUED = date(2026, 11, 30)
@@ -108,7 +110,8 @@ def receipts(draw: st.DrawFn) -> Receipt:
     count = draw(st.integers(min_value=1, max_value=5))
     lines = tuple(ReceiptLine(
         line_number=str(i), quantity=draw(QTY), uom=draw(st.sampled_from(["EA", "CA", "BX"])),
-        item=draw(DIMENSION),
+        item=draw(DIMENSION), vendor_item=draw(DIMENSION), product_ids=draw(product_ids()),
+        description=draw(st.none() | TEXT),
         dimensions=Dimensions(site=draw(DIMENSION), warehouse=draw(WAREHOUSE), color=draw(DIMENSION),
                               size=draw(DIMENSION), style=draw(DIMENSION), configuration=draw(DIMENSION)))
         for i in range(1, count + 1))
