@@ -103,7 +103,7 @@ def reconciled_line(data: Any, fields: Sequence[IdField], keep_unset: bool = Fal
     ids = [p if isinstance(p, ProductId) else ProductId.model_validate(p) for p in raw_ids or ()]
     ids_tuple, filled = reconcile(ids, values, fields)
     out = {**data, **filled}
-    if isinstance(dims, dict) or (not keep_unset and dims is None):
+    if dims is None or isinstance(dims, dict):  # a change's dimension pairs state its dimensions, as in X12
         dim_values = dict(dims or {})
         ids_tuple, dims_filled = reconcile(ids_tuple, dim_values, DIMENSION_FIELDS)
         if dims_filled or dims is not None:

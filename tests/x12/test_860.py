@@ -253,6 +253,7 @@ def line_changes(draw: st.DrawFn, number: str) -> LineChange:
         line_number=number, change=CODES[code], x12_code=code, quantity=draw(st.none() | quantities),
         uom=draw(st.none() | st.sampled_from(["EA", "CA"])), unit_price=draw(st.none() | prices),
         buyer_item=draw(st.none() | ident()), vendor_item=draw(st.none() | ident()),
+        product_ids=draw(st.none() | product_ids(min_size=1)),
         description=draw(st.none() | text(max_size=100)), requested_delivery_date=draw(st.none() | dates),
         dimensions=draw(st.none() | dimensions(allow_empty=False)),
         notes=tuple(draw(st.lists(notes(), max_size=1))),
