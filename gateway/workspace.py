@@ -154,6 +154,8 @@ class ReceivedLine(BaseModel):
     received_on: date | None
     line_number: str
     item: str | None
+    vendor_item: str | None = None  # the vendor's own part number, so the vendor recognises the product
+    description: str | None = None
     quantity: Decimal
     uom: str | None
     dimensions: dict[str, str | None] | None
@@ -170,7 +172,8 @@ def consignment_receipts(session: Session, filters: Filters, *, dimensions: bool
     rows = list(session.exec(query.offset(offset).limit(size + 1)))
     items = [ReceivedLine(po_number=number, receipt_number=r.receipt_number, customer=r.customer_id,
                           vendor=r.vendor_id, received_on=r.received_on, line_number=line.line_number,
-                          item=line.item, quantity=Decimal(line.quantity), uom=line.uom,
+                          item=line.item, vendor_item=line.vendor_item, description=line.description,
+                          quantity=Decimal(line.quantity), uom=line.uom,
                           dimensions={d: getattr(line, d) for d in DIMENSIONS} if dimensions else None)
              for r, line, number in rows[:size]]
     return Page(items=items, page=filters.page, size=size, has_more=len(rows) > size)
@@ -181,6 +184,7 @@ class OnHandLine(BaseModel):
     vendor: str
     warehouse: str
     item: str
+    vendor_item: str | None = None
     description: str | None
     quantity: Decimal
     uom: str
@@ -198,7 +202,8 @@ def onhand(session: Session, filters: Filters, *, warehouse: str | None = None,
     rows = list(session.exec(query.order_by(col(OnHandRow.warehouse), col(OnHandRow.item), col(OnHandRow.id))
                              .offset(offset).limit(size + 1)))
     items = [OnHandLine(customer=r.customer_id, vendor=r.vendor_id, warehouse=r.warehouse, item=r.item,
-                        description=r.description, quantity=Decimal(r.quantity), uom=r.uom, as_of=r.as_of,
+                        vendor_item=r.vendor_item, description=r.description, quantity=Decimal(r.quantity),
+                        uom=r.uom, as_of=r.as_of,
                         dimensions={d: (r.warehouse if d == "warehouse" else getattr(r, d)) for d in DIMENSIONS}
                         if dimensions else None)
              for r in rows[:size]]

@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 from sqlmodel import Session, col, select
 
+from gateway import workspace
 from gateway.canonical import (
     ChangeCode,
     LineChange,
@@ -17,7 +19,9 @@ from gateway.canonical import (
     ResponseStatus,
 )
 from gateway.lifecycle.common import find_po, lines_of, row_to_line, version_row
-from gateway.models import OnHandRow, ReceiptLineRow, ResponseLineRow
+from gateway.lifecycle.stock import receipt_for_vendor
+from gateway.models import OnHandRow, ReceiptLineRow, ReceiptRow, ResponseLineRow
+from mappers.x12.receipt861 import receipt_to_861
 from tests.factories import CUSTOMER, VENDOR, answer, apply, change, confirmation, line, order, receipt
 
 IDS = (ProductId(qualifier="IN", id="I-1"), ProductId(qualifier="BP", id="ITEM-1"),
@@ -51,6 +55,12 @@ def test_the_response_keeps_its_echo_and_the_receipt_takes_the_vendors_part_numb
         assert [ProductId.model_validate(p) for p in answered.product_ids] == list(IDS)
         received = session.exec(select(ReceiptLineRow).order_by(col(ReceiptLineRow.id))).one()
         assert (received.vendor_item, received.description) == ("V-1", "SMALL WIDGET")
+        advice = receipt_for_vendor(session, session.exec(select(ReceiptRow)).one())
+    body = receipt_to_861(advice, date(2026, 12, 3))
+    # every id the customer ordered with, the vendor's VN among them (no VP needed)
+    assert [s.elements for s in body if s.tag == "LIN"] == [("LIN", "", "IN", "I-1", "BP", "ITEM-1", "VN", "V-1",
+                                                             "PL", "0001")]
+    assert ("PID", "F", "", "", "", "SMALL WIDGET") in [s.elements for s in body if s.tag == "PID"]
 
 
 def test_on_hand_stock_keeps_the_vendors_part_number(engine):
@@ -61,3 +71,5 @@ def test_on_hand_stock_keeps_the_vendors_part_number(engine):
         row = session.exec(select(OnHandRow)).one()
         assert (row.item, row.vendor_item) == ("B-1", "V-9")
         assert [ProductId.model_validate(p) for p in row.product_ids] == list(ids)
+        [listed] = workspace.onhand(session, workspace.Filters(vendor=VENDOR)).items
+    assert (listed.item, listed.vendor_item) == ("B-1", "V-9")  # the vendor's list shows its own number

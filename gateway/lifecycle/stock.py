@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from sqlmodel import Session, col, delete, func, select
 
-from gateway.canonical import OnHandSnapshot, OrderKind, Receipt
+from gateway.canonical import Dimensions, OnHandSnapshot, OrderKind, ProductId, Receipt, ReceiptLine
 from gateway.errors import BusinessError
 from gateway.lifecycle.common import (
     DIMENSIONS,
@@ -22,7 +22,7 @@ from gateway.lifecycle.common import (
     version_row,
 )
 from gateway.lifecycle.confirmations import confirmed_lines, current_confirmation, refresh_received
-from gateway.models import OnHandRow, PoState, ReceiptLineRow, ReceiptRow
+from gateway.models import OnHandRow, PoState, PurchaseOrder, ReceiptLineRow, ReceiptRow
 
 
 def record_receipt(session: Session, doc: Receipt, source: str) -> ReceiptRow:
@@ -62,12 +62,13 @@ def record_receipt(session: Session, doc: Receipt, source: str) -> ReceiptRow:
         cl = lines[rl.line_number]
         cl.received_quantity = Decimal(cl.received_quantity) + rl.quantity
         line = ordered.get(rl.line_number)
-        # The vendor gets the receipt in its own part numbers: what the customer left out comes from the PO.
+        # The vendor gets the receipt in its own part numbers: what the customer left out comes from the PO
+        # (the ids it ordered with, the vendor's item or the substitute it confirmed, the description).
         vendor_item = rl.vendor_item or (cl.item if cl.substituted else line.vendor_item if line else None)
         session.add(ReceiptLineRow(receipt_id=receipt.id, line_number=rl.line_number, quantity=rl.quantity,
-                                   uom=rl.uom or cl.uom, item=rl.item or cl.item, vendor_item=vendor_item,
-                                   description=rl.description or cl.description,
-                                   product_ids=dump_all(rl.product_ids),
+                                   uom=rl.uom or cl.uom, item=rl.item or (line.buyer_item if line else None) or cl.item,
+                                   vendor_item=vendor_item, description=rl.description or cl.description,
+                                   product_ids=dump_all(rl.product_ids) or (line.product_ids if line else []),
                                    **{d: getattr(rl.dimensions, d) for d in DIMENSIONS}))
     refresh_received(po, ((cl.quantity, cl.received_quantity) for cl in lines.values()))
     touch(po)
@@ -77,6 +78,22 @@ def record_receipt(session: Session, doc: Receipt, source: str) -> ReceiptRow:
     log(session, po, "receipt", f"{kind} {doc.receipt_number}: {total} received on {len(doc.lines)} line(s)",
         source, po.confirmed_version)
     return receipt
+
+
+def receipt_for_vendor(session: Session, row: ReceiptRow) -> Receipt:
+    """A recorded receipt as the vendor is sent it (861 advice): every line in the vendor's own part number
+    and description (filled from the confirmed PO when recorded) beside every id the customer sent."""
+    po = session.get(PurchaseOrder, row.po_id)
+    assert po is not None
+    lines = session.exec(select(ReceiptLineRow).where(ReceiptLineRow.receipt_id == row.id)
+                         .order_by(col(ReceiptLineRow.id))).all()
+    return Receipt(
+        receipt_number=row.receipt_number, po_number=po.po_number, customer=row.customer_id, vendor=row.vendor_id,
+        received_on=row.received_on, lines=tuple(ReceiptLine(
+            line_number=ln.line_number, quantity=Decimal(ln.quantity), uom=ln.uom, item=ln.item,
+            vendor_item=ln.vendor_item, description=ln.description,
+            product_ids=tuple(ProductId.model_validate(p) for p in ln.product_ids),
+            dimensions=Dimensions(**{d: getattr(ln, d) for d in DIMENSIONS})) for ln in lines))
 
 
 def replace_onhand(session: Session, doc: OnHandSnapshot, source: str) -> int:
