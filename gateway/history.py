@@ -11,7 +11,8 @@ from sqlmodel import Session, col, select
 from gateway.lifecycle.common import LineRow, find_po, lines_of
 from gateway.models import ConfirmationRow, PoVersion, Response, ResponseLineRow
 
-COMPARED = ("quantity", "unit_price", "requested_delivery_date", "uom", "buyer_item", "vendor_item", "description")
+COMPARED = ("quantity", "unit_price", "requested_delivery_date", "uom", "buyer_item", "vendor_item", "product_ids",
+            "description")
 
 
 class FieldChange(BaseModel):
@@ -66,6 +67,8 @@ def _text(value: object) -> str | None:
         return None
     if isinstance(value, Decimal):
         return format(value.normalize(), "f")
+    if isinstance(value, list):  # product ids as stored: [{"qualifier": "BP", "id": "..."}, ...]
+        return ", ".join(f"{p['qualifier']} {p['id']}" for p in value) or None
     return str(value)
 
 

@@ -18,6 +18,7 @@ from gateway.canonical import (
     ResponseLine,
     ResponseStatus,
 )
+from gateway.history import po_history
 from gateway.lifecycle.common import find_po, lines_of, row_to_line, version_row
 from gateway.lifecycle.stock import receipt_for_vendor
 from gateway.models import OnHandRow, ReceiptLineRow, ReceiptRow, ResponseLineRow
@@ -42,6 +43,12 @@ def test_every_id_of_a_line_is_stored_and_a_change_adds_the_ids_it_names(engine)
     changed = stored_lines(engine, 2)["1"]
     assert changed.product_ids == (ProductId(qualifier="VN", id="V-2"), *IDS[:2], IDS[3])
     assert (changed.buyer_item, changed.vendor_item) == ("ITEM-1", "V-2")
+    with Session(engine) as session:
+        step = po_history(session, "PO-1", CUSTOMER, VENDOR)[1]
+    [diff] = step.lines
+    assert {f.field: (f.before, f.after) for f in diff.fields} == {
+        "vendor_item": ("V-1", "V-2"),
+        "product_ids": ("IN I-1, BP ITEM-1, VN V-1, PL 0001", "VN V-2, IN I-1, BP ITEM-1, PL 0001")}
 
 
 def test_the_response_keeps_its_echo_and_the_receipt_takes_the_vendors_part_number_from_the_po(engine):
