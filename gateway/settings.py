@@ -7,6 +7,7 @@ from pathlib import Path
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_PARTNERS = Path(__file__).resolve().parent.parent / "fixtures" / "demo" / "partners.toml"
+DEFAULT_KEY_DIR = Path("keys")
 
 
 class Settings(BaseSettings):
@@ -20,6 +21,7 @@ class Settings(BaseSettings):
     partners: Path = DEFAULT_PARTNERS
     host: str = "127.0.0.1"
     port: int = 8000
+    key_dir: Path = DEFAULT_KEY_DIR  # SFTP private keys named in the partners file must lie under it
 
     @property
     def effective_database_url(self) -> str:

@@ -41,9 +41,10 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 def cmd_partners_check(args: argparse.Namespace) -> int:
     from gateway.partners import load_partners
 
-    path = args.file or Settings().partners
+    settings = Settings()
+    path = args.file or settings.partners
     try:
-        parsed = load_partners(path)
+        parsed = load_partners(path, key_dir=settings.key_dir)
     except ConfigError as e:
         for line in e.problems:
             print(line)
