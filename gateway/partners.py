@@ -26,8 +26,6 @@ class _Strict(BaseModel):
 
 # The [partners.transport] table: one configuration record per adapter, each kept beside its adapter.
 Transport = Annotated[SftpConfig | As2Config | FolderConfig, Field(discriminator="kind")]
-# Older names, kept for readers of this module.
-SftpTransport, As2Transport, FolderTransport = SftpConfig, As2Config, FolderConfig
 
 
 def _delimiter(char: str) -> str:
