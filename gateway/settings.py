@@ -28,7 +28,7 @@ class Settings(BaseSettings):
     broker_key_prefix: str = ""  # prefixes every Redis key of the broker and the leases: gateways sharing a Redis
     # The service a poll hands each incoming file to, as module:function (gateway.polling.Receive).
     receive_service: str = DEFAULT_RECEIVE_SERVICE
-    poll_lease_seconds: float = Field(default=300, gt=0)  # a poller that dies frees its partner after this
+    poll_lease_seconds: float = Field(default=60, gt=0)  # a dead poller frees its partner after this
     overdue_check_seconds: float = Field(default=900, gt=0)  # how often the overdue-acknowledgment check runs
     retention_check_seconds: float = Field(default=3600, gt=0)  # how often archived bytes past retention go
 

@@ -1,0 +1,31 @@
+"""The tasks: thin wrappers around gateway services, registered on the app `create_app` builds."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from celery import Celery
+
+from gateway.errors import ConfigError
+from gateway.leases import leases_for
+from gateway.partners import PartnersFile
+from gateway.polling import poll, polled_transport, receive_service
+from gateway.settings import Settings
+
+
+def register(app: Celery, settings: Settings, partners: PartnersFile) -> None:
+    from workers.app import POLL_TASK, RETRY_POLICY
+
+    leases = leases_for(settings)
+    receive = receive_service(settings)
+
+    @app.task(name=POLL_TASK, shared=False, **RETRY_POLICY)  # shared tasks would join every later app
+    def poll_partner(partner_id: str) -> dict[str, Any]:
+        """Poll one partner's channel under its lease; see gateway.polling."""
+        try:
+            partner = partners.get(partner_id)
+        except KeyError:
+            raise ConfigError([f"partner {partner_id!r} is not in the partners file"]) from None
+        report = poll(partner_id, polled_transport(partner), leases, receive, settings.poll_lease_seconds)
+        return dataclasses.asdict(report)
