@@ -91,6 +91,7 @@ def check_data_dir(settings: Settings) -> None:
     """A worker refuses to start without a data directory it can write, fsync, read back and delete in (raw
     documents, the embedded broker and the leases live there; a shared volume when workers run on several
     machines)."""
+    import contextlib
     import os
     import uuid
 
@@ -108,4 +109,5 @@ def check_data_dir(settings: Settings) -> None:
         raise ConfigError([f"GATEWAY_DATA_DIR {where}: cannot be written and read back ({e.strerror}); expected "
                            "a directory this worker can read and write"]) from None
     finally:
-        probe.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # nothing to clean up where nothing could be written
+            probe.unlink(missing_ok=True)

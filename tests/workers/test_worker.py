@@ -3,6 +3,7 @@ folder partner and handing each file to a recording receive service."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
@@ -74,8 +75,8 @@ class Gateway:
         return "\n".join(p.read_text(errors="replace") for p in sorted(self.root.glob("*.log")))
 
     def stop(self) -> None:
-        for process in self.processes:
-            if process.poll() is None:
+        for process in self.processes:  # the whole group: a parent gone first may have left children
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGKILL)
             process.wait(timeout=10)
 
