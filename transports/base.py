@@ -11,6 +11,7 @@ sending the same bytes under the same name again is a success, so delivery tasks
 from __future__ import annotations
 
 import hashlib
+import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,8 +39,6 @@ class Inbound:
         """The content as a binary stream (a 100 MB file is never read whole here)."""
         if self.path is not None:
             return self.path.open("rb")
-        import io
-
         return io.BytesIO(self.data or b"")
 
     def read_bytes(self) -> bytes:

@@ -161,5 +161,9 @@ def test_an_unreachable_folder_is_retried_with_backoff_until_it_is_back(tmp_path
         gateway.inbound.mkdir()
         (gateway.inbound / "850_a.edi").write_bytes(EDI)
         wait_for(lambda: received(gateway), 30, "the retried poll", gateway)
+        gateway.poll("nobody")  # rejected: retrying cannot help
+        wait_for(lambda: "partner 'nobody' is not in the partners file" in gateway.logs(), 30, "the failure", gateway)
+        failed = re.search(r"poll_partner\[([0-9a-f-]+)\] raised unexpected: ConfigError", gateway.logs())
+        assert failed and f"{failed.group(1)}] retry" not in gateway.logs().lower()
     finally:
         gateway.stop()
