@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from gateway.errors import Retryable
+from gateway.errors import ConfigError, Retryable
 
 if TYPE_CHECKING:
     import redis
@@ -137,4 +137,7 @@ def leases_for(settings: Settings) -> Leases:
         import redis
 
         return RedisLeases(redis.Redis.from_url(settings.broker_url), settings.broker_key_prefix)
+    if settings.broker_url:  # file leases hold on one machine only; another broker means several machines
+        raise ConfigError([f"GATEWAY_BROKER_URL: {settings.broker_url.split('://')[0]}:// is not supported; "
+                           "expected redis://... or nothing (the embedded broker)"])
     return FileLeases(settings.data_dir / "leases")

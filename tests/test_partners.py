@@ -268,3 +268,14 @@ def test_a_bad_encoding_is_one_line_for_every_command_never_a_traceback(tmp_path
     assert done.returncode != 0
     assert "partner cask: encoding: 'klingon' is not an encoding Python knows" in done.stdout + done.stderr
     assert "Traceback" not in done.stdout + done.stderr
+
+
+def test_two_channels_never_share_a_folder(tmp_path):
+    other = FOLDER_VENDOR.replace('id = "cask"', 'id = "dram"').replace('"CASK"', '"DRAM"').replace(
+        '"var/partners/cask/out"', '"var/partners/dram/out"')
+    problems = problems_of(tmp_path, GOOD + FOLDER_VENDOR + other)
+    assert problems == [f"{tmp_path / 'partners.toml'}: partner dram: transport.inbound_dir: 'var/partners/cask/in' "
+                        "is also partner cask inbound_dir; expected a directory of its own"]
+    looping = FOLDER_VENDOR.replace('"var/partners/cask/out"', '"var/partners/cask/in/"')
+    assert "partner cask: transport.outbound_dir: 'var/partners/cask/in' is also partner cask inbound_dir" in \
+        problems_of(tmp_path, GOOD + looping)[0]

@@ -95,3 +95,10 @@ def test_redis_down_is_retryable(tmp_path):
     leases = leases_for(Settings(data_dir=tmp_path, broker_url="redis://127.0.0.1:1/0"))
     with pytest.raises(Retryable, match="lease poll:contoso: Redis is unreachable"):
         leases.acquire("poll:contoso", 5)
+
+
+def test_a_broker_other_than_redis_is_refused_rather_than_leased_per_machine(tmp_path):
+    from gateway.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="GATEWAY_BROKER_URL: amqp:// is not supported"):
+        leases_for(Settings(data_dir=tmp_path, broker_url="amqp://guest@localhost//"))
