@@ -43,7 +43,7 @@ def install(engine: Engine, partners: PartnersFile) -> None:
 def prepare(settings: Settings) -> str:
     """Migrate the database and load the partners file; return a one-line summary."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    partners = load_partners(settings.partners)
+    partners = load_partners(settings.partners, key_dir=settings.key_dir)
     install(make_engine(settings.effective_database_url), partners)
     return (f"database migrated, {len(partners.partners)} partners loaded from {settings.partners}; "
             f"serving on http://{settings.host}:{settings.port}")

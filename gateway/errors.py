@@ -5,9 +5,14 @@ GatewayError                 every error the gateway raises on purpose
 └── Rejected                 the input is wrong; retrying will not help; `reason` is shown to users
     ├── ConfigError          a settings or partners file problem (one line per problem)
     └── BusinessError        a lifecycle rule refused a document (unknown PO, stale version, price change...)
+
+Transports raise their own pair (transports.errors: TransportRetryable, TransportRejected), since they know
+nothing of the domain; `RETRYABLE` names every error a retry can help with, for the workers' retry policy.
 """
 
 from __future__ import annotations
+
+from transports.errors import TransportRetryable
 
 
 class GatewayError(Exception):
@@ -46,3 +51,7 @@ class UnknownPO(BusinessError):
     def __init__(self, po_number: str, customer: str | None) -> None:
         whose = f" of customer {customer}" if customer else ""
         super().__init__("unknown_po", f"PO {po_number}{whose} is not known to the gateway")
+
+
+# What the workers retry (with backoff), wherever it was raised; everything else fails at once.
+RETRYABLE: tuple[type[Exception], ...] = (Retryable, TransportRetryable)

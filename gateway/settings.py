@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_PARTNERS = Path(__file__).resolve().parent.parent / "fixtures" / "demo" / "partners.toml"
+DEFAULT_KEY_DIR = Path("keys")
+# The one line that plugs the pipeline's receive service into every poll.
+DEFAULT_RECEIVE_SERVICE = "gateway.polling:receive_unavailable"
 
 
 class Settings(BaseSettings):
@@ -20,6 +24,17 @@ class Settings(BaseSettings):
     partners: Path = DEFAULT_PARTNERS
     host: str = "127.0.0.1"
     port: int = 8000
+    key_dir: Path = DEFAULT_KEY_DIR  # SFTP private keys named in the partners file must lie under it
+    broker_key_prefix: str = ""  # prefixes every Redis key of the broker and the leases: gateways sharing a Redis
+    # The service a poll hands each incoming file to, as module:function (gateway.polling.Receive).
+    receive_service: str = DEFAULT_RECEIVE_SERVICE
+    poll_lease_seconds: float = Field(default=60, gt=0)  # a dead poller frees its partner after this
+    overdue_check_seconds: float = Field(default=900, gt=0)  # how often the overdue-acknowledgment check runs
+    retention_check_seconds: float = Field(default=3600, gt=0)  # how often archived bytes past retention go
+
+    @property
+    def broker_is_redis(self) -> bool:
+        return self.broker_url.split("://", 1)[0] in ("redis", "rediss", "redis+socket")
 
     @property
     def effective_database_url(self) -> str:

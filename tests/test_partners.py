@@ -133,3 +133,149 @@ def test_settings_default_to_embedded_sqlite_under_var(monkeypatch):
     assert Settings().effective_database_url == "sqlite:///var/gateway.db"
     monkeypatch.setenv("GATEWAY_DATABASE_URL", "postgresql://db/gw")
     assert Settings().effective_database_url == "postgresql://db/gw"
+
+
+FOLDER_VENDOR = """
+[[partners]]
+id = "cask"
+role = "vendor"
+name = "Cask"
+isa_qualifier = "ZZ"
+isa_id = "CASK"
+gs_id = "CASK"
+x12_version = "004010"
+customers = ["acme"]
+[partners.transport]
+kind = "folder"
+inbound_dir = "var/partners/cask/in"
+outbound_dir = "var/partners/cask/out"
+"""
+
+
+def problems_of(tmp_path: Path, text: str, **kwargs: object) -> list[str]:
+    with pytest.raises(ConfigError) as caught:
+        load_partners(write(tmp_path, text), **kwargs)  # type: ignore[arg-type]
+    return caught.value.problems
+
+
+def test_partners_file_keys_for_the_pipeline_have_their_defaults(tmp_path):
+    partners = load_partners(write(tmp_path, GOOD + FOLDER_VENDOR))
+    cask = partners.get("cask")
+    assert (cask.ack_window_hours, cask.response_window_hours) == (24, 48)
+    assert cask.transport.kind == "folder" and cask.transport.settle_seconds == 0
+    text = GOOD + FOLDER_VENDOR.replace('customers = ["acme"]', 'customers = ["acme"]\nack_window_hours = 4\n'
+                                        'response_window_hours = 12')
+    cask = load_partners(write(tmp_path, text)).get("cask")
+    assert (cask.ack_window_hours, cask.response_window_hours) == (4, 12)
+
+
+@pytest.mark.parametrize("change, line", [
+    (('"var/partners/cask/in"', '"var/../../home/cask"'),
+     "partner cask: transport.inbound_dir: 'var/../../home/cask' climbs out with '..'; expected a path that "
+     "stays inside its base directory"),
+    (('"var/partners/cask/out"', '"/etc/cron.d"'),
+     "partner cask: transport.outbound_dir: '/etc/cron.d' points into the system directory /etc; expected a "
+     "directory of the gateway's own, such as var/partners/NAME"),
+    (('"var/partners/cask/out"', '"/proc"'), "partner cask: transport.outbound_dir: '/proc' points into the "
+                                            "system directory /proc"),
+    (('customers = ["acme"]', 'customers = ["acme"]\nencoding = "klingon"'),
+     "partner cask: encoding: 'klingon' is not an encoding Python knows; expected an ASCII-safe encoding"),
+    (('customers = ["acme"]', 'customers = ["acme"]\nencoding = "utf-16"'),
+     "partner cask: encoding: 'utf-16' does not write ASCII characters as ASCII bytes"),
+    (('customers = ["acme"]', 'customers = ["acme"]\nencoding = "cp037"'),  # EBCDIC
+     "partner cask: encoding: 'cp037' does not write ASCII characters as ASCII bytes"),
+    (('customers = ["acme"]', 'customers = ["acme"]\ndelimiters = { element = "\\u0000" }'),
+     "partner cask: delimiters.element: NUL is not a delimiter; expected one printable ASCII character"),
+    (('customers = ["acme"]', 'customers = ["acme"]\ndelimiters = { segment = "S" }'),
+     "partner cask: delimiters.segment: 'S' can occur inside values; expected a character that is not a "
+     "letter, digit or space"),
+    (('customers = ["acme"]', 'customers = ["acme"]\ndelimiters = { component = "7" }'),
+     "partner cask: delimiters.component: '7' can occur inside values"),
+    (('isa_id = "CASK"', 'isa_id = "CA*SK"'),
+     "partner cask: isa_id: 'CA*SK' contains its element delimiter '*'; expected an id without * > ~ ^"),
+    (('gs_id = "CASK"', 'gs_id = "CA~SK"'), "partner cask: gs_id: 'CA~SK' contains its segment delimiter '~'"),
+    (('gs_id = "CASK"', 'gs_id = "CÄSK"'),
+     "partner cask: gs_id: 'CÄSK' has characters beyond printable ASCII; expected letters, digits and "
+     "punctuation only"),
+    (('isa_id = "CASK"', 'isa_id = "CASK\\t"'), "partner cask: isa_id: 'CASK\\t' has characters beyond "
+                                               "printable ASCII"),
+    (('x12_version = "004010"', 'x12_version = "009999"'),
+     "partner cask: x12_version: '009999' has the wrong form; expected 004010 or 005010, optionally followed by "
+     "an industry code such as VICS"),
+    (('x12_version = "004010"', 'x12_version = "004010VICS!!"'), "partner cask: x12_version: '004010VICS!!' has "
+                                                                 "the wrong form"),
+    (('x12_version = "004010"', 'x12_version = "004010ABCDEFGHIJ"'),
+     "partner cask: x12_version: '004010ABCDEFGHIJ' has the wrong form"),
+])
+def test_partners_file_is_checked_as_strictly_as_documents(tmp_path, change, line):
+    problems = problems_of(tmp_path, GOOD + FOLDER_VENDOR.replace(*change))
+    assert len(problems) == 1, problems
+    assert problems[0].startswith(f"{tmp_path / 'partners.toml'}: {line}"), problems[0]
+
+
+def test_an_id_must_not_hold_the_delimiters_of_the_partners_it_trades_with(tmp_path):
+    # acme's ISA id is written into cask's interchanges, with cask's delimiters
+    text = GOOD.replace('isa_id = "ACME"', 'isa_id = "AC|ME"') + FOLDER_VENDOR.replace(
+        'customers = ["acme"]', 'customers = ["acme"]\ndelimiters = { element = "|" }')
+    problems = problems_of(tmp_path, text)
+    assert problems == [f"{tmp_path / 'partners.toml'}: partner acme: isa_id: 'AC|ME' contains cask's element "
+                        "delimiter '|'; expected an id without | > ~ ^"]
+
+
+def test_an_sftp_key_outside_the_key_directory_is_refused(tmp_path):
+    path = write(tmp_path, GOOD.replace('"keys/acme"', '"/root/.ssh/id_ed25519"'))
+    load_partners(path)  # the X12 commands never open a key and do not check
+    with pytest.raises(ConfigError) as caught:
+        load_partners(path, key_dir=Path("keys"))
+    assert caught.value.problems == [
+        f"{path}: partner acme: transport.private_key: '/root/.ssh/id_ed25519' is outside the key directory; "
+        "expected a file under keys (GATEWAY_KEY_DIR)"]
+    climbing = write(tmp_path, GOOD.replace('"keys/acme"', '"keys/../etc/shadow"'))
+    assert "is outside the key directory" in problems_of(tmp_path, climbing.read_text(), key_dir=Path("keys"))[0]
+    assert load_partners(write(tmp_path, GOOD), key_dir=Path("keys")).get("acme").transport.kind == "sftp"
+
+
+@pytest.mark.parametrize("text, line", [
+    ("", "no partners; expected at least one [[partners]] table"),
+    ("# nothing but a comment\n[gateway]\n", "no partners; expected at least one [[partners]] table"),
+    ("x = " + "[" * 100_000 + "]" * 100_000, "values are nested too deeply to read"),
+])
+def test_empty_and_absurd_files_are_one_clear_line(tmp_path, text, line):
+    problems = problems_of(tmp_path, text)
+    assert len(problems) == 1 and problems[0].startswith(f"{tmp_path / 'partners.toml'}: {line}"), problems
+
+
+def test_a_deeply_nested_value_in_a_partner_is_reported_short(tmp_path):
+    nested = "[" * 200 + '"x"' + "]" * 200
+    problems = problems_of(tmp_path, GOOD.replace('name = "Acme"', f"name = {nested}"))
+    assert len(problems) == 1 and problems[0].startswith(f"{tmp_path / 'partners.toml'}: partner acme: name: ")
+    assert len(problems[0]) < 300
+
+
+@pytest.mark.parametrize("command", [
+    ["render", "--type", "850", "--partner", "cask", "--partners", "{file}", "{po}"],
+    ["validate", "--ack", "--partners", "{file}", "fixtures/x12/850_vics_4010.edi"],
+    ["partners", "check", "{file}"],
+])
+def test_a_bad_encoding_is_one_line_for_every_command_never_a_traceback(tmp_path, command):
+    path = write(tmp_path, GOOD + FOLDER_VENDOR.replace('customers = ["acme"]', 'customers = ["acme"]\n'
+                                                        'encoding = "klingon"'))
+    po = tmp_path / "po.json"
+    po.write_text('{"po_number": "1", "lines": [{"line_number": "1", "quantity": 1, "unit_price": "1"}]}')
+    argv = [a.format(file=path, po=po) for a in command]
+    done = subprocess.run([sys.executable, "-m", "gateway", *argv], capture_output=True, text=True, timeout=60,
+                          cwd=Path(__file__).resolve().parents[1])
+    assert done.returncode != 0
+    assert "partner cask: encoding: 'klingon' is not an encoding Python knows" in done.stdout + done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
+
+
+def test_two_channels_never_share_a_folder(tmp_path):
+    other = FOLDER_VENDOR.replace('id = "cask"', 'id = "dram"').replace('"CASK"', '"DRAM"').replace(
+        '"var/partners/cask/out"', '"var/partners/dram/out"')
+    problems = problems_of(tmp_path, GOOD + FOLDER_VENDOR + other)
+    assert problems == [f"{tmp_path / 'partners.toml'}: partner dram: transport.inbound_dir: 'var/partners/cask/in' "
+                        "is also partner cask inbound_dir; expected a directory of its own"]
+    looping = FOLDER_VENDOR.replace('"var/partners/cask/out"', '"var/partners/cask/in/"')
+    assert "partner cask: transport.outbound_dir: 'var/partners/cask/in' is also partner cask inbound_dir" in \
+        problems_of(tmp_path, GOOD + looping)[0]

@@ -1,4 +1,4 @@
-"""Operating commands: run, serve, db upgrade, partners check."""
+"""Operating commands: serve, db upgrade, partners check (`run` is in gateway.cli.workers)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,6 @@ from gateway.settings import Settings
 
 
 def register(subparsers: Any) -> None:
-    run = subparsers.add_parser("run", help="all in one for the embedded default: migrate, load partners, serve")
-    run.set_defaults(handler=cmd_run)
     serve = subparsers.add_parser("serve", help="serve HTTP (health, later AS2, API, dashboard)")
     serve.set_defaults(handler=cmd_serve)
 
@@ -41,9 +39,10 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 def cmd_partners_check(args: argparse.Namespace) -> int:
     from gateway.partners import load_partners
 
-    path = args.file or Settings().partners
+    settings = Settings()
+    path = args.file or settings.partners
     try:
-        parsed = load_partners(path)
+        parsed = load_partners(path, key_dir=settings.key_dir)
     except ConfigError as e:
         for line in e.problems:
             print(line)
@@ -64,15 +63,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings = Settings()
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
     return 0
-
-
-def cmd_run(args: argparse.Namespace) -> int:
-    from gateway.bootstrap import prepare
-
-    settings = Settings()
-    summary = prepare(settings)
-    print(summary)
-    return cmd_serve(args)
 
 
 def _redacted(url: str) -> str:

@@ -1,0 +1,142 @@
+"""Polling a partner's channel: under its lease, every complete file is handed to the receive service and settled
+(deleted or archived) only once that service has returned, i.e. stored and committed it (DESIGN section 5).
+
+- A file the transport refuses whole (too large, unsafe name) is set aside with its reason, never received.
+- A file the receive service rejects stays where it is and the poll goes on with the next one.
+- Anything retryable (directory unreachable, database down) ends the poll and propagates, for the worker's retry
+  with backoff; files already settled stay settled, the rest wait for the retry.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import threading
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from gateway.errors import ConfigError, GatewayError, Rejected
+from gateway.leases import Lease, Leases
+from gateway.partners import Partner, PartnersFile
+from gateway.settings import Settings
+from transports import TRANSPORTS, Inbound, PolledTransport, TransportRejected, open_transport
+
+log = logging.getLogger(__name__)
+
+
+class Receive(Protocol):
+    def __call__(self, partner_id: str, inbound: Inbound) -> object:
+        """Store `inbound` durably and commit it as a message of `partner_id`; return only once committed.
+        Raise Rejected for a file that cannot be taken (it stays in place), Retryable to try again later."""
+        ...
+
+
+def receive_unavailable(partner_id: str, inbound: Inbound) -> None:
+    """The default until the pipeline's receive service is plugged in: every file stays where it is."""
+    raise Rejected(f"partner {partner_id}: {inbound.name} stays in its inbound directory: no receive service is "
+                   "configured (GATEWAY_RECEIVE_SERVICE)")
+
+
+def receive_service(settings: Settings) -> Receive:
+    """The receive service the settings name (module:function): the one place polls find it."""
+    module_name, _, attribute = settings.receive_service.partition(":")
+    try:
+        found: Receive = getattr(importlib.import_module(module_name), attribute)
+    except (ImportError, AttributeError, ValueError) as e:
+        raise ConfigError([f"GATEWAY_RECEIVE_SERVICE: {settings.receive_service!r} cannot be loaded ({e}); "
+                           "expected module:function"]) from None
+    return found
+
+
+def polled_partners(partners: PartnersFile) -> list[Partner]:
+    """Partners whose channel the gateway polls and has an adapter for (folder today, SFTP next)."""
+    return [p for p in partners.partners if hasattr(p.transport, "poll_seconds") and p.transport.kind in TRANSPORTS]
+
+
+def polled_transport(partner: Partner) -> PolledTransport:
+    transport = open_transport(partner.transport)
+    if not isinstance(transport, PolledTransport):
+        raise ConfigError([f"partner {partner.id}: a {partner.transport.kind} channel is not polled"])
+    return transport
+
+
+@dataclass
+class PollReport:
+    partner_id: str
+    busy: bool = False  # another poller holds the partner's lease: this poll did nothing
+    lost_lease: bool = False  # the lease expired mid-poll: stopped, the rest is left to the new holder
+    received: list[str] = field(default_factory=list)
+    refused: list[tuple[str, str]] = field(default_factory=list)  # set aside by the transport, with the reason
+    rejected: list[tuple[str, str]] = field(default_factory=list)  # left in place by the receive service
+
+
+def poll(partner_id: str, transport: PolledTransport, leases: Leases, receive: Receive,
+         lease_seconds: float) -> PollReport:
+    """One poll of one partner's channel; see the module's docstring. A poll finding the lease taken does
+    nothing and says so (`busy`); the poll task retries it later, since a dead poller's lease expires after
+    `lease_seconds`."""
+    report = PollReport(partner_id)
+    lease = leases.acquire(f"poll:{partner_id}", lease_seconds)
+    if lease is None:
+        report.busy = True
+        return report
+    heartbeat = _Heartbeat(leases, lease, lease_seconds)
+    heartbeat.start()
+    try:
+        for inbound in transport.fetch():
+            if heartbeat.lost:
+                break
+            _take(partner_id, inbound, transport, receive, report, heartbeat)
+    finally:
+        heartbeat.stop()
+        leases.release(lease)
+    report.lost_lease = heartbeat.lost
+    if heartbeat.lost:
+        log.warning("poll of %s: lease lost (token %s); stopped, the rest is left to the next holder",
+                    partner_id, lease.token)
+    return report
+
+
+class _Heartbeat(threading.Thread):
+    """Renews the lease while the poll runs (a 100 MB file may take longer than the lease), so only a dead or
+    stuck poller loses it."""
+
+    def __init__(self, leases: Leases, lease: Lease, seconds: float) -> None:
+        super().__init__(name=f"lease {lease.name}", daemon=True)
+        self.leases, self.lease, self.seconds = leases, lease, seconds
+        self.lost = False
+        self._stopped = threading.Event()
+
+    def run(self) -> None:
+        while not self._stopped.wait(self.seconds / 3):
+            try:
+                held = self.leases.renew(self.lease, self.seconds)
+            except GatewayError as e:  # cannot tell whether we still hold it: act as if not
+                log.warning("lease %s cannot be renewed: %s", self.lease.name, e)
+                held = False
+            if not held:
+                self.lost = True
+                return
+
+    def stop(self) -> None:
+        self._stopped.set()
+        self.join()
+
+
+def _take(partner_id: str, inbound: Inbound, transport: PolledTransport, receive: Receive,
+          report: PollReport, heartbeat: _Heartbeat) -> None:
+    if inbound.refusal is not None:
+        log.warning("partner %s: %s refused: %s", partner_id, inbound.name, inbound.refusal)
+        transport.settle(inbound)
+        report.refused.append((inbound.name, inbound.refusal))
+        return
+    try:
+        receive(partner_id, inbound)
+        if heartbeat.lost:  # another poller may be reading it now: leave it to them (duplicates are detected)
+            return
+        transport.settle(inbound)  # only now: the receive service has committed it
+    except (Rejected, TransportRejected) as e:
+        log.warning("partner %s: %s left in place: %s", partner_id, inbound.name, e.reason)
+        report.rejected.append((inbound.name, e.reason))
+        return
+    report.received.append(inbound.name)

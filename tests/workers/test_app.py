@@ -1,0 +1,55 @@
+"""The Celery app as built from Settings: queues and routing, reliability, retry policy and the beat schedule."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gateway.errors import RETRYABLE, ConfigError, Retryable
+from gateway.partners import load_partners
+from gateway.settings import DEFAULT_PARTNERS, Settings
+from transports.errors import TransportRejected, TransportRetryable
+from workers.app import POLL_TASK, beat_schedule, create_app
+
+
+def test_work_is_routed_to_its_queue_by_task_name(tmp_path):
+    app = create_app(Settings(data_dir=tmp_path))
+    assert sorted(q.name for q in app.conf.task_queues) == ["housekeeping", "inbound", "outbound"]
+    router = app.amqp.router
+    for name, queue in ((POLL_TASK, "inbound"), ("gateway.outbound.deliver", "outbound"),
+                        ("gateway.housekeeping.purge_retention", "housekeeping")):
+        assert router.route({}, name)["queue"].name == queue
+
+
+def test_a_task_survives_its_worker_and_only_retryable_errors_are_retried(tmp_path):
+    app = create_app(Settings(data_dir=tmp_path))
+    conf = app.conf
+    assert (conf.task_acks_late, conf.task_reject_on_worker_lost, conf.worker_prefetch_multiplier) == (True, True, 1)
+    task = app.tasks[POLL_TASK]
+    assert set(task.autoretry_for) == {Retryable, TransportRetryable} == set(RETRYABLE)
+    assert task.retry_backoff and task.retry_jitter and task.max_retries == 8
+    assert not issubclass(ConfigError, RETRYABLE) and not issubclass(TransportRejected, RETRYABLE)
+
+
+def test_the_embedded_broker_lives_under_the_data_dir(tmp_path):
+    app = create_app(Settings(data_dir=tmp_path))
+    assert app.conf.broker_url == "filesystem://"
+    options = app.conf.broker_transport_options
+    assert Path(options["data_folder_in"]) == tmp_path / "broker" / "queue" and options["polling_interval"] <= 0.1
+    assert all((tmp_path / "broker" / d).is_dir() for d in ("queue", "processed", "control"))
+    redis_app = create_app(Settings(data_dir=tmp_path, broker_url="redis://127.0.0.1:6379/3",
+                                    broker_key_prefix="gw1:"))
+    assert redis_app.conf.broker_url == "redis://127.0.0.1:6379/3"
+    assert redis_app.conf.broker_transport_options == {"global_keyprefix": "gw1:"}
+
+
+def test_the_schedule_polls_each_polled_partner_and_names_only_tasks_that_exist(tmp_path):
+    partners = load_partners(DEFAULT_PARTNERS)
+    settings = Settings(data_dir=tmp_path, overdue_check_seconds=60)
+    schedule = create_app(settings, partners).conf.beat_schedule
+    assert sorted(schedule) == ["poll contoso", "poll fabrikam", "poll litware", "poll northwind"]
+    assert schedule["poll contoso"] == {"task": POLL_TASK, "schedule": 5.0, "args": ("contoso",),
+                                        "options": {"expires": 5.0}}
+    with_housekeeping = beat_schedule(settings, partners, {POLL_TASK, "gateway.housekeeping.check_overdue"})
+    assert with_housekeeping["check overdue acknowledgments"] == {"task": "gateway.housekeeping.check_overdue",
+                                                                 "schedule": 60.0}
+    assert "purge raw documents past retention" not in with_housekeeping
