@@ -56,7 +56,7 @@ def register(subparsers: Any) -> None:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     from gateway.x12_profiles import ack_options, by_isa
-    from mappers.x12.acks import AckOptions, acknowledge
+    from mappers.x12.acks import AckOptions, answer
     from mappers.x12.validate import validate
     from mappers.x12.writer import ThrowawayNumbers
 
@@ -86,9 +86,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
             for ic in report.interchanges:
                 # Each interchange answered with its own sender's options (a file may hold several senders).
                 sender = by_isa(partners, ic.sender_qualifier, ic.sender_id) if partners else None
-                ack = acknowledge(ic, ack_options(sender) if sender else options, numbers, now)
-                if ack is not None:
-                    acks.append(ack.decode(options.encoding, errors="replace"))
+                reply = answer(ic, ack_options(sender) if sender else options, numbers, now)
+                if reply.fallback:
+                    print(f"{path}: {ic.control_number}: {reply.fallback}", file=sys.stderr)
+                if reply.data is not None:
+                    acks.append(reply.data.decode(options.encoding, errors="replace"))
         if args.json:
             result: dict[str, Any] = {"file": str(path), "ok": not errors, "errors": [e.as_dict() for e in errors]}
             if args.ack:

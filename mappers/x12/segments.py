@@ -10,8 +10,10 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from mappers.errors import MapperError
 
-class MappingError(ValueError):
+
+class MappingError(MapperError):
     """A document cannot be mapped: names the segment, its position (counted from ST as in AK302) and element."""
 
     def __init__(self, message: str, segment: str | None = None, position: int | None = None,
@@ -26,6 +28,10 @@ class MappingError(ValueError):
         self.segment = segment
         self.position = position
         self.element = element
+
+
+class LimitExceeded(MappingError):
+    """An input is larger than a configured limit (a segment, a set, an interchange): refused unread."""
 
 
 @dataclass(frozen=True)
