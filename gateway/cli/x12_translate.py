@@ -32,14 +32,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
-
-import gateway.canonical as canonical
 from gateway.x12_profiles import check_direction, get_partner, profile_for, trading_counterpart
+from mappers.errors import MapperError
 from mappers.x12.segments import MappingError
-
-BARE_TYPES = {"850": "PurchaseOrderVersion", "855": "VendorResponse", "865": "VendorResponse",
-              "861": "Receipt", "846": "OnHandSnapshot"}
 
 
 def register(subparsers: Any) -> None:
@@ -105,6 +100,7 @@ def cmd_translate(args: argparse.Namespace) -> int:
 
 
 def cmd_render(args: argparse.Namespace) -> int:
+    from gateway.cli.render_input import render_requests
     from gateway.partners import load_partners
     from gateway.settings import Settings
     from mappers.x12.translate import render
@@ -112,7 +108,7 @@ def cmd_render(args: argparse.Namespace) -> int:
 
     partners = load_partners(args.partners or Settings().partners)
     try:
-        raw = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8")
+        raw = _stdin_bytes() if args.file == "-" else Path(args.file).read_bytes()
     except OSError as e:
         print(f"{args.file}: cannot be read: {e.strerror}", file=sys.stderr)
         return 2
@@ -122,46 +118,16 @@ def cmd_render(args: argparse.Namespace) -> int:
             check_direction(args.set_id, receiver, partners)
         sender = get_partner(partners, args.sender) if args.sender else trading_counterpart(partners, receiver)
         profile = profile_for(receiver, sender)
-        requests = _requests(raw, args.set_id)
+        requests = render_requests(raw, args.set_id)
         data = render(args.set_id, requests, profile, ThrowawayNumbers(), datetime.now())
-    except (MappingError, ValidationError, ValueError) as e:
+    except MapperError as e:
         print(f"{args.file}: cannot render an {args.set_id}: {e}", file=sys.stderr)
         return 1
     sys.stdout.write(data.decode(profile.encoding))
     return 0
 
 
-def _requests(raw: str, set_id: str) -> list[Any]:
-    from mappers.x12.translate import RenderRequest
-
-    try:
-        parsed = json.loads(raw)
-    except json.JSONDecodeError as e:
-        raise ValueError(f"not JSON: {e}") from None
-    entries = parsed if isinstance(parsed, list) else [parsed]
-    out = []
-    for entry in entries:
-        if not isinstance(entry, dict):
-            raise ValueError("expected a JSON object (a document or an entry) or a list of them")
-        if "document" in entry:
-            document = _document(entry.get("type") or BARE_TYPES.get(set_id), entry["document"], set_id)
-            previous = entry.get("previous")
-            answers = entry.get("answers")
-            out.append(RenderRequest(
-                document, version=entry.get("version"),
-                previous=canonical.PurchaseOrderVersion.model_validate(previous) if previous else None,
-                answers=canonical.PurchaseOrderVersion.model_validate(answers) if answers else None))
-        else:
-            out.append(RenderRequest(_document(BARE_TYPES.get(set_id), entry, set_id)))
-    return out
-
-
-def _document(type_name: str | None, data: Any, set_id: str) -> BaseModel:
-    if type_name is None:
-        raise ValueError(f"an {set_id} carries several kinds of documents: give an entry "
-                         '{"type": "PurchaseOrderChange" | "PurchaseOrderVersion" | "Cancellation" | '
-                         '"Confirmation", "document": {...}}')
-    cls = getattr(canonical, type_name, None)
-    if not (isinstance(cls, type) and issubclass(cls, BaseModel)):
-        raise ValueError(f"{type_name!r} is not a canonical document type")
-    return cls.model_validate(data)
+def _stdin_bytes() -> bytes:
+    """Standard input as bytes (a text stream without a buffer, as tests give, is encoded back)."""
+    buffer = getattr(sys.stdin, "buffer", None)
+    return buffer.read() if buffer is not None else sys.stdin.read().encode("utf-8")

@@ -30,6 +30,7 @@ from mappers.x12 import ack855, ack865, acks, onhand846, po850, po860, receipt86
 from mappers.x12.ackrules import PoAckOptions
 from mappers.x12.reader import Located, iter_transactions
 from mappers.x12.segments import ControlNumbers, MappingError, Segment, Transaction
+from mappers.x12.writable import check_document, check_rendered
 from mappers.x12.writer import OutboundSet, Profile, render_interchange
 
 Document: TypeAlias = BaseModel  # one of the canonical documents of gateway.canonical
@@ -195,9 +196,24 @@ def interchange_acks(data: bytes, encoding: str = "ascii") -> list[InterchangeAc
 
 def render(set_id: str, requests: list[RenderRequest], profile: Profile, numbers: ControlNumbers,
            now: datetime) -> bytes:
-    """One interchange for `profile`'s receiver holding one `set_id` set per request."""
+    """One interchange for `profile`'s receiver holding one `set_id` set per request.
+
+    Held to the rules we read by (`mappers.x12.writable`): a document no X12 element can carry is refused
+    naming its field, and the interchange is validated before it is returned; MappingError says why."""
     writer = WRITERS.get(set_id)
     if writer is None:
         raise MappingError(f"transaction set {set_id} cannot be written; known: {', '.join(sorted(WRITERS))}")
-    sets = [OutboundSet(set_id, writer(r, profile, r.today or now.date())) for r in requests]
-    return render_interchange(profile, numbers, sets, now)
+    for request in requests:
+        for name, document in (("", request.document), ("previous", request.previous),
+                               ("answers", request.answers)):
+            if document is not None:
+                check_document(document, name)
+    try:
+        sets = [OutboundSet(set_id, writer(r, profile, r.today or now.date())) for r in requests]
+    except (ValueError, ArithmeticError) as e:  # a canonical model or a number refused while writing
+        if isinstance(e, MappingError):
+            raise
+        raise MappingError(f"the {set_id} cannot be written: {e}") from None
+    data = render_interchange(profile, numbers, sets, now)
+    check_rendered(data, profile.encoding)
+    return data
