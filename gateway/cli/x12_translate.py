@@ -26,12 +26,13 @@ meant. Control numbers come from a throwaway allocator: a dry run consumes nothi
 from __future__ import annotations
 
 import argparse
-import json
+import codecs
 import sys
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from gateway.cli.json_out import JsonArray
 from gateway.x12_profiles import check_direction, get_partner, profile_for, trading_counterpart
 from mappers.errors import MapperError
 from mappers.x12.segments import MappingError
@@ -40,7 +41,8 @@ from mappers.x12.segments import MappingError
 def register(subparsers: Any) -> None:
     t = subparsers.add_parser("translate", help="print the canonical JSON of every transaction set of an X12 file")
     t.add_argument("file", type=Path, metavar="FILE")
-    t.add_argument("--encoding", default="utf-8", help="character encoding of the file (default utf-8)")
+    t.add_argument("--encoding", default="utf-8", type=_encoding,
+                   help="character encoding of the file (default utf-8)")
     t.add_argument("--partners", type=Path,
                    help="partners file: read each interchange with its sender's conventions (e.g. bak_dates)")
     t.set_defaults(handler=cmd_translate)
@@ -56,46 +58,46 @@ def register(subparsers: Any) -> None:
 
 def cmd_translate(args: argparse.Namespace) -> int:
     from gateway.partners import load_partners
+    from gateway.settings import Settings
     from gateway.x12_profiles import sender_profiles
     from mappers.x12.translate import interchange_acks, translate
 
     choose = sender_profiles(load_partners(args.partners)) if args.partners else None
+    limits = Settings().x12_limits
     try:
-        data = args.file.read_bytes()
+        source = args.file.open("rb")
     except OSError as e:
         print(f"{args.file}: cannot be read: {e.strerror}", file=sys.stderr)
         return 2
-    if not data.strip():
-        print(f"{args.file}: the file is empty: no interchange (ISA) in it", file=sys.stderr)
-        return 1
-    status, first = 0, True
-
-    def emit(entry: dict[str, Any]) -> None:
-        nonlocal first
-        text = json.dumps(entry, indent=2, ensure_ascii=False)
-        print(("" if first else ",\n") + "\n".join("  " + line for line in text.splitlines()), end="")
-        first = False
-
-    print("[")
-    try:
-        for ta1 in interchange_acks(data, args.encoding):
-            emit({"interchange": ta1.interchange_control_number, "group": None, "transaction": None,
-                  "set": "TA1", "type": "InterchangeAck", "document": ta1.model_dump(mode="json")})
-        for t in translate(data, args.encoding, choose):
-            where = "/".join((t.located.interchange.control_number, t.located.group.control_number,
-                              t.located.transaction.control_number))
-            if t.document is None:
-                print(f"{args.file}: {where}: {t.located.transaction.set_id}: {t.error}", file=sys.stderr)
-                status = 1
-                continue
-            emit({"interchange": t.located.interchange.control_number,
-                  "group": t.located.group.control_number, "transaction": t.located.transaction.control_number,
-                  "set": t.located.transaction.set_id, "type": type(t.document).__name__,
-                  "document": t.document.model_dump(mode="json")})
-    except MappingError as e:  # broken envelope: nothing after it can be trusted
-        print(f"{args.file}: {e}", file=sys.stderr)
-        status = 1
-    print("\n]")
+    with source:
+        if not source.seekable():
+            print(f"{args.file}: cannot be read twice (a pipe or a device): give a file", file=sys.stderr)
+            return 2
+        if not source.read(4096).strip():
+            print(f"{args.file}: the file is empty: no interchange (ISA) in it", file=sys.stderr)
+            return 1
+        source.seek(0)
+        out = JsonArray(sys.stdout)
+        status = 0
+        try:
+            for ta1 in interchange_acks(source, args.encoding, limits):
+                out.entry({"interchange": ta1.interchange_control_number, "group": None, "transaction": None,
+                           "set": "TA1", "type": "InterchangeAck"}, ta1)
+            for t in translate(source, args.encoding, choose, limits):
+                where = "/".join((t.located.interchange.control_number, t.located.group.control_number,
+                                  t.located.transaction.control_number))
+                if t.document is None:
+                    print(f"{args.file}: {where}: {t.located.transaction.set_id}: {t.error}", file=sys.stderr)
+                    status = 1
+                    continue
+                out.entry({"interchange": t.located.interchange.control_number,
+                           "group": t.located.group.control_number,
+                           "transaction": t.located.transaction.control_number,
+                           "set": t.located.transaction.set_id, "type": type(t.document).__name__}, t.document)
+        except MappingError as e:  # broken envelope: nothing after it can be trusted
+            print(f"{args.file}: {e}", file=sys.stderr)
+            status = 1
+        out.close()
     return status
 
 
@@ -131,3 +133,13 @@ def _stdin_bytes() -> bytes:
     """Standard input as bytes (a text stream without a buffer, as tests give, is encoded back)."""
     buffer = getattr(sys.stdin, "buffer", None)
     return buffer.read() if buffer is not None else sys.stdin.read().encode("utf-8")
+
+
+def _encoding(name: str) -> str:
+    """An encoding Python knows, or a usage error naming it (argparse prints it, exit status 2)."""
+    try:
+        codecs.lookup(name)
+    except LookupError:
+        raise argparse.ArgumentTypeError(f"{name!r} is not a known character encoding "
+                                         "(e.g. utf-8, ascii, latin-1, cp1252)") from None
+    return name

@@ -19,11 +19,12 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import BinaryIO, Literal
 
 from gateway.canonical import ElementNote, FunctionalAck, InterchangeAck, SegmentNote, SetAck
 from mappers.errors import quoted
-from mappers.x12.envelope import split_interchanges
+from mappers.x12.envelope import Limits, RawSegment, split_interchanges
+from mappers.x12.reader import decoded_pieces
 from mappers.x12.segments import ControlNumbers, Delimiters, MappingError, Segment, Transaction
 from mappers.x12.validate import GroupReport, InterchangeReport, SetReport, ValidationError, ValidationReport
 from mappers.x12.writer import ThrowawayNumbers, render_segment
@@ -284,7 +285,7 @@ def acknowledge_all(report: ValidationReport, options: AckOptions, numbers: Cont
 # Inbound 997/999/TA1
 # ---------------------------------------------------------------------------------------------------------
 
-def parse_acks(data: bytes, encoding: str = "ascii") -> list[FunctionalAck | InterchangeAck]:
+def parse_acks(data: bytes | BinaryIO, encoding: str = "ascii") -> list[FunctionalAck | InterchangeAck]:
     """Every TA1, 997 and 999 in `data` as canonical documents; a malformed ack raises MappingError."""
     try:
         return _parse_acks(data, encoding)
@@ -306,10 +307,9 @@ def functional_ack_from(tx: Transaction, sender_qualifier: str = "", sender_id: 
         raise MappingError(f"malformed acknowledgment: {e}") from None
 
 
-def _parse_acks(data: bytes, encoding: str) -> list[FunctionalAck | InterchangeAck]:
-    text = data.decode("latin-1" if encoding == "ascii" else encoding)
+def _parse_acks(data: bytes | BinaryIO, encoding: str) -> list[FunctionalAck | InterchangeAck]:
     out: list[FunctionalAck | InterchangeAck] = []
-    for raw in split_interchanges(text):
+    for raw in split_interchanges(decoded_pieces(data, "latin-1" if encoding == "ascii" else encoding)):
         if raw.delimiters is None or raw.isa is None:
             raise MappingError(raw.errors[0].message if raw.errors else "not an X12 interchange")
         d = raw.delimiters
@@ -321,19 +321,36 @@ def _parse_acks(data: bytes, encoding: str) -> list[FunctionalAck | InterchangeA
                 raise MappingError("empty segment (two segment terminators in a row) in an acknowledgment")
             seg = Segment(tuple(raw_seg.elements))
             if seg.tag == "TA1":
-                out.append(InterchangeAck(
-                    control_number=seg.required(1), date=seg.required(2), time=seg.required(3),
-                    status=seg.required(4), code=seg.required(5),
-                    sender_qualifier=sender_q, sender_id=sender, interchange_control_number=isa13))
-            elif seg.tag == "ST":
-                st_segments = [Segment(seg.elements, 1)]
+                out.append(_ta1(seg, isa))
+            elif seg.tag == "ST":  # only acks are kept: a large PO in the same file is not held for nothing
+                st_segments = [Segment(seg.elements, 1)] if seg.get(1) in ACK_SETS else None
             elif st_segments is not None:
                 st_segments.append(Segment(seg.elements, len(st_segments) + 1))
                 if seg.tag == "SE":
-                    if st_segments[0].get(1) in ACK_SETS:
-                        out.append(_functional_ack(st_segments, d, sender_q, sender, isa13))
+                    out.append(_functional_ack(st_segments, d, sender_q, sender, isa13))
                     st_segments = None
     return out
+
+
+def interchange_acks_in(source: bytes | BinaryIO, encoding: str = "ascii",
+                       limits: Limits | None = None) -> list[InterchangeAck]:
+    """The TA1s of `source`, read in bounded memory; whatever else is wrong with it is left to the caller
+    that validates or translates it (reading stops quietly at an ISA that cannot be read)."""
+    out: list[InterchangeAck] = []
+    for raw in split_interchanges(decoded_pieces(source, "latin-1" if encoding == "ascii" else encoding), limits):
+        if raw.isa is None:
+            break
+        out += [_ta1(Segment(tuple(s.elements)), raw.isa) for s in raw.segments() if s is not None and s.tag == "TA1"]
+    return out
+
+
+def _ta1(seg: Segment, isa: RawSegment) -> InterchangeAck:
+    try:
+        return InterchangeAck(control_number=seg.required(1), date=seg.required(2), time=seg.required(3),
+                              status=seg.required(4), code=seg.required(5), sender_qualifier=isa.get(5),
+                              sender_id=isa.get(6).strip(), interchange_control_number=isa.get(13))
+    except ValueError as e:
+        raise MappingError(f"malformed TA1: {e}") from None
 
 
 def _functional_ack(segs: list[Segment], d: Delimiters, sender_q: str, sender: str, isa13: str) -> FunctionalAck:

@@ -7,7 +7,6 @@ mapper module adds its own entries the same way, so this module never grows a ch
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -28,6 +27,7 @@ from gateway.canonical import (
 )
 from mappers.x12 import ack855, ack865, acks, onhand846, po850, po860, receipt861
 from mappers.x12.ackrules import PoAckOptions
+from mappers.x12.envelope import Limits
 from mappers.x12.reader import Located, iter_transactions
 from mappers.x12.segments import ControlNumbers, MappingError, Segment, Transaction
 from mappers.x12.writable import check_document, check_rendered
@@ -159,11 +159,24 @@ class Translated:
     error: MappingError | None
 
 
-def translate(source: bytes | BinaryIO, encoding: str = "utf-8", profile: ProfileChoice = None) -> Iterator[Translated]:
+def translate(source: bytes | BinaryIO, encoding: str = "utf-8", profile: ProfileChoice = None,
+              limits: Limits | None = None) -> Iterator[Translated]:
     """Every transaction set of `source` mapped by its ST01; a set that cannot be mapped carries its error
     and does not stop the others. Broken envelope structure raises (nothing after it can be trusted).
-    `profile` is the sender's (or a function choosing it per set): its conventions decide how sets are read."""
-    for found in iter_transactions(source, encoding):
+    `profile` is the sender's (or a function choosing it per set): its conventions decide how sets are read.
+
+    Only what validation accepts is mapped: the validator's verdict on every set (its own errors, and those
+    of its group and interchange: an alphabetic ISA13, an unsupported GS08) is taken first, in one bounded
+    pass, and a set it refused carries that reason instead of a document. A file object must be seekable:
+    it is read twice."""
+    verdicts = iter(list(_verdicts(source, encoding, limits)))  # whole before the source is read again
+    if not isinstance(source, bytes | bytearray):
+        source.seek(0)
+    for found in iter_transactions(source, encoding, limits):
+        refusal = _refusal(found, next(verdicts, None))
+        if refusal is not None:
+            yield Translated(found, None, refusal)
+            continue
         reader = READERS.get(found.transaction.set_id)
         if reader is None:
             err = MappingError(f"transaction set {found.transaction.set_id} is not mapped; "
@@ -187,11 +200,44 @@ def translate(source: bytes | BinaryIO, encoding: str = "utf-8", profile: Profil
             yield Translated(found, document, None)
 
 
-def interchange_acks(data: bytes, encoding: str = "ascii") -> list[InterchangeAck]:
-    """The TA1s in `data` (they stand outside any transaction set, so `translate` does not see them)."""
-    if not re.search(rb"(?:^|[^A-Za-z0-9 ])\s*TA1[^A-Za-z0-9]", data):
-        return []
-    return [a for a in acks.parse_acks(data, encoding) if isinstance(a, InterchangeAck)]
+# One per set, in file order: (ISA13, GS06, ST02) and why validation refused it (None when accepted).
+_Verdict: TypeAlias = tuple[tuple[str, str, str], str | None]
+
+
+def _verdicts(source: bytes | BinaryIO, encoding: str, limits: Limits | None) -> Iterator[_Verdict]:
+    from mappers.x12.validate import iter_validate  # pyx12 loads only when something is translated
+
+    for ic in iter_validate(source, encoding=encoding, limits=limits):
+        for group in ic.groups:
+            for tx in group.sets:
+                errors = [*ic.errors, *group.errors, *tx.errors]
+                reason = None
+                if errors:
+                    first = errors[0]
+                    more = f" (and {len(errors) - 1:,} more)" if len(errors) > 1 else ""
+                    pointer = f"{first.pointer} " if first.pointer else ""
+                    reason = f"refused by validation: {pointer}{first.level} error {first.code}: {first.message}{more}"
+                yield (ic.control_number or "", group.control_number, tx.control_number), reason
+
+
+def _refusal(found: Located, verdict: _Verdict | None) -> MappingError | None:
+    key = (found.interchange.control_number, found.group.control_number, found.transaction.control_number)
+    if verdict is None or verdict[0] != key:  # cannot happen while both read the same segments; never guess
+        return MappingError("validation did not reach this set: it is not mapped")
+    return None if verdict[1] is None else MappingError(verdict[1])
+
+
+def interchange_acks(source: bytes | BinaryIO, encoding: str = "ascii",
+                     limits: Limits | None = None) -> list[InterchangeAck]:
+    """The TA1s in `source` (they stand outside any transaction set, so `translate` does not see them).
+    A file object is read from its start and left there."""
+    if isinstance(source, bytes | bytearray):
+        return acks.interchange_acks_in(source, encoding, limits)
+    source.seek(0)
+    try:
+        return acks.interchange_acks_in(source, encoding, limits)
+    finally:
+        source.seek(0)
 
 
 def render(set_id: str, requests: list[RenderRequest], profile: Profile, numbers: ControlNumbers,
