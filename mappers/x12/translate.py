@@ -201,7 +201,7 @@ def translate(source: bytes | BinaryIO, encoding: str = "utf-8", profile: Profil
 
 
 # One per set, in file order: (ISA13, GS06, ST02) and why validation refused it (None when accepted).
-_Verdict: TypeAlias = tuple[tuple[str, str, str], str | None]
+_Verdict: TypeAlias = tuple[tuple[str, str, str], MappingError | None]
 
 
 def _verdicts(source: bytes | BinaryIO, encoding: str, limits: Limits | None) -> Iterator[_Verdict]:
@@ -215,8 +215,9 @@ def _verdicts(source: bytes | BinaryIO, encoding: str, limits: Limits | None) ->
                 if errors:
                     first = errors[0]
                     more = f" (and {len(errors) - 1:,} more)" if len(errors) > 1 else ""
-                    pointer = f"{first.pointer} " if first.pointer else ""
-                    reason = f"refused by validation: {pointer}{first.level} error {first.code}: {first.message}{more}"
+                    # Segment, position and element of the first error, as a mapper's own refusal names them.
+                    reason = MappingError(f"refused by validation: {first.level} error {first.code}: "
+                                          f"{first.message}{more}", first.segment, first.position, first.element)
                 yield (ic.control_number or "", group.control_number, tx.control_number), reason
 
 
@@ -224,7 +225,7 @@ def _refusal(found: Located, verdict: _Verdict | None) -> MappingError | None:
     key = (found.interchange.control_number, found.group.control_number, found.transaction.control_number)
     if verdict is None or verdict[0] != key:  # cannot happen while both read the same segments; never guess
         return MappingError("validation did not reach this set: it is not mapped")
-    return None if verdict[1] is None else MappingError(verdict[1])
+    return verdict[1]
 
 
 def interchange_acks(source: bytes | BinaryIO, encoding: str = "ascii",
