@@ -7,9 +7,11 @@ translate prints a JSON array with one entry per transaction set, in the order o
 
 With `--partners FILE`, each interchange is read with the conventions of its sender (ISA05/06) in that
 file, e.g. `bak_dates`. Inbound 997/999 print as `FunctionalAck` entries, and TA1s (which stand outside any
-set) first, as `{"set": "TA1", "type": "InterchangeAck", "group": null, "transaction": null, ...}`. A set
-that cannot be mapped prints one line on stderr, `FILE: ISA13/GS06/ST02: <reason>`, and the others are still
-printed; the exit status is then 1 (2 when the file cannot be read).
+set) first, as `{"set": "TA1", "type": "InterchangeAck", "group": null, "transaction": null, ...}`. Only
+sets that validation accepts are mapped (`mappers.x12.translate`). A set that cannot be mapped prints one line
+on stderr, `FILE: ISA13/GS06/ST02: <reason>`, and the others are still printed; the exit status is then 1 (2
+when the file cannot be read, or is a pipe: it is read twice). Input limits come from the settings
+(GATEWAY_X12_MAX_*).
 
 render reads one canonical document as JSON, or an entry / a list of entries in the shape translate prints
 (`set` and envelope keys are ignored), each entry optionally with `"version": n` (the PO version number: an
@@ -20,7 +22,8 @@ Receipt, 846 OnHandSnapshot); an 860 carries several classes, so it needs an ent
 written for the partner `--partner` (its delimiters, version, ids) as the party it trades with: for a vendor
 its first customer, for a customer the first vendor that lists it, or `--from ID`. Without `--from`, a set
 addressed to a role that never receives it (an 855 for a vendor) is refused with the command probably
-meant. Control numbers come from a throwaway allocator: a dry run consumes nothing.
+meant. Control numbers come from a throwaway allocator: a dry run consumes nothing. The JSON is read by
+`gateway.cli.render_input` (clear refusals), and what is written is checked by `mappers.x12.writable`.
 """
 
 from __future__ import annotations
