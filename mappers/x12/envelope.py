@@ -300,7 +300,9 @@ class _Cursor:
     def _segments(self, raw: RawInterchange, d: Delimiters) -> Iterator[RawSegment | None]:
         term, sep, limits = d.segment, d.element, self.limits
         set_start: int | None = None  # input offset of the open set's ST
-        blanks = _BLANKS.replace(term, "")
+        # With a line end as the terminator a blank line is layout too; with any other, a second terminator
+        # is an empty segment.
+        blanks = _BLANKS if term in _LINE_ENDS else _BLANKS.replace(term, "")
         while True:
             self.skip_line_ends(blanks)  # blanks after a terminator are layout, not data
             if not self.ensure(1):

@@ -154,3 +154,10 @@ def test_limits_come_from_the_settings(tmp_path: Path) -> None:
     run = subprocess.run([sys.executable, "-m", "gateway", "translate", str(path)], capture_output=True, text=True,
                          env=env, timeout=60)
     assert run.returncode == 1 and "longer than 2,048 characters" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_blank_lines_are_layout_when_a_line_end_is_the_terminator() -> None:
+    data = OK.decode().replace("~\n", "\n").replace("\nGS*", "\n\n\nGS*").replace("\nPO1", "\n  \nPO1").encode()
+    assert validate(data).ok, [e.message for e in validate(data).errors]
+    (result,) = translate(data)
+    assert result.document is not None
