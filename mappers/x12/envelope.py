@@ -304,9 +304,12 @@ class _Cursor:
         # is an empty segment.
         blanks = _BLANKS if term in _LINE_ENDS else _BLANKS.replace(term, "")
         while True:
-            self.skip_line_ends(blanks)  # blanks after a terminator are layout, not data
             if not self.ensure(1):
                 return
+            if self.text[self.pos] in blanks:  # blanks after a terminator are layout, not data
+                self.skip_line_ends(blanks)
+                if not self.ensure(1):
+                    return
             length = self.find(term, limits.segment)
             if length == -2:
                 self._stop(raw, f"a segment is longer than {limits.segment:,} characters (no terminator {term!r} "
