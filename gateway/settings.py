@@ -7,6 +7,8 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from mappers.x12.envelope import Limits
+
 DEFAULT_PARTNERS = Path(__file__).resolve().parent.parent / "fixtures" / "demo" / "partners.toml"
 DEFAULT_KEY_DIR = Path("keys")
 # The one line that plugs the pipeline's receive service into every poll.
@@ -32,9 +34,19 @@ class Settings(BaseSettings):
     overdue_check_seconds: float = Field(default=900, gt=0)  # how often the overdue-acknowledgment check runs
     retention_check_seconds: float = Field(default=3600, gt=0)  # how often archived bytes past retention go
 
+    # The most X12 read at once, in characters (bytes for ASCII partners): beyond it reading stops with an
+    # error naming the limit (mappers.x12.envelope.Limits). A set is held whole while validated and mapped.
+    x12_max_segment: int = Field(default=Limits.segment, ge=1024)
+    x12_max_set: int = Field(default=Limits.set, ge=1024)
+    x12_max_interchange: int = Field(default=Limits.interchange, ge=1024)
+
     @property
     def broker_is_redis(self) -> bool:
         return self.broker_url.split("://", 1)[0] in ("redis", "rediss", "redis+socket")
+
+    @property
+    def x12_limits(self) -> Limits:
+        return Limits(segment=self.x12_max_segment, set=self.x12_max_set, interchange=self.x12_max_interchange)
 
     @property
     def effective_database_url(self) -> str:

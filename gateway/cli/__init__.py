@@ -14,6 +14,7 @@ import sys
 from collections.abc import Sequence
 
 from gateway.errors import GatewayError
+from mappers.errors import MapperError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -33,7 +34,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code: int = args.handler(args)
         sys.stdout.flush()
-    except GatewayError as e:
+    except (GatewayError, MapperError) as e:
         print(f"gateway: {e}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -7,9 +7,11 @@ translate prints a JSON array with one entry per transaction set, in the order o
 
 With `--partners FILE`, each interchange is read with the conventions of its sender (ISA05/06) in that
 file, e.g. `bak_dates`. Inbound 997/999 print as `FunctionalAck` entries, and TA1s (which stand outside any
-set) first, as `{"set": "TA1", "type": "InterchangeAck", "group": null, "transaction": null, ...}`. A set
-that cannot be mapped prints one line on stderr, `FILE: ISA13/GS06/ST02: <reason>`, and the others are still
-printed; the exit status is then 1 (2 when the file cannot be read).
+set) first, as `{"set": "TA1", "type": "InterchangeAck", "group": null, "transaction": null, ...}`. Only
+sets that validation accepts are mapped (`mappers.x12.translate`). A set that cannot be mapped prints one line
+on stderr, `FILE: ISA13/GS06/ST02: <reason>`, and the others are still printed; the exit status is then 1 (2
+when the file cannot be read, or is a pipe: it is read twice). Input limits come from the settings
+(GATEWAY_X12_MAX_*).
 
 render reads one canonical document as JSON, or an entry / a list of entries in the shape translate prints
 (`set` and envelope keys are ignored), each entry optionally with `"version": n` (the PO version number: an
@@ -20,38 +22,32 @@ Receipt, 846 OnHandSnapshot); an 860 carries several classes, so it needs an ent
 written for the partner `--partner` (its delimiters, version, ids) as the party it trades with: for a vendor
 its first customer, for a customer the first vendor that lists it, or `--from ID`. Without `--from`, a set
 addressed to a role that never receives it (an 855 for a vendor) is refused with the command probably
-meant. Control numbers come from a throwaway allocator: a dry run consumes nothing.
+meant. Control numbers come from a throwaway allocator: a dry run consumes nothing. The JSON is read by
+`gateway.cli.render_input` (clear refusals), and what is written is checked by `mappers.x12.writable`.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
+import codecs
 import sys
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
-
-import gateway.canonical as canonical
+from gateway.cli.json_out import JsonArray
 from gateway.x12_profiles import check_direction, get_partner, profile_for, trading_counterpart
+from mappers.errors import MapperError
 from mappers.x12.segments import MappingError
 
 SETS = ("850", "860", "855", "865", "861", "846")  # the sets render writes, in the order of the help
 
 
-def bare_type(set_id: str) -> str | None:
-    """The document type a bare document given for `set_id` is read as: the one type the set carries
-    (gateway.canonical's table), None for an 860, which carries four."""
-    carried = canonical.carried_by(set_id)
-    return carried[0].name if len(carried) == 1 else None
-
-
 def register(subparsers: Any) -> None:
     t = subparsers.add_parser("translate", help="print the canonical JSON of every transaction set of an X12 file")
     t.add_argument("file", type=Path, metavar="FILE")
-    t.add_argument("--encoding", default="utf-8", help="character encoding of the file (default utf-8)")
+    t.add_argument("--encoding", default="utf-8", type=_encoding,
+                   help="character encoding of the file (default utf-8)")
     t.add_argument("--partners", type=Path,
                    help="partners file: read each interchange with its sender's conventions (e.g. bak_dates)")
     t.set_defaults(handler=cmd_translate)
@@ -67,52 +63,53 @@ def register(subparsers: Any) -> None:
 
 def cmd_translate(args: argparse.Namespace) -> int:
     from gateway.partners import load_partners
+    from gateway.settings import Settings
     from gateway.x12_profiles import envelope_parties, sender_profiles, with_parties
     from mappers.x12.translate import interchange_acks, translate
 
     partners = load_partners(args.partners) if args.partners else None
     choose = sender_profiles(partners) if partners else None
+    limits = Settings().x12_limits
     try:
-        data = args.file.read_bytes()
+        source = args.file.open("rb")
     except OSError as e:
         print(f"{args.file}: cannot be read: {e.strerror}", file=sys.stderr)
         return 2
-    if not data.strip():
-        print(f"{args.file}: the file is empty: no interchange (ISA) in it", file=sys.stderr)
-        return 1
-    status, first = 0, True
-
-    def emit(entry: dict[str, Any]) -> None:
-        nonlocal first
-        text = json.dumps(entry, indent=2, ensure_ascii=False)
-        print(("" if first else ",\n") + "\n".join("  " + line for line in text.splitlines()), end="")
-        first = False
-
-    print("[")
-    try:
-        for ta1 in interchange_acks(data, args.encoding):
-            emit({"interchange": ta1.interchange_control_number, "group": None, "transaction": None,
-                  "set": "TA1", "type": "InterchangeAck", "document": ta1.model_dump(mode="json")})
-        for t in translate(data, args.encoding, choose):
-            where = "/".join((t.located.interchange.control_number, t.located.group.control_number,
-                              t.located.transaction.control_number))
-            if t.document is None:
-                print(f"{args.file}: {where}: {t.located.transaction.set_id}: {t.error}", file=sys.stderr)
-                status = 1
-                continue
-            document = with_parties(t.document, envelope_parties(partners, t.located)) if partners else t.document
-            emit({"interchange": t.located.interchange.control_number,
-                  "group": t.located.group.control_number, "transaction": t.located.transaction.control_number,
-                  "set": t.located.transaction.set_id, "type": type(document).__name__,
-                  "document": document.model_dump(mode="json")})
-    except MappingError as e:  # broken envelope: nothing after it can be trusted
-        print(f"{args.file}: {e}", file=sys.stderr)
-        status = 1
-    print("\n]")
+    with source:
+        if not source.seekable():
+            print(f"{args.file}: cannot be read twice (a pipe or a device): give a file", file=sys.stderr)
+            return 2
+        if not source.read(4096).strip():
+            print(f"{args.file}: the file is empty: no interchange (ISA) in it", file=sys.stderr)
+            return 1
+        source.seek(0)
+        out = JsonArray(sys.stdout)
+        status = 0
+        try:
+            for ta1 in interchange_acks(source, args.encoding, limits):
+                out.entry({"interchange": ta1.interchange_control_number, "group": None, "transaction": None,
+                           "set": "TA1", "type": "InterchangeAck"}, ta1)
+            for t in translate(source, args.encoding, choose, limits):
+                where = "/".join((t.located.interchange.control_number, t.located.group.control_number,
+                                  t.located.transaction.control_number))
+                if t.document is None:
+                    print(f"{args.file}: {where}: {t.located.transaction.set_id}: {t.error}", file=sys.stderr)
+                    status = 1
+                    continue
+                document = with_parties(t.document, envelope_parties(partners, t.located)) if partners else t.document
+                out.entry({"interchange": t.located.interchange.control_number,
+                           "group": t.located.group.control_number,
+                           "transaction": t.located.transaction.control_number,
+                           "set": t.located.transaction.set_id, "type": type(document).__name__}, document)
+        except MappingError as e:  # broken envelope: nothing after it can be trusted
+            print(f"{args.file}: {e}", file=sys.stderr)
+            status = 1
+        out.close()
     return status
 
 
 def cmd_render(args: argparse.Namespace) -> int:
+    from gateway.cli.render_input import render_requests
     from gateway.partners import load_partners
     from gateway.settings import Settings
     from mappers.x12.translate import render
@@ -120,7 +117,7 @@ def cmd_render(args: argparse.Namespace) -> int:
 
     partners = load_partners(args.partners or Settings().partners)
     try:
-        raw = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8")
+        raw = _stdin_bytes() if args.file == "-" else Path(args.file).read_bytes()
     except OSError as e:
         print(f"{args.file}: cannot be read: {e.strerror}", file=sys.stderr)
         return 2
@@ -130,51 +127,26 @@ def cmd_render(args: argparse.Namespace) -> int:
             check_direction(args.set_id, receiver, partners)
         sender = get_partner(partners, args.sender) if args.sender else trading_counterpart(partners, receiver)
         profile = profile_for(receiver, sender)
-        requests = _requests(raw, args.set_id)
+        requests = render_requests(raw, args.set_id)
         data = render(args.set_id, requests, profile, ThrowawayNumbers(), datetime.now())
-    except (MappingError, ValidationError, ValueError) as e:
+    except MapperError as e:
         print(f"{args.file}: cannot render an {args.set_id}: {e}", file=sys.stderr)
         return 1
     sys.stdout.write(data.decode(profile.encoding))
     return 0
 
 
-def _requests(raw: str, set_id: str) -> list[Any]:
-    from mappers.x12.translate import RenderRequest
+def _stdin_bytes() -> bytes:
+    """Standard input as bytes (a text stream without a buffer, as tests give, is encoded back)."""
+    buffer = getattr(sys.stdin, "buffer", None)
+    return buffer.read() if buffer is not None else sys.stdin.read().encode("utf-8")
 
+
+def _encoding(name: str) -> str:
+    """An encoding Python knows, or a usage error naming it (argparse prints it, exit status 2)."""
     try:
-        parsed = json.loads(raw)
-    except json.JSONDecodeError as e:
-        raise ValueError(f"not JSON: {e}") from None
-    entries = parsed if isinstance(parsed, list) else [parsed]
-    out = []
-    for entry in entries:
-        if not isinstance(entry, dict):
-            raise ValueError("expected a JSON object (a document or an entry) or a list of them")
-        if "document" in entry:
-            document = _document(entry.get("type") or bare_type(set_id), entry["document"], set_id)
-            previous = entry.get("previous")
-            answers = entry.get("answers")
-            out.append(RenderRequest(
-                document, version=entry.get("version"),
-                previous=canonical.PurchaseOrderVersion.model_validate(previous) if previous else None,
-                answers=canonical.PurchaseOrderVersion.model_validate(answers) if answers else None))
-        else:
-            out.append(RenderRequest(_document(bare_type(set_id), entry, set_id)))
-    return out
-
-
-def _document(type_name: str | None, data: Any, set_id: str) -> BaseModel:
-    carried = canonical.carried_by(set_id)
-    if type_name is None:
-        names = " | ".join(f'"{t.name}"' for t in carried)
-        raise ValueError(f"an {set_id} carries several kinds of documents: give an entry "
-                         f'{{"type": {names}, "document": {{...}}}}')
-    try:
-        kind = canonical.document_type(type_name)
-    except KeyError as e:
-        raise ValueError(e.args[0]) from None
-    if kind not in carried:
-        raise ValueError(f"an {set_id} does not carry a {type_name}; it carries "
-                         f"{', '.join(t.name for t in carried)}")
-    return kind.cls.model_validate(data)
+        codecs.lookup(name)
+    except LookupError:
+        raise argparse.ArgumentTypeError(f"{name!r} is not a known character encoding "
+                                         "(e.g. utf-8, ascii, latin-1, cp1252)") from None
+    return name

@@ -39,10 +39,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gateway.errors import ConfigError
+from mappers.errors import shorten
 
 if TYPE_CHECKING:
     from gateway.partners import PartnersFile
     from mappers.x12.acks import AckOptions
+    from mappers.x12.validate import ValidationError
 
 
 def register(subparsers: Any) -> None:
@@ -54,28 +56,33 @@ def register(subparsers: Any) -> None:
     p.set_defaults(handler=cmd_validate)
 
 
+SHOWN_PER_KIND = 10  # errors of one kind (level, code, segment, element) printed per file; the rest counted
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
+    from gateway.settings import Settings
     from gateway.x12_profiles import ack_options, by_isa
-    from mappers.x12.acks import AckOptions, acknowledge
-    from mappers.x12.validate import validate
+    from mappers.x12.acks import AckOptions, answer
+    from mappers.x12.validate import validate_file
     from mappers.x12.writer import ThrowawayNumbers
 
     partners = _load_partners(args.partners) if args.partners else None
+    limits = Settings().x12_limits
     numbers = ThrowawayNumbers()
     now = datetime.now()
     status = 0
     results: list[dict[str, Any]] = []
     for path in args.files:
         try:
-            data = path.read_bytes()
+            with path.open("rb") as f:
+                head = f.read(109).removeprefix(b"\xef\xbb\xbf")  # a BOM before the ISA is tolerated
+            options = _options_for(head, partners) or AckOptions()
+            report = validate_file(path, encoding=options.encoding, limits=limits)
         except OSError as e:
             print(f"{path}: cannot be read: {e.strerror}", file=sys.stderr)
             results.append({"file": str(path), "error": e.strerror or str(e)})
             status = 2
             continue
-        options = _options_for(data, partners) or AckOptions()
-        try:
-            report = validate(data, encoding=options.encoding)
         except LookupError:
             raise ConfigError([f"--partners: encoding {options.encoding!r} is not known to Python"]) from None
         errors = report.errors
@@ -86,23 +93,57 @@ def cmd_validate(args: argparse.Namespace) -> int:
             for ic in report.interchanges:
                 # Each interchange answered with its own sender's options (a file may hold several senders).
                 sender = by_isa(partners, ic.sender_qualifier, ic.sender_id) if partners else None
-                ack = acknowledge(ic, ack_options(sender) if sender else options, numbers, now)
-                if ack is not None:
-                    acks.append(ack.decode(options.encoding, errors="replace"))
+                reply = answer(ic, ack_options(sender) if sender else options, numbers, now)
+                if reply.fallback:
+                    print(f"{path}: {ic.control_number}: {reply.fallback}", file=sys.stderr)
+                if reply.data is not None:
+                    acks.append(reply.data.decode(options.encoding, errors="replace"))
+        shown, hidden = summarised(errors)
         if args.json:
-            result: dict[str, Any] = {"file": str(path), "ok": not errors, "errors": [e.as_dict() for e in errors]}
+            result: dict[str, Any] = {"file": str(path), "ok": not errors,
+                                      "errors": [_cut(e.as_dict()) for e in shown]}
+            if hidden:
+                result["not_shown"] = [{"count": n, "like": _cut(e.as_dict())} for e, n in hidden]
             if args.ack:
                 result["acks"] = acks
             results.append(result)
         elif args.ack:
             sys.stdout.write("".join(acks))
         else:
-            for err in errors:
+            for err in shown:
                 pointer = f"{err.pointer} " if err.pointer else ""
-                print(f"{path}: {err.where}: {pointer}{err.code}: {err.message}")
+                print(f"{path}: {err.where}: {pointer}{err.code}: {shorten(err.message, 500)}")
+            for err, count in hidden:
+                print(f"{path}: {count:,} more errors like {err.level} error {err.code}"
+                      f"{' at ' + err.pointer if err.pointer else ''} not shown")
     if args.json:
         print(json.dumps({"files": results}, indent=2))
     return status
+
+
+def summarised(errors: list[ValidationError]) -> tuple[list[ValidationError], list[tuple[ValidationError, int]]]:
+    """The errors to print (the first few of each kind, in order), and per kind beyond that the first one
+    left out and how many were: a million empty segments print ten lines and a count, not a million."""
+    seen: dict[tuple[object, ...], int] = {}
+    shown: list[ValidationError] = []
+    hidden: dict[tuple[object, ...], tuple[ValidationError, int]] = {}
+    for e in errors:
+        kind = (e.level, e.code, e.segment, e.element)
+        seen[kind] = seen.get(kind, 0) + 1
+        if seen[kind] <= SHOWN_PER_KIND:
+            shown.append(e)
+        else:
+            first, count = hidden.get(kind, (e, 0))
+            hidden[kind] = (first, count + 1)
+    return shown, list(hidden.values())
+
+
+def _cut(error: dict[str, Any]) -> dict[str, Any]:
+    """An error for JSON output with its message and value cut (a 10 MB element is not echoed whole)."""
+    for key in ("message", "value"):
+        if isinstance(error.get(key), str):
+            error[key] = shorten(error[key], 500)
+    return error
 
 
 def _load_partners(path: Path) -> PartnersFile:
@@ -115,7 +156,8 @@ def _load_partners(path: Path) -> PartnersFile:
 
 
 def _options_for(data: bytes, partners: PartnersFile | None) -> AckOptions | None:
-    """The ack options of the partner that sent `data` (ISA05/ISA06 of the first interchange), if known."""
+    """The ack options of the partner that sent `data` (ISA05/ISA06 of the first interchange, `data` its
+    first 106 bytes), if known."""
     from gateway.x12_profiles import ack_options, by_isa
 
     if partners is None or len(data) < 106 or not data.startswith(b"ISA"):

@@ -19,13 +19,15 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import BinaryIO, Literal
 
 from gateway.canonical import ElementNote, FunctionalAck, InterchangeAck, SegmentNote, SetAck
-from mappers.x12.envelope import split_interchanges
+from mappers.errors import quoted
+from mappers.x12.envelope import Limits, RawSegment, split_interchanges
+from mappers.x12.reader import decoded_pieces
 from mappers.x12.segments import ControlNumbers, Delimiters, MappingError, Segment, Transaction
 from mappers.x12.validate import GroupReport, InterchangeReport, SetReport, ValidationError, ValidationReport
-from mappers.x12.writer import render_segment
+from mappers.x12.writer import ThrowawayNumbers, render_segment
 
 ACK_SETS = frozenset({"997", "999"})
 _MAX_AK4 = 99  # AK4/IK4 max use per AK3 loop
@@ -52,9 +54,10 @@ def wants_ta1(ic: InterchangeReport, options: AckOptions) -> bool:
     return options.ta1 == "always" or ic.ack_requested or bool(ic.errors)
 
 
-def ta1_segment(ic: InterchangeReport, now: datetime) -> Segment:
-    """TA102/TA103 echo ISA09/ISA10; when those are the error (014/015), the time we received it stands in."""
-    status, code = ("R", ic.errors[0].code) if ic.errors else ("A", "000")
+def ta1_segment(ic: InterchangeReport, now: datetime, verdict: tuple[str, str] | None = None) -> Segment:
+    """TA102/TA103 echo ISA09/ISA10; when those are the error (014/015), the time we received it stands in.
+    `verdict` (TA104, TA105) overrides the one the validation gives."""
+    status, code = verdict or (("R", ic.errors[0].code) if ic.errors else ("A", "000"))
     date = ic.date if re.fullmatch(r"\d{6}", ic.date) else now.strftime("%y%m%d")
     time = ic.time if re.fullmatch(r"\d{4}", ic.time) else now.strftime("%H%M")
     return Segment(("TA1", ic.control_number or "", date, time, status, code))
@@ -160,20 +163,58 @@ def _first_codes(codes: Iterable[str]) -> list[str]:
 _DELIMITER_CODES = frozenset({"004", "026", "027"})  # TA105: bad segment terminator, element, component separator
 
 
+@dataclass(frozen=True)
+class Answer:
+    """What we send back for an interchange (None when nothing is owed), and why it is only a TA1 when the
+    functional acks could not be written (an echoed id holds one of the ack's delimiters, for one)."""
+
+    data: bytes | None
+    fallback: str | None = None
+
+
+_UNWRITABLE = "024"  # TA105 Invalid Interchange Content: the fallback when no 997/999 can echo the groups
+
+
 def acknowledge(ic: InterchangeReport, options: AckOptions, numbers: ControlNumbers,
                 now: datetime) -> bytes | None:
     """The interchange we send back for `ic`, or None when nothing is owed (an ack, or TA1 never and no group)."""
+    return answer(ic, options, numbers, now).data
+
+
+def answer(ic: InterchangeReport, options: AckOptions, numbers: ControlNumbers, now: datetime) -> Answer:
+    """`acknowledge` with the reason when the 997/999 had to give way to a TA1.
+
+    Everything a 997/999 echoes (GS02/GS03, AK1, AK2, ST03...) came from the partner, read with the partner's
+    delimiters; our ack may use others (the partner's configured ones). A value that cannot be written
+    correctly in the ack's delimiters and character set is never escaped or altered (the partner would match
+    it to nothing): the interchange is answered by a TA1 R 024 instead, and `fallback` says why.
+    """
     # Delimiters the envelope check refused (TA1 004/026/027) are not echoed back: answer with standard ones.
     refused = any(e.code in _DELIMITER_CODES for e in ic.errors if e.level == "interchange")
     d = options.delimiters or (None if refused else ic.delimiters) or Delimiters(repetition="^")
     if not addressable(ic, d):
-        return None
-    ta1 = ta1_segment(ic, now) if wants_ta1(ic, options) else None
+        return Answer(None)
     groups = [] if ic.errors or ic.has_ta1 else [g for g in ic.groups if g.functional_id != "FA" and
                                                    acknowledgeable(g) and
                                                    not any(tx.set_id in ACK_SETS for tx in g.sets)]
+    try:  # a dry run first, so that a refusal uses up no control numbers
+        _render(_interchange(ic, options, d, groups, ThrowawayNumbers(), now), d)
+    except MappingError as e:
+        if options.ta1 == "never":
+            return Answer(None, f"no acknowledgment can be written ({e}) and the partner takes no TA1")
+        refusal = ta1_segment(ic, now, ("R", _UNWRITABLE))
+        data = _render(_interchange(ic, options, d, [], numbers, now, refusal), d)
+        return Answer(data.encode(options.encoding, errors="replace"),
+                      f"answered with TA1 R {_UNWRITABLE}: the functional acknowledgment cannot be written: {e}")
+    ta1 = ta1_segment(ic, now) if wants_ta1(ic, options) else None
     if ta1 is None and not groups:
-        return None
+        return Answer(None)
+    data = _render(_interchange(ic, options, d, groups, numbers, now, ta1), d)
+    return Answer(data.encode(options.encoding, errors="replace"))
+
+
+def _interchange(ic: InterchangeReport, options: AckOptions, d: Delimiters, groups: list[GroupReport],
+                 numbers: ControlNumbers, now: datetime, ta1: Segment | None = None) -> list[Segment]:
     version = ic.version if len(ic.version) == 5 and ic.version.isdigit() else "00401"
     if any(ack_type(g, options) == "999" for g in groups):
         version = max(version, "00501")
@@ -201,7 +242,7 @@ def acknowledge(ic: InterchangeReport, options: AckOptions, numbers: ControlNumb
             segments += [Segment(st), *body, Segment(("SE", str(len(body) + 2), st02))]
         segments.append(Segment(("GE", str(len(members)), gs06)))
     segments.append(Segment(("IEA", str(len(outbound)), f"{isa13:09d}")))
-    return _render(segments, d).encode(options.encoding, errors="replace")
+    return segments
 
 
 def _ack_version(group: GroupReport, options: AckOptions) -> str:
@@ -216,13 +257,21 @@ def _ack_version(group: GroupReport, options: AckOptions) -> str:
 
 
 def _render(segments: list[Segment], d: Delimiters) -> str:
+    """The ack as text; MappingError naming the element when a value cannot be written correctly."""
     eol = "" if d.segment in "\r\n" else "\n"
     out = []
     delimiters = d.element + d.component + d.segment + (d.repetition or "")
     for s in segments:
         if s.tag in ("AK4", "IK4") and len(s.elements) > 4 and any(c in s.elements[4] for c in delimiters):
             s = Segment(s.elements[:4])  # AK404 is optional: a copy that would break the ack is left out
-        text = render_segment(s, d, "") if s.tag == "ISA" else render_segment(s, d, d.segment)
+        if s.tag == "ISA":  # its ids were checked by `addressable`; ISA11 and ISA16 are delimiters themselves
+            out.append(render_segment(s, d, "") + eol)
+            continue
+        for index, value in enumerate(s.elements[1:], start=1):
+            if value and not _AN.fullmatch(value.replace(_COMPONENT_MARK, "")):
+                raise MappingError(f"{quoted(value)} holds characters outside the X12 character set", s.tag,
+                                   None, index)
+        text = render_segment(s, d, delimiters)
         out.append(text.replace(_COMPONENT_MARK, d.component) + eol)
     return "".join(out)
 
@@ -236,7 +285,7 @@ def acknowledge_all(report: ValidationReport, options: AckOptions, numbers: Cont
 # Inbound 997/999/TA1
 # ---------------------------------------------------------------------------------------------------------
 
-def parse_acks(data: bytes, encoding: str = "ascii") -> list[FunctionalAck | InterchangeAck]:
+def parse_acks(data: bytes | BinaryIO, encoding: str = "ascii") -> list[FunctionalAck | InterchangeAck]:
     """Every TA1, 997 and 999 in `data` as canonical documents; a malformed ack raises MappingError."""
     try:
         return _parse_acks(data, encoding)
@@ -258,10 +307,9 @@ def functional_ack_from(tx: Transaction, sender_qualifier: str = "", sender_id: 
         raise MappingError(f"malformed acknowledgment: {e}") from None
 
 
-def _parse_acks(data: bytes, encoding: str) -> list[FunctionalAck | InterchangeAck]:
-    text = data.decode("latin-1" if encoding == "ascii" else encoding)
+def _parse_acks(data: bytes | BinaryIO, encoding: str) -> list[FunctionalAck | InterchangeAck]:
     out: list[FunctionalAck | InterchangeAck] = []
-    for raw in split_interchanges(text):
+    for raw in split_interchanges(decoded_pieces(data, "latin-1" if encoding == "ascii" else encoding)):
         if raw.delimiters is None or raw.isa is None:
             raise MappingError(raw.errors[0].message if raw.errors else "not an X12 interchange")
         d = raw.delimiters
@@ -273,19 +321,36 @@ def _parse_acks(data: bytes, encoding: str) -> list[FunctionalAck | InterchangeA
                 raise MappingError("empty segment (two segment terminators in a row) in an acknowledgment")
             seg = Segment(tuple(raw_seg.elements))
             if seg.tag == "TA1":
-                out.append(InterchangeAck(
-                    control_number=seg.required(1), date=seg.required(2), time=seg.required(3),
-                    status=seg.required(4), code=seg.required(5),
-                    sender_qualifier=sender_q, sender_id=sender, interchange_control_number=isa13))
-            elif seg.tag == "ST":
-                st_segments = [Segment(seg.elements, 1)]
+                out.append(_ta1(seg, isa))
+            elif seg.tag == "ST":  # only acks are kept: a large PO in the same file is not held for nothing
+                st_segments = [Segment(seg.elements, 1)] if seg.get(1) in ACK_SETS else None
             elif st_segments is not None:
                 st_segments.append(Segment(seg.elements, len(st_segments) + 1))
                 if seg.tag == "SE":
-                    if st_segments[0].get(1) in ACK_SETS:
-                        out.append(_functional_ack(st_segments, d, sender_q, sender, isa13))
+                    out.append(_functional_ack(st_segments, d, sender_q, sender, isa13))
                     st_segments = None
     return out
+
+
+def interchange_acks_in(source: bytes | BinaryIO, encoding: str = "ascii",
+                       limits: Limits | None = None) -> list[InterchangeAck]:
+    """The TA1s of `source`, read in bounded memory; whatever else is wrong with it is left to the caller
+    that validates or translates it (reading stops quietly at an ISA that cannot be read)."""
+    out: list[InterchangeAck] = []
+    for raw in split_interchanges(decoded_pieces(source, "latin-1" if encoding == "ascii" else encoding), limits):
+        if raw.isa is None:
+            break
+        out += [_ta1(Segment(tuple(s.elements)), raw.isa) for s in raw.segments() if s is not None and s.tag == "TA1"]
+    return out
+
+
+def _ta1(seg: Segment, isa: RawSegment) -> InterchangeAck:
+    try:
+        return InterchangeAck(control_number=seg.required(1), date=seg.required(2), time=seg.required(3),
+                              status=seg.required(4), code=seg.required(5), sender_qualifier=isa.get(5),
+                              sender_id=isa.get(6).strip(), interchange_control_number=isa.get(13))
+    except ValueError as e:
+        raise MappingError(f"malformed TA1: {e}") from None
 
 
 def _functional_ack(segs: list[Segment], d: Delimiters, sender_q: str, sender: str, isa13: str) -> FunctionalAck:

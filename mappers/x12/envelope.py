@@ -9,7 +9,12 @@ precise error with its TA1 code (X12.md section 8, I18) instead of a traceback o
   segment terminator [105];
 - CR/LF after a terminator is a suffix, not data; `\\n` itself may be the terminator;
 - a file may hold several interchanges, each with its own delimiters; "ISA" starts one only at the start
-  of the file or right after a segment terminator (never inside data such as `NM1*...*ISAAC`).
+  of the file or right after a segment terminator (never inside data such as `NM1*...*ISAAC`);
+- what partners' tools commonly add is tolerated: a UTF-8 byte order mark before an ISA, and blanks (spaces,
+  tabs, line ends) between a terminator and the next segment; a run of empty segments is one error, not one
+  per terminator;
+- input is read in bounded memory: a segment, a set or an interchange longer than its `Limits` stops the
+  reading with an error naming the limit (a file with no terminator is never scanned to its end).
 
 Pure: text in, segments and errors out. The reader may reuse `detect_delimiters` and `split_interchanges`.
 """
@@ -22,6 +27,24 @@ from dataclasses import dataclass, field
 from mappers.x12.segments import Delimiters
 
 ISA_LENGTH = 106  # including the segment terminator
+BOM = "\ufeff"  # a UTF-8 byte order mark, decoded
+BOM_AS_LATIN1 = "\xef\xbb\xbf"  # the same bytes read as latin-1 (how ASCII partners' input is decoded)
+_BLANKS = "\r\n \t"
+LIMIT_CODE = "024"  # TA105 Invalid Interchange Content: what a limit breach is answered with
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The most input read at once, in characters (bytes, for ASCII partners); beyond it reading stops.
+
+    A segment is at most a few kilobytes in every set we map; a set is held whole while it is validated and
+    mapped, so its limit bounds memory; an interchange's bounds how long one file may keep a worker busy.
+    The gateway's settings (GATEWAY_X12_MAX_SEGMENT, _SET, _INTERCHANGE) override these defaults.
+    """
+
+    segment: int = 1 << 20
+    set: int = 16 << 20
+    interchange: int = 1 << 30
 # Width of ISA01..ISA16 (X12.md section 1); the element separator sits between them.
 ISA_WIDTHS = (2, 10, 2, 10, 2, 15, 2, 15, 6, 4, 1, 5, 9, 1, 1, 1)
 SEPARATOR_OFFSETS: tuple[int, ...] = tuple(3 + sum(w + 1 for w in ISA_WIDTHS[:i]) for i in range(16))
@@ -121,6 +144,7 @@ class RawInterchange:
     errors: list[EnvelopeError] = field(default_factory=list)
     isa_text: str = ""
     closed: bool = False  # the IEA was reached
+    over_limit: bool = False  # reading stopped at a limit: nothing after it, in this file, was read
     _rest: Iterator[RawSegment | None] = field(default_factory=lambda: iter(()))
 
     def segments(self) -> Iterator[RawSegment | None]:
@@ -128,7 +152,7 @@ class RawInterchange:
         return self._rest
 
 
-def split_interchanges(text: str | Iterable[str]) -> Iterator[RawInterchange]:
+def split_interchanges(text: str | Iterable[str], limits: Limits | None = None) -> Iterator[RawInterchange]:
     """Cut `text` into interchanges; everything that is not one is reported, never silently dropped.
 
     `text` is the whole input, or the input as successive pieces (decoded chunks of a file): then only about
@@ -139,8 +163,10 @@ def split_interchanges(text: str | Iterable[str]) -> Iterator[RawInterchange]:
     interchange of its own (no delimiters), as is a file that does not start with ISA.
     """
     cursor = _Cursor(text) if isinstance(text, str) else _Cursor("", iter(text))
+    cursor.limits = limits or Limits()
     cursor.skip_line_ends()
     while cursor.ensure(1):
+        cursor.skip_bom()
         pos = cursor.pos
         cursor.ensure(3)
         if not cursor.text.startswith("ISA", cursor.pos):
@@ -155,6 +181,8 @@ def split_interchanges(text: str | Iterable[str]) -> Iterator[RawInterchange]:
         yield raw
         for _ in raw.segments():  # whatever the consumer left unread
             pass
+        if raw.over_limit:
+            return
         cursor.skip_line_ends()
 
 
@@ -174,6 +202,7 @@ class _Cursor:
         self.pos = 0
         self.base = 0
         self._pieces = pieces
+        self.limits = Limits()
 
     def offset(self, pos: int) -> int:
         return self.base + pos
@@ -202,24 +231,35 @@ class _Cursor:
                 return len(self.text) - self.pos >= n
         return True
 
-    def find(self, sub: str) -> int:
-        """Distance from `pos` to the next `sub`, reading more input as needed; -1 when there is none."""
+    def find(self, sub: str, within: int | None = None) -> int:
+        """Distance from `pos` to the next `sub`, reading more input as needed; -1 when there is none, -2 when
+        there is none within `within` characters (then no more than about that much was read)."""
         scanned = 0
         while True:
             found = self.text.find(sub, self.pos + scanned)
             if found >= 0:
-                return found - self.pos
+                return found - self.pos if within is None or found - self.pos <= within else -2
             scanned = max(0, len(self.text) - self.pos - len(sub) + 1)
+            if within is not None and scanned > within:
+                return -2
             if not self.fill():
                 return -1
 
-    def skip_line_ends(self) -> None:
+    def skip_line_ends(self, blanks: str = _LINE_ENDS) -> None:
         while True:
             text, pos = self.text, self.pos
-            while pos < len(text) and text[pos] in _LINE_ENDS:
+            while pos < len(text) and text[pos] in blanks:
                 pos += 1
             self.pos = pos
             if pos < len(text) or not self.fill():
+                return
+
+    def skip_bom(self) -> None:
+        """A byte order mark before an ISA is what some Windows tools write first: not data, skipped."""
+        self.ensure(len(BOM_AS_LATIN1))
+        for mark in (BOM, BOM_AS_LATIN1):
+            if self.text.startswith(mark, self.pos):
+                self.pos += len(mark)
                 return
 
     def junk(self) -> str:
@@ -258,41 +298,71 @@ class _Cursor:
         return raw
 
     def _segments(self, raw: RawInterchange, d: Delimiters) -> Iterator[RawSegment | None]:
-        term, sep = d.segment, d.element
-        while self.ensure(1):
-            length = self.find(term)
+        term, sep, limits = d.segment, d.element, self.limits
+        set_start: int | None = None  # input offset of the open set's ST
+        # With a line end as the terminator a blank line is layout too; with any other, a second terminator
+        # is an empty segment.
+        blanks = _BLANKS if term in _LINE_ENDS else _BLANKS.replace(term, "")
+        while True:
+            if not self.ensure(1):
+                return
+            if self.text[self.pos] in blanks:  # blanks after a terminator are layout, not data
+                self.skip_line_ends(blanks)
+                if not self.ensure(1):
+                    return
+            length = self.find(term, limits.segment)
+            if length == -2:
+                self._stop(raw, f"a segment is longer than {limits.segment:,} characters (no terminator {term!r} "
+                                f"within the limit; starts {self.text[self.pos:self.pos + 30]!r})")
+                return
             if length < 0:
-                rest = self.text[self.pos:].strip(_LINE_ENDS + " ")
+                rest = self.text[self.pos:].strip(_BLANKS)
                 if rest:
                     raw.errors.append(EnvelopeError(
                         "023", f"the file ends inside a segment (no terminator {term!r} after {rest[:30]!r})",
                         self.offset(self.pos)))
                 self.pos = len(self.text)
                 return
-            self.ensure(length + 2)  # the character after the terminator, for "\r\n"
-            text, pos = self.text, self.pos
-            end = pos + length
-            seg_start = pos if term in _LINE_ENDS else _skip_line_ends(text, pos)
-            body = text[seg_start:end]
-            nxt = end + 1
-            if term == "\r" and text.startswith("\n", nxt):
-                nxt += 1
-            if body == "":
-                self.pos = nxt
+            seg_start = self.pos
+            if length == 0:  # a run of terminators: one empty segment, however long the run
+                self.skip_line_ends(term + blanks)
                 yield None
                 continue
+            end = seg_start + length
+            body = self.text[seg_start:end]
+            if term == "\n":
+                body = body.rstrip("\r")  # CRLF line ends around a line-feed terminator
             elements = body.split(sep)
             if elements[0] == "ISA":
                 raw.errors.append(EnvelopeError(
                     "023", "a new interchange (ISA) starts before the trailer (IEA) of this one",
                     self.offset(seg_start)))
-                self.pos = seg_start
                 return
-            self.pos = nxt
-            yield RawSegment(elements=elements, offset=self.offset(seg_start), text=body)
+            offset = self.offset(seg_start)
+            if offset - raw.offset > limits.interchange:
+                self._stop(raw, f"the interchange is longer than {limits.interchange:,} characters")
+                return
+            if elements[0] == "ST":
+                set_start = offset
+            elif set_start is not None and offset - set_start > limits.set:
+                self._stop(raw, f"a transaction set is longer than {limits.set:,} characters")
+                return
+            if elements[0] == "SE":
+                set_start = None
+            self.pos = end + 1
+            yield RawSegment(elements=elements, offset=offset, text=body)
             if elements[0] == "IEA":
                 raw.closed = True
                 return
+
+    def _stop(self, raw: RawInterchange, what: str) -> None:
+        """A limit is reached: report it and read nothing more of this input."""
+        raw.errors.append(EnvelopeError(LIMIT_CODE, f"{what}: reading stopped there (a limit of the gateway's "
+                                                    "settings, GATEWAY_X12_MAX_SEGMENT/_SET/_INTERCHANGE)",
+                                        self.offset(self.pos)))
+        raw.over_limit = True
+        self.pos = len(self.text)
+        self._pieces = None
 
     def _to_next_isa_line(self, skip: int) -> int:
         """Move `pos` to the next offset where an ISA starts a line (or the end); the distance moved."""
@@ -310,8 +380,3 @@ class _Cursor:
             self.pos += found + 3
             moved += found + 3
 
-
-def _skip_line_ends(text: str, pos: int) -> int:
-    while pos < len(text) and text[pos] in _LINE_ENDS:
-        pos += 1
-    return pos

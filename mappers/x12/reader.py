@@ -21,12 +21,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
-from mappers.x12.envelope import ISA_LENGTH, BrokenISA, detect_delimiters
+from mappers.x12.envelope import Limits, RawInterchange, split_interchanges
 from mappers.x12.segments import Delimiters, Group, Interchange, MappingError, Segment, Transaction
 
 CHUNK = 1 << 16
 _TAG = re.compile(r"[A-Z][A-Z0-9]{1,2}")
-_LINE_ENDS = "\r\n"
 
 
 @dataclass(frozen=True)
@@ -38,73 +37,23 @@ class Located:
     transaction: Transaction
 
 
-class _Source:
-    """Decoded text read chunk by chunk; `pos` indexes `buf`, `base` is the offset of `buf[0]` in the input."""
-
-    def __init__(self, source: bytes | BinaryIO, encoding: str) -> None:
-        self._file: BinaryIO = io.BytesIO(source) if isinstance(source, bytes | bytearray) else source
-        self._decoder = codecs.getincrementaldecoder(encoding)()
-        self.encoding = encoding
-        self.buf = ""
-        self.pos = 0
-        self.base = 0
-        self.eof = False
-
-    def fill(self) -> bool:
-        """Read one more chunk; False at the end of the input."""
-        if self.eof:
-            return False
-        raw = self._file.read(CHUNK)
+def decoded_pieces(source: bytes | BinaryIO, encoding: str) -> Iterator[str]:
+    """`source` decoded CHUNK bytes at a time; a byte the encoding does not allow is an error naming it."""
+    stream: BinaryIO = io.BytesIO(source) if isinstance(source, bytes | bytearray) else source
+    decoder = codecs.getincrementaldecoder(encoding)()
+    offset = 0
+    while True:
+        raw = stream.read(CHUNK)
         try:
-            text = self._decoder.decode(raw, final=not raw)
+            text = decoder.decode(raw, final=not raw)
         except UnicodeDecodeError as e:
-            where = self.base + len(self.buf) + e.start
-            raise MappingError(f"byte {raw[e.start]:#04x} near offset {where} is not valid {self.encoding}: "
+            raise MappingError(f"byte {raw[e.start]:#04x} near offset {offset + e.start} is not valid {encoding}: "
                                "an invalid character for this partner") from None
-        if self.pos > CHUNK:  # drop what was consumed so the buffer stays about one chunk long
-            self.base += self.pos
-            self.buf = self.buf[self.pos:]
-            self.pos = 0
-        self.buf += text
+        offset += len(raw)
+        if text:
+            yield text
         if not raw:
-            self.eof = True
-        return bool(raw) or bool(text)
-
-    def skip_line_ends(self) -> None:
-        while True:
-            while self.pos < len(self.buf) and self.buf[self.pos] in _LINE_ENDS + " \t":
-                self.pos += 1
-            if self.pos < len(self.buf) or not self.fill():
-                return
-
-    def at_end(self) -> bool:
-        self.skip_line_ends()
-        return self.pos >= len(self.buf)
-
-    def take(self, n: int) -> str:
-        while len(self.buf) - self.pos < n and self.fill():
-            pass
-        text = self.buf[self.pos:self.pos + n]
-        self.pos += len(text)
-        return text
-
-    def until(self, terminator: str) -> str | None:
-        """The text up to the next terminator (consumed, not returned); None at a clean end of input."""
-        scanned = 0  # relative to pos: fill() may move the buffer
-        while True:
-            end = self.buf.find(terminator, self.pos + scanned)
-            if end >= 0:
-                text = self.buf[self.pos:end]
-                self.pos = end + 1
-                return text
-            scanned = len(self.buf) - self.pos
-            if not self.fill():
-                rest = self.buf[self.pos:].strip()
-                self.pos = len(self.buf)
-                if rest:
-                    raise MappingError(f"the input ends inside a segment (no terminator {terminator!r} after "
-                                       f"{rest[:30]!r})")
-                return None
+            return
 
 
 @dataclass
@@ -117,35 +66,29 @@ class _Envelope:
     seen_st: set[str] = field(default_factory=set)
 
 
-def iter_transactions(source: bytes | BinaryIO, encoding: str = "utf-8") -> Iterator[Located]:
-    """Every transaction set of every interchange in `source`, in order, one at a time."""
-    src = _Source(source, encoding)
-    while not src.at_end():
-        isa_text = src.take(ISA_LENGTH)
-        try:
-            d = detect_delimiters(isa_text)
-        except BrokenISA as e:
-            raise MappingError(f"broken ISA (TA1 {e.code}): {e.message}") from None
-        env = _Envelope(_interchange(isa_text[:-1].split(d.element), d))
-        yield from _read_interchange(src, env, d)
+def iter_transactions(source: bytes | BinaryIO, encoding: str = "utf-8",
+                      limits: Limits | None = None) -> Iterator[Located]:
+    """Every transaction set of every interchange in `source`, in order, one at a time. The input is cut
+    into segments by `mappers.x12.envelope`, as for validation: the same tolerance (a BOM, blanks between
+    segments) and the same `limits`."""
+    codecs.lookup(encoding)  # an unknown encoding is a LookupError before anything is read
+    for raw in split_interchanges(decoded_pieces(source, encoding), limits):
+        d = raw.delimiters
+        if d is None or raw.isa is None:
+            error = raw.errors[0] if raw.errors else None
+            code, message = (error.code, error.message) if error else ("022", "no interchange")
+            raise MappingError(f"broken ISA (TA1 {code}): {message}")
+        env = _Envelope(_interchange(raw.isa.elements, d))
+        yield from _read_interchange(raw, env, d)
 
 
-def _read_interchange(src: _Source, env: _Envelope, d: Delimiters) -> Iterator[Located]:
+def _read_interchange(raw: RawInterchange, env: _Envelope, d: Delimiters) -> Iterator[Located]:
     isa13 = env.interchange.control_number
-    while True:
-        text = src.until(d.segment)
-        if text is None:
-            raise MappingError(f"interchange {isa13} has no IEA trailer: the input ends before it")
-        if d.segment not in _LINE_ENDS:
-            text = text.lstrip(_LINE_ENDS)  # CR/LF after the terminator is a suffix, not data
-        else:
-            text = text.strip(_LINE_ENDS)  # "\r\n" around a "\n" or "\r" terminator
-            if text == "":
-                continue  # a blank line, when a line end is the terminator
-        if text == "":
+    for found in raw.segments():
+        if found is None:
             where = f" in set {env.tx.control_number} after segment {len(env.tx.segments)}" if env.tx else ""
             raise MappingError(f"interchange {isa13}: empty segment (two terminators in a row){where}")
-        elements = tuple(text.split(d.element))
+        elements = tuple(found.elements)
         tag = elements[0]
         if not _TAG.fullmatch(tag):
             raise MappingError(f"interchange {isa13}: {tag[:10]!r} is not a segment identifier")
@@ -160,6 +103,9 @@ def _read_interchange(src: _Source, env: _Envelope, d: Delimiters) -> Iterator[L
             _close_interchange(env, Segment(elements))
             return
         _envelope_segment(env, Segment(elements), d)
+    if raw.errors:  # the input ended inside a segment, or a limit stopped the reading
+        raise MappingError(f"interchange {isa13}: {raw.errors[0].message}")
+    raise MappingError(f"interchange {isa13} has no IEA trailer: the input ends before it")
 
 
 def _interchange(isa: list[str], d: Delimiters) -> Interchange:
@@ -233,13 +179,14 @@ def _close_interchange(env: _Envelope, s: Segment) -> None:
                            "IEA", None, 1)
 
 
-def read_interchanges(source: bytes | BinaryIO, encoding: str = "utf-8") -> list[Interchange]:
+def read_interchanges(source: bytes | BinaryIO, encoding: str = "utf-8",
+                      limits: Limits | None = None) -> list[Interchange]:
     """Everything in `source` with the envelopes filled in, for small inputs (tests, the CLI on one file).
     An interchange or group that holds no transaction set is not listed."""
     out: list[Interchange] = []
     last_interchange: Interchange | None = None
     last_group: Group | None = None
-    for found in iter_transactions(source, encoding):
+    for found in iter_transactions(source, encoding, limits):
         i, g = found.interchange, found.group
         if i is not last_interchange:
             last_interchange = i

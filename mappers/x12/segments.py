@@ -10,8 +10,10 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from mappers.errors import MapperError
 
-class MappingError(ValueError):
+
+class MappingError(MapperError):
     """A document cannot be mapped: names the segment, its position (counted from ST as in AK302) and element."""
 
     def __init__(self, message: str, segment: str | None = None, position: int | None = None,
@@ -28,6 +30,10 @@ class MappingError(ValueError):
         self.element = element
 
 
+class LimitExceeded(MappingError):
+    """An input is larger than a configured limit (a segment, a set, an interchange): refused unread."""
+
+
 @dataclass(frozen=True)
 class Delimiters:
     element: str = "*"
@@ -36,7 +42,7 @@ class Delimiters:
     repetition: str | None = None  # 5010 ISA11; None in 4010 (ISA11 is the literal "U")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a set of 200,000 lines holds a million of these
 class Segment:
     """One segment. `elements[0]` is the tag, so `elements[1]` is e.g. BEG01; components stay joined."""
 

@@ -7,7 +7,6 @@ mapper module adds its own entries the same way, so this module never grows a ch
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -30,8 +29,10 @@ from gateway.canonical import (
 )
 from mappers.x12 import ack855, ack865, acks, onhand846, po850, po860, receipt861
 from mappers.x12.ackrules import PoAckOptions
+from mappers.x12.envelope import Limits
 from mappers.x12.reader import Located, iter_transactions
 from mappers.x12.segments import ControlNumbers, MappingError, Segment, Transaction
+from mappers.x12.writable import check_document, check_rendered
 from mappers.x12.writer import OutboundSet, Profile, render_interchange
 
 Document: TypeAlias = BaseModel  # one of the canonical documents of gateway.canonical
@@ -163,11 +164,24 @@ class Translated:
     error: MappingError | None
 
 
-def translate(source: bytes | BinaryIO, encoding: str = "utf-8", profile: ProfileChoice = None) -> Iterator[Translated]:
+def translate(source: bytes | BinaryIO, encoding: str = "utf-8", profile: ProfileChoice = None,
+              limits: Limits | None = None) -> Iterator[Translated]:
     """Every transaction set of `source` mapped by its ST01; a set that cannot be mapped carries its error
     and does not stop the others. Broken envelope structure raises (nothing after it can be trusted).
-    `profile` is the sender's (or a function choosing it per set): its conventions decide how sets are read."""
-    for found in iter_transactions(source, encoding):
+    `profile` is the sender's (or a function choosing it per set): its conventions decide how sets are read.
+
+    Only what validation accepts is mapped: the validator's verdict on every set (its own errors, and those
+    of its group and interchange: an alphabetic ISA13, an unsupported GS08) is taken first, in one bounded
+    pass, and a set it refused carries that reason instead of a document. A file object must be seekable:
+    it is read twice."""
+    verdicts = iter(list(_verdicts(source, encoding, limits)))  # whole before the source is read again
+    if not isinstance(source, bytes | bytearray):
+        source.seek(0)
+    for found in iter_transactions(source, encoding, limits):
+        refusal = _refusal(found, next(verdicts, None))
+        if refusal is not None:
+            yield Translated(found, None, refusal)
+            continue
         reader = READERS.get(found.transaction.set_id)
         if reader is None:
             err = MappingError(f"transaction set {found.transaction.set_id} is not mapped; "
@@ -191,18 +205,67 @@ def translate(source: bytes | BinaryIO, encoding: str = "utf-8", profile: Profil
             yield Translated(found, document, None)
 
 
-def interchange_acks(data: bytes, encoding: str = "ascii") -> list[InterchangeAck]:
-    """The TA1s in `data` (they stand outside any transaction set, so `translate` does not see them)."""
-    if not re.search(rb"(?:^|[^A-Za-z0-9 ])\s*TA1[^A-Za-z0-9]", data):
-        return []
-    return [a for a in acks.parse_acks(data, encoding) if isinstance(a, InterchangeAck)]
+# One per set, in file order: (ISA13, GS06, ST02) and why validation refused it (None when accepted).
+_Verdict: TypeAlias = tuple[tuple[str, str, str], MappingError | None]
+
+
+def _verdicts(source: bytes | BinaryIO, encoding: str, limits: Limits | None) -> Iterator[_Verdict]:
+    from mappers.x12.validate import iter_validate  # pyx12 loads only when something is translated
+
+    for ic in iter_validate(source, encoding=encoding, limits=limits):
+        for group in ic.groups:
+            for tx in group.sets:
+                errors = [*ic.errors, *group.errors, *tx.errors]
+                reason = None
+                if errors:
+                    first = errors[0]
+                    more = f" (and {len(errors) - 1:,} more)" if len(errors) > 1 else ""
+                    # Segment, position and element of the first error, as a mapper's own refusal names them.
+                    reason = MappingError(f"refused by validation: {first.level} error {first.code}: "
+                                          f"{first.message}{more}", first.segment, first.position, first.element)
+                yield (ic.control_number or "", group.control_number, tx.control_number), reason
+
+
+def _refusal(found: Located, verdict: _Verdict | None) -> MappingError | None:
+    key = (found.interchange.control_number, found.group.control_number, found.transaction.control_number)
+    if verdict is None or verdict[0] != key:  # cannot happen while both read the same segments; never guess
+        return MappingError("validation did not reach this set: it is not mapped")
+    return verdict[1]
+
+
+def interchange_acks(source: bytes | BinaryIO, encoding: str = "ascii",
+                     limits: Limits | None = None) -> list[InterchangeAck]:
+    """The TA1s in `source` (they stand outside any transaction set, so `translate` does not see them).
+    A file object is read from its start and left there."""
+    if isinstance(source, bytes | bytearray):
+        return acks.interchange_acks_in(source, encoding, limits)
+    source.seek(0)
+    try:
+        return acks.interchange_acks_in(source, encoding, limits)
+    finally:
+        source.seek(0)
 
 
 def render(set_id: str, requests: list[RenderRequest], profile: Profile, numbers: ControlNumbers,
            now: datetime) -> bytes:
-    """One interchange for `profile`'s receiver holding one `set_id` set per request."""
+    """One interchange for `profile`'s receiver holding one `set_id` set per request.
+
+    Held to the rules we read by (`mappers.x12.writable`): a document no X12 element can carry is refused
+    naming its field, and the interchange is validated before it is returned; MappingError says why."""
     writer = WRITERS.get(set_id)
     if writer is None:
         raise MappingError(f"transaction set {set_id} cannot be written; known: {', '.join(sorted(WRITERS))}")
-    sets = [OutboundSet(set_id, writer(r, profile, r.today or now.date())) for r in requests]
-    return render_interchange(profile, numbers, sets, now)
+    for request in requests:
+        for name, document in (("", request.document), ("previous", request.previous),
+                               ("answers", request.answers)):
+            if document is not None:
+                check_document(document, name)
+    try:
+        sets = [OutboundSet(set_id, writer(r, profile, r.today or now.date())) for r in requests]
+    except (ValueError, ArithmeticError) as e:  # a canonical model or a number refused while writing
+        if isinstance(e, MappingError):
+            raise
+        raise MappingError(f"the {set_id} cannot be written: {e}") from None
+    data = render_interchange(profile, numbers, sets, now)
+    check_rendered(data, profile.encoding)
+    return data

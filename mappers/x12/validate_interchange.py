@@ -15,7 +15,14 @@ from typing import Any
 import pyx12.errors
 import pyx12.segment
 
-from mappers.x12.envelope import ISA_WIDTHS, SEPARATOR_OFFSETS, RawInterchange, RawSegment, split_interchanges
+from mappers.x12.envelope import (
+    ISA_WIDTHS,
+    SEPARATOR_OFFSETS,
+    Limits,
+    RawInterchange,
+    RawSegment,
+    split_interchanges,
+)
 from mappers.x12.validate_pyx12 import Pyx12Validator, SetCheck, _ascii_mask
 from mappers.x12.validate_report import (
     GroupReport,
@@ -30,12 +37,12 @@ _TA1_BY_ISA_ELEMENT = {1: "010", 2: "011", 3: "012", 4: "013", 5: "005", 6: "006
                        9: "014", 10: "015", 11: "016", 12: "017", 13: "018", 14: "019", 15: "020", 16: "027"}
 
 
-def check_interchanges(text: str | Iterable[str], wide: bool,
-                       choose: Callable[[str], Pyx12Validator]) -> Iterator[InterchangeReport]:
+def check_interchanges(text: str | Iterable[str], wide: bool, choose: Callable[[str], Pyx12Validator],
+                       limits: Limits | None = None) -> Iterator[InterchangeReport]:
     """A report per interchange of `text` (whole, or decoded pieces), each complete when yielded."""
     seen: set[tuple[str, str, str, str, str]] = set()
     any_interchange = False
-    for raw in split_interchanges(text):
+    for raw in split_interchanges(text, limits):
         any_interchange = True
         isa12 = raw.isa_text[84:89] if raw.delimiters is not None else ""
         ic = InterchangeCheck(choose(isa12), raw, wide).run()
@@ -81,7 +88,7 @@ class InterchangeCheck:
                 self.empty_segment()
             else:
                 self.feed(seg)
-        if not raw.closed:
+        if not raw.closed and not raw.over_limit:
             self.close_set(None)
             self.close_group(None)
             if not any(e.code == "023" for e in raw.errors):

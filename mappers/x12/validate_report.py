@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from mappers.errors import shorten
 from mappers.x12.segments import Delimiters
 
 Level = Literal["interchange", "group", "set", "segment", "element"]
@@ -34,6 +35,10 @@ class ValidationError:
     element: int | None = None  # element position, as in AK401-1
     component: int | None = None  # component position, as in AK401-2
     value: str | None = None  # the bad value, as in AK404
+
+    def __post_init__(self) -> None:
+        # Messages quote partners' data: control characters escaped, a 10 MB element not echoed whole.
+        object.__setattr__(self, "message", shorten(self.message))
 
     @property
     def where(self) -> str:

@@ -12,8 +12,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
+from mappers.errors import quoted
 from mappers.x12.common import Text
 from mappers.x12.segments import ControlNumbers, Delimiters, MappingError, Segment
+from mappers.x12.writable import CONTROL, control_name
 
 # GS01 per transaction set (X12.md section 1, data element 479).
 FUNCTIONAL_IDS = {
@@ -96,14 +98,20 @@ def _forbidden(d: Delimiters, uses_repetition: bool) -> str:
 
 def render_segment(segment: Segment, d: Delimiters, forbidden: str, position: int | None = None) -> str:
     """One segment as text. Free text (`Text`) has delimiter characters replaced by spaces; any other
-    value holding one (an id, a code) is refused, because changing it would change what it identifies."""
+    value holding one (an id, a code) is refused, because changing it would change what it identifies.
+    A control character is refused in every value: no X12 element can carry one."""
     values = [segment.tag]
     for index, value in enumerate(segment.elements[1:], start=1):
         if any(c in value for c in forbidden):
             if not isinstance(value, Text):
-                raise MappingError(f"value {value!r} contains a delimiter character and is not free text",
+                raise MappingError(f"value {quoted(value)} contains a delimiter character and is not free text",
                                    segment.tag, position, index)
-            value = "".join(" " if c in forbidden else c for c in value)
+            # An AN element may not end in spaces: a delimiter (or the CR of a CRLF) at the end goes altogether.
+            value = "".join(" " if c in forbidden else c for c in value).rstrip(" ")
+        found = CONTROL.search(value)
+        if found:
+            raise MappingError(f"value {quoted(value)} holds the control character {control_name(found.group())}",
+                               segment.tag, position, index)
         values.append(value)
     return d.element.join(values) + d.segment
 

@@ -13,6 +13,7 @@ import threading
 from datetime import date
 from decimal import Decimal
 from enum import Enum
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,8 @@ from mappers.xml.shapes import NAMESPACE, FieldShape, element_name, shapes, shap
 CanonicalDocument = Document
 DOCUMENT_TYPES: tuple[type[BaseModel], ...] = DOCUMENT_CLASSES  # gateway.canonical's table
 ROOTS: dict[str, type[BaseModel]] = {element_name(cls): cls for cls in DOCUMENT_TYPES}
-XSD_PATH = Path(__file__).resolve().parents[2] / "schemas" / "xml" / "canonical.xsd"
+# Package data of `schemas` (shipped in the wheel), found wherever the package is installed.
+XSD_PATH = Path(str(resources.files("schemas").joinpath("xml", "canonical.xsd")))
 
 _Path = tuple[str | int, ...]  # where a value sits in the document, as pydantic reports error locations
 

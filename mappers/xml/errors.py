@@ -1,6 +1,6 @@
 """Errors of the canonical XML mapping.
 
-    ValueError
+    MapperError (mappers.errors)
     └── XmlError                 the XML is not a canonical document we accept; retrying will not help
         ├── XmlSyntaxError       not well-formed XML
         ├── XmlForbiddenError    a DOCTYPE or entity declaration: refused before anything is expanded
@@ -16,6 +16,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from mappers.errors import MapperError
+
 
 @dataclass(frozen=True)
 class XmlProblem:
@@ -28,7 +30,7 @@ class XmlProblem:
         return f"line {self.line}: {self.message}" if self.line else self.message
 
 
-class XmlError(ValueError):
+class XmlError(MapperError):
     """The XML is not a canonical document we accept. The input is wrong: retrying will not help."""
 
     def __init__(self, summary: str, problems: Iterable[XmlProblem] = ()) -> None:

@@ -103,7 +103,7 @@ def test_isa_inside_data_does_not_start_an_interchange() -> None:
     (lambda s: s.replace("IEA*1*000000001", "IEA*1*000000002"), "IEA02 000000002 does not match"),
     (lambda s: s.replace("IEA*1*", "IEA*3*"), "IEA01 says 3"),
     (lambda s: s.split("IEA")[0], "no IEA trailer"),
-    (lambda s: s.split("IEA")[0] + s, "starts before the IEA trailer"),
+    (lambda s: s.split("IEA")[0] + s, "a new interchange .ISA. starts before the trailer"),
     (lambda s: s.replace("CTT*1~", "CTT*1~~"), "empty segment"),
     (lambda s: s.replace("SE*5*0001~", ""), "GE found before its SE"),
     (lambda s: s.replace("GS*PO*CONTOSO*FABRIKAM*20261120*0930*1*X*004010~", ""), "outside a functional group"),
