@@ -92,3 +92,32 @@ def test_sftp_partners_of_the_partners_file_are_polled(sftp_partner: SftpPartner
     transport = polled_transport(partner, tmp_path / "incoming")
     receiver = Receiver(sftp_partner)
     assert poll("acme", transport, FileLeases(tmp_path / "leases"), receiver, 30).received == ["po-000.edi"]
+
+
+def test_the_poll_task_records_the_partners_health(sftp_partner: SftpPartner, tmp_path: Path,
+                                                   sqlite_template: Path) -> None:
+    from gateway.db import make_engine
+    from gateway.health import partner_status
+    from gateway.partners import PartnersFile
+    from gateway.settings import Settings
+    from tests.transports.sshd import free_port
+    from workers.app import POLL_TASK, create_app
+
+    database = tmp_path / "gateway.db"
+    database.write_bytes(sqlite_template.read_bytes())
+    fields = {"role": "customer", "isa_qualifier": "ZZ", "x12_version": "004010"}
+    up = Partner(id="up", name="Up", isa_id="UP", gs_id="UP", transport=sftp_partner.config().model_dump(), **fields)
+    down = Partner(id="down", name="Down", isa_id="DOWN", gs_id="DOWN", **fields,
+                   transport=sftp_partner.config(port=free_port()).model_dump())
+    settings = Settings(data_dir=tmp_path / "data", database_url=f"sqlite:///{database}")
+    task = create_app(settings, PartnersFile(partners=(up, down))).tasks[POLL_TASK]
+    drop_files(sftp_partner, 1)
+
+    task.run("up")  # no receive service is configured: the file stays, and the poll itself went through
+    with pytest.raises(TransportRetryable, match="partner down: SFTP server 127.0.0.1:.* is unreachable"):
+        task.run("down")
+    status = {s.partner_id: s for s in partner_status(make_engine(f"sqlite:///{database}"), [up, down])}
+    assert status["up"].last_poll_at is not None and status["up"].consecutive_failures == 0
+    assert status["down"].last_poll_at is None and status["down"].consecutive_failures == 1
+    assert "poll: partner down: SFTP server 127.0.0.1" in (status["down"].last_error or "")
+    assert os.listdir(sftp_partner.outbound) == ["po-000.edi"]
