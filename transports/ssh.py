@@ -132,8 +132,16 @@ def connect(endpoint: Endpoint) -> tuple[paramiko.Transport, paramiko.SFTPClient
     try:
         transport.banner_timeout = transport.handshake_timeout = transport.auth_timeout = endpoint.connect_timeout
         _offer_only(transport, pinned)
-        with network_errors(f"{endpoint.where}: the SSH handshake failed"):
-            transport.start_client(timeout=endpoint.connect_timeout)
+        try:
+            with network_errors(f"{endpoint.where}: the SSH handshake failed"):
+                transport.start_client(timeout=endpoint.connect_timeout)
+        except TransportRetryable as e:
+            if isinstance(e.__cause__, paramiko.ssh_exception.IncompatiblePeer):
+                raise TransportRejected(
+                    f"{endpoint.where}: the server has no host key of the pinned type "
+                    f"({', '.join(sorted({k.get_name() for k in pinned}))}); connection refused; expected host_key "
+                    "to pin one of the server's keys") from None
+            raise
         _check_host_key(endpoint, transport.get_remote_server_key(), pinned)
         _authenticate(endpoint, transport, key, password)
         with network_errors(f"{endpoint.where}: the SFTP subsystem did not start"):

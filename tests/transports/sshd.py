@@ -80,6 +80,16 @@ class Sshd:
                 time.sleep(0.05)
         raise RuntimeError(f"sshd did not answer on port {self.port} within 10 s")
 
+    def sessions(self) -> list[int]:
+        """The processes serving open connections (and their privilege-separated children)."""
+        assert self.process is not None
+        found, frontier = [], [self.process.pid]
+        while frontier:
+            children = [c for pid in frontier for c in _children(pid)]
+            found += children
+            frontier = children
+        return found
+
     def stop(self) -> None:
         """The server goes down, and its open connections with it: each is a child process of this server's, in a
         session of its own, so they are ended by their ids."""

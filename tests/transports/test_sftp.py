@@ -4,6 +4,8 @@ atomic sends that never overwrite, pinned host keys, refused logins, and a serve
 from __future__ import annotations
 
 import os
+import signal
+import socket
 import time
 from pathlib import Path
 
@@ -160,6 +162,44 @@ def fingerprint_of(public_key_line: str) -> str:
 
     blob = base64.b64decode(public_key_line.split()[1])
     return "SHA256:" + base64.b64encode(hashlib.sha256(blob).digest()).decode().rstrip("=")
+
+
+def test_a_pinned_key_of_a_type_the_server_lacks_refuses_the_connection(sftp_partner: SftpPartner,
+                                                                        tmp_path: Path) -> None:
+    pinned = generate_key(tmp_path / "ecdsa", "ecdsa").with_suffix(".pub").read_text()  # sshd has ed25519 and RSA
+    transport = sftp_partner.transport(host_key=pinned)
+    with transport, pytest.raises(TransportRejected, match="no host key of the pinned type .ecdsa-sha2-nistp256."):
+        transport.send("po.edi", b"x")
+
+
+def test_a_server_that_never_answers_times_out(sftp_partner: SftpPartner) -> None:
+    with socket.socket() as silent:  # accepts connections (the kernel does) but never says a word
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        transport = sftp_partner.transport(port=silent.getsockname()[1], connect_timeout=0.5)
+        started = time.monotonic()
+        with transport, pytest.raises(TransportRetryable, match="partner acme: SFTP server 127.0.0.1:.*handshake"):
+            list(transport.fetch())
+    assert time.monotonic() - started < 5
+
+
+def test_a_stuck_server_times_out_each_operation(sftp_partner: SftpPartner) -> None:
+    transport = sftp_partner.transport(operation_timeout=0.5)
+    transport.send("first.edi", b"one")  # logged in; now the server's session process stops answering
+    sessions = sftp_partner.server.sessions()
+    for pid in sessions:
+        os.kill(pid, signal.SIGSTOP)
+    try:
+        started = time.monotonic()
+        with pytest.raises(TransportRetryable, match="timed out"):
+            transport.send("second.edi", b"two")
+        assert time.monotonic() - started < 5
+    finally:
+        for pid in sessions:
+            os.kill(pid, signal.SIGCONT)
+    transport.send("second.edi", b"two")  # a new connection
+    transport.close()
+    assert sorted(os.listdir(sftp_partner.inbound)) == ["first.edi", "second.edi"]
 
 
 def test_the_host_key_may_be_a_known_hosts_file(sftp_partner: SftpPartner, tmp_path: Path) -> None:
