@@ -134,7 +134,11 @@ class SftpTransport:
         local: Path | None = None
         with self._remote(f"reading {rules.readable_name(name)} from {self.config.inbound_dir}"):
             sftp = self._sftp()
-            with sftp.open(remote, "rb") as reading:
+            try:
+                reading = sftp.open(remote, "rb")
+            except FileNotFoundError:  # taken by someone else between listing and reading
+                return None
+            with reading:
                 reading.prefetch(size)  # pipelined reads: one round trip per file, not per 32 KB
                 if size <= IN_MEMORY_BYTES:
                     data: bytes | None = reading.read(self.config.max_bytes + 1)
@@ -152,13 +156,13 @@ class SftpTransport:
     def _stream_to_local(self, reading: paramiko.SFTPFile) -> tuple[Path, int]:
         self.work_dir.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=self.work_dir, prefix="sftp-", suffix=".part", delete=False) as local:
+            self._local_copies.add(Path(local.name))  # removed by close() even if the download fails halfway
             read = 0
             while chunk := reading.read(_CHUNK):
                 read += len(chunk)
                 if read > self.config.max_bytes:  # grew past the limit while we read: the next poll refuses it
                     break
                 local.write(chunk)
-        self._local_copies.add(Path(local.name))
         return Path(local.name), read
 
     def settle(self, inbound: Inbound) -> None:

@@ -64,6 +64,18 @@ def test_files_still_being_written_are_skipped(sftp_partner: SftpPartner) -> Non
         assert [i.name for i in transport.fetch()] == ["fresh.edi", "old.edi"]
 
 
+def test_files_that_went_or_changed_after_the_listing_wait_for_the_next_poll(sftp_partner: SftpPartner) -> None:
+    for name in ("a.edi", "b.edi", "c.edi"):
+        drop(sftp_partner, name, b"ISA*complete~", age=60)
+    with sftp_partner.transport() as transport:
+        found = transport.fetch()  # the directory is listed once, at the first file
+        assert next(found).name == "a.edi"
+        (sftp_partner.outbound / "b.edi").unlink()  # another reader took it
+        drop(sftp_partner, "c.edi", b"ISA*complete~ and then some")  # the partner rewrote it
+        assert list(found) == []
+        assert [i.read_bytes() for i in transport.fetch()] == [b"ISA*complete~", b"ISA*complete~ and then some"]
+
+
 def test_a_large_file_is_streamed_to_the_work_dir_and_removed_once_settled(sftp_partner: SftpPartner) -> None:
     data = os.urandom(IN_MEMORY_BYTES * 3 + 17)
     drop(sftp_partner, "big.edi", data)
