@@ -1,6 +1,6 @@
 """partner health: last poll and send, last error, consecutive failures
 
-Revision ID: 0005
+Revision ID: 0005_partner_health
 Revises: 0002
 Create Date: 2026-12-02 14:40:00.000000
 """
@@ -12,7 +12,7 @@ import sqlmodel
 from alembic import op
 
 
-revision: str = '0005'
+revision: str = '0005_partner_health'  # not '0005': the AS2 branch has one; unique ids merge cleanly
 down_revision: str | None = '0002'  # the integrator re-chains it after the pipeline's 0004
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
