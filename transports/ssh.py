@@ -135,6 +135,8 @@ def connect(endpoint: Endpoint) -> tuple[paramiko.Transport, paramiko.SFTPClient
         try:
             with network_errors(f"{endpoint.where}: the SSH handshake failed"):
                 transport.start_client(timeout=endpoint.connect_timeout)
+                if not transport.initial_kex_done:  # start_client returns quietly when its timeout passes
+                    raise TimeoutError(f"no SSH handshake within {endpoint.connect_timeout:g} s")
         except TransportRetryable as e:
             if isinstance(e.__cause__, paramiko.ssh_exception.IncompatiblePeer):
                 raise TransportRejected(
