@@ -36,6 +36,9 @@ from transports.errors import TransportRejected, TransportRetryable
 from transports.ssh import Endpoint, connect, network_errors, pinned_keys
 
 IN_MEMORY_BYTES = 1024 * 1024  # files up to this size are held in memory; larger ones go to a local file
+# A local copy this old belongs to no running poll (a poll renews its lease or loses it long before): its worker
+# died before it could remove it.
+STALE_COPY_SECONDS = 24 * 3600
 _CHUNK = 1024 * 1024
 
 
@@ -104,6 +107,7 @@ class SftpTransport:
 
     # -- polled side --------------------------------------------------------------------------------------
     def fetch(self) -> Iterator[Inbound]:
+        self._remove_stale_copies()
         inbound_dir = self.config.inbound_dir
         with self._remote(f"inbound directory {inbound_dir}"):
             entries = sorted(self._sftp().listdir_attr(inbound_dir), key=lambda a: a.filename)
@@ -152,6 +156,13 @@ class SftpTransport:
                 self._local_copies.discard(local)
             return None
         return Inbound(channel_id=name, name=name, size=size, path=local, data=data, stamp=stamp)
+
+    def _remove_stale_copies(self) -> None:
+        limit = time.time() - STALE_COPY_SECONDS
+        for path in self.work_dir.glob("sftp-*.part"):
+            with suppress(OSError):  # another poller removed it first
+                if path.stat().st_mtime < limit:
+                    path.unlink()
 
     def _stream_to_local(self, reading: paramiko.SFTPFile) -> tuple[Path, int]:
         self.work_dir.mkdir(parents=True, exist_ok=True)

@@ -97,6 +97,17 @@ def test_local_copies_of_unsettled_files_go_when_the_poll_ends(sftp_partner: Sft
     assert os.listdir(sftp_partner.outbound) == ["big.edi"]  # still waiting on the server
 
 
+def test_copies_left_by_a_dead_worker_are_removed_a_day_later(sftp_partner: SftpPartner) -> None:
+    sftp_partner.work_dir.mkdir()
+    for name, age in (("sftp-dead.part", 25 * 3600), ("sftp-busy.part", 3600), ("notes.txt", 25 * 3600)):
+        path = sftp_partner.work_dir / name
+        path.write_bytes(b"ISA")
+        os.utime(path, (time.time() - age, time.time() - age))
+    with sftp_partner.transport() as transport:
+        assert list(transport.fetch()) == []
+    assert sorted(p.name for p in sftp_partner.work_dir.iterdir()) == ["notes.txt", "sftp-busy.part"]
+
+
 def test_too_large_and_unsafe_files_are_refused_unread_and_set_aside(sftp_partner: SftpPartner) -> None:
     drop(sftp_partner, "huge.edi", b"x" * 101)
     drop(sftp_partner, "bad\x01name.edi", b"ISA~")
