@@ -13,6 +13,7 @@ import pytest
 
 from tests.conftest import REQUIRE_SERVICES
 from tests.transports.sshd import SSHD, Sshd, generate_key, make_sshd
+from tests.workers.conftest import redis_prefix, redis_url  # noqa: F401  (fixtures for the lease tests)
 from transports.base import TransportContext
 from transports.sftp import SftpConfig, SftpTransport
 

@@ -121,3 +121,33 @@ def test_the_poll_task_records_the_partners_health(sftp_partner: SftpPartner, tm
     assert status["down"].last_poll_at is None and status["down"].consecutive_failures == 1
     assert "poll: partner down: SFTP server 127.0.0.1" in (status["down"].last_error or "")
     assert os.listdir(sftp_partner.outbound) == ["po-000.edi"]
+
+
+def test_two_pollers_at_once_take_each_file_once(sftp_partner: SftpPartner, redis_url: str,
+                                                 redis_prefix: str) -> None:
+    """Two schedulers fire the same partner's poll together (on two machines, sharing Redis): one polls, the
+    other finds the lease held; every file is received once."""
+    import threading
+
+    import redis
+
+    from gateway.leases import RedisLeases
+
+    files = drop_files(sftp_partner, 30)
+    receiver = Receiver(sftp_partner)
+    reports = []
+    start = threading.Barrier(2)
+
+    def poller() -> None:
+        leases = RedisLeases(redis.Redis.from_url(redis_url), redis_prefix)
+        start.wait()
+        reports.append(poll("acme", sftp_partner.transport(), leases, receiver, 30))
+
+    threads = [threading.Thread(target=poller) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert sorted(r.busy for r in reports) == [False, True]
+    assert sorted(n for n, _ in receiver.received) == sorted(files)  # each once
+    assert os.listdir(sftp_partner.outbound) == []
