@@ -76,6 +76,16 @@ def test_files_that_went_or_changed_after_the_listing_wait_for_the_next_poll(sft
         assert [i.read_bytes() for i in transport.fetch()] == [b"ISA*complete~", b"ISA*complete~ and then some"]
 
 
+def test_a_file_rewritten_after_it_was_read_is_not_settled(sftp_partner: SftpPartner) -> None:
+    drop(sftp_partner, "po.edi", b"ISA*first~", age=60)
+    with sftp_partner.transport() as transport:
+        (inbound,) = transport.fetch()
+        drop(sftp_partner, "po.edi", b"ISA*second, longer~")  # the partner wrote it again meanwhile
+        with pytest.raises(TransportRejected, match="po.edi changed after it was read; left in .* to be read again"):
+            transport.settle(inbound)
+        assert [i.read_bytes() for i in transport.fetch()] == [b"ISA*second, longer~"]
+
+
 def test_a_large_file_is_streamed_to_the_work_dir_and_removed_once_settled(sftp_partner: SftpPartner) -> None:
     data = os.urandom(IN_MEMORY_BYTES * 3 + 17)
     drop(sftp_partner, "big.edi", data)
