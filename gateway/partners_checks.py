@@ -55,7 +55,7 @@ def _key_checks(path: Path, parsed: PartnersFile, key_dir: Path) -> list[str]:
     problems: list[str] = []
     allowed = Path(os.path.realpath(key_dir))
     for p in parsed.partners:
-        if not isinstance(p.transport, SftpConfig):
+        if not isinstance(p.transport, SftpConfig) or p.transport.private_key is None:
             continue
         key = Path(os.path.realpath(p.transport.private_key))
         if allowed != key and allowed not in key.parents:

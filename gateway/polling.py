@@ -13,13 +13,14 @@ import importlib
 import logging
 import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Protocol
 
 from gateway.errors import ConfigError, GatewayError, Rejected
 from gateway.leases import Lease, Leases
 from gateway.partners import Partner, PartnersFile
 from gateway.settings import Settings
-from transports import TRANSPORTS, Inbound, PolledTransport, TransportRejected, open_transport
+from transports import TRANSPORTS, Inbound, PolledTransport, TransportContext, TransportRejected, open_transport
 
 log = logging.getLogger(__name__)
 
@@ -53,8 +54,9 @@ def polled_partners(partners: PartnersFile) -> list[Partner]:
     return [p for p in partners.partners if hasattr(p.transport, "poll_seconds") and p.transport.kind in TRANSPORTS]
 
 
-def polled_transport(partner: Partner) -> PolledTransport:
-    transport = open_transport(partner.transport)
+def polled_transport(partner: Partner, work_dir: Path | None = None) -> PolledTransport:
+    """The partner's adapter; `work_dir` (under the data directory) holds local copies of large downloads."""
+    transport = open_transport(partner.transport, TransportContext(partner_id=partner.id, work_dir=work_dir))
     if not isinstance(transport, PolledTransport):
         raise ConfigError([f"partner {partner.id}: a {partner.transport.kind} channel is not polled"])
     return transport
@@ -90,6 +92,9 @@ def poll(partner_id: str, transport: PolledTransport, leases: Leases, receive: R
     finally:
         heartbeat.stop()
         leases.release(lease)
+        close = getattr(transport, "close", None)  # a connection (SFTP) lives for one poll
+        if close is not None:
+            close()
     report.lost_lease = heartbeat.lost
     if heartbeat.lost:
         log.warning("poll of %s: lease lost (token %s); stopped, the rest is left to the next holder",

@@ -33,7 +33,7 @@ REQUIRE_SERVICES = os.environ.get("GATEWAY_REQUIRE_SERVICES") == "1"
 TABLES_IN_DELETE_ORDER = (
     "po_event", "receipt_line", "receipt", "confirmed_line", "confirmation", "attachment", "response_line",
     "vendor_response", "po_line", "po_version", "purchase_order", "onhand", "partner_link", "trading_partner",
-    "control_counter",
+    "control_counter", "partner_health",
 )
 
 

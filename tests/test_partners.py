@@ -279,3 +279,16 @@ def test_two_channels_never_share_a_folder(tmp_path):
     looping = FOLDER_VENDOR.replace('"var/partners/cask/out"', '"var/partners/cask/in/"')
     assert "partner cask: transport.outbound_dir: 'var/partners/cask/in' is also partner cask inbound_dir" in \
         problems_of(tmp_path, GOOD + looping)[0]
+
+
+def test_an_sftp_partner_needs_a_pinned_key_and_a_way_to_log_in(tmp_path):
+    no_secret = GOOD.replace('private_key = "keys/acme"\n', "")
+    (problem,) = problems_of(tmp_path, no_secret)
+    assert "partner acme: transport: no way to log in; expected private_key (a key file) or password_env" in problem
+    junk_key = GOOD.replace('host_key = "ssh-ed25519 AAAA', 'host_key = "sftp.acme.example AAAA')
+    (problem,) = problems_of(tmp_path, junk_key)
+    assert "partner acme: transport.host_key: host_key names no public key; expected a line such as" in problem
+    in_a_variable = GOOD.replace('private_key = "keys/acme"', 'password_env = "ACME_SFTP_PASSWORD"')
+    assert load_partners(write(tmp_path, in_a_variable)).get("acme").transport.password_env == "ACME_SFTP_PASSWORD"
+    (problem,) = problems_of(tmp_path, GOOD.replace('private_key = "keys/acme"', 'password_env = "hunter 2"'))
+    assert "transport.password_env" in problem  # a name, never the password itself

@@ -61,6 +61,14 @@ class Receipt:
         return Receipt(name, where, len(data), hashlib.sha256(data).hexdigest(), already_there)
 
 
+@dataclass(frozen=True)
+class TransportContext:
+    """What the gateway tells an adapter besides its configuration record."""
+
+    partner_id: str = ""  # named in the adapter's errors
+    work_dir: Path | None = None  # where it may keep local copies (under the data directory); None: the system's
+
+
 @runtime_checkable
 class Transport(Protocol):
     """What every transport does: deliver bytes under a name."""

@@ -16,7 +16,7 @@ from typing import Literal
 from pydantic import Field
 
 from transports import rules
-from transports.base import Inbound, Receipt
+from transports.base import Inbound, Receipt, TransportContext
 from transports.config import LocalDir, PollingLimits
 from transports.errors import TransportError, TransportRejected, TransportRetryable
 
@@ -34,8 +34,8 @@ class FolderConfig(PollingLimits):
 class FolderTransport:
     kind = "folder"
 
-    def __init__(self, config: FolderConfig) -> None:
-        self.config = config
+    def __init__(self, config: FolderConfig, context: TransportContext | None = None) -> None:
+        self.config = config  # the context has nothing a folder needs: it names itself by its directories
 
     # -- polled side --------------------------------------------------------------------------------------
     def fetch(self) -> Iterator[Inbound]:
@@ -87,8 +87,7 @@ class FolderTransport:
 
     # -- sending side -------------------------------------------------------------------------------------
     def send(self, name: str, data: bytes) -> Receipt:
-        reason = rules.unsafe_name(name) or (
-            f"{name!r} is a name partners skip as still being written" if rules.still_being_written(name) else None)
+        reason = rules.unsendable(name)
         if reason:
             raise TransportRejected(f"cannot send {rules.readable_name(name)}: {reason}")
         outbound_dir = self._ready(self.config.outbound_dir, "outbound")

@@ -45,6 +45,13 @@ def unsafe_name(name: str) -> str | None:
     return None
 
 
+def unsendable(name: str) -> str | None:
+    """Why we cannot deliver a file under `name`, or None: partners read it as a local name too, and skip the
+    names of files still being written."""
+    return unsafe_name(name) or (
+        f"{name!r} is a name partners skip as still being written" if still_being_written(name) else None)
+
+
 def too_large(size: int, max_bytes: int) -> str | None:
     """Why a file of `size` bytes is refused, or None."""
     if size > max_bytes:

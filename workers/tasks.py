@@ -7,11 +7,14 @@ from typing import Any
 
 from celery import Celery
 
-from gateway.errors import ConfigError, Retryable
+from gateway.db import make_engine
+from gateway.errors import ConfigError, GatewayError, Retryable
+from gateway.health import record_failure, record_success
 from gateway.leases import leases_for
 from gateway.partners import PartnersFile
 from gateway.polling import poll, polled_transport, receive_service
 from gateway.settings import Settings
+from transports import TransportError
 
 
 def register(app: Celery, settings: Settings, partners: PartnersFile) -> None:
@@ -19,6 +22,7 @@ def register(app: Celery, settings: Settings, partners: PartnersFile) -> None:
 
     leases = leases_for(settings)
     receive = receive_service(settings)
+    engine = make_engine(settings.effective_database_url)  # partner health; connects on first use
 
     @app.task(name=POLL_TASK, shared=False, **RETRY_POLICY)  # shared tasks would join every later app
     def poll_partner(partner_id: str) -> dict[str, Any]:
@@ -27,9 +31,15 @@ def register(app: Celery, settings: Settings, partners: PartnersFile) -> None:
             partner = partners.get(partner_id)
         except KeyError:
             raise ConfigError([f"partner {partner_id!r} is not in the partners file"]) from None
-        report = poll(partner_id, polled_transport(partner), leases, receive, settings.poll_lease_seconds)
+        try:
+            transport = polled_transport(partner, settings.data_dir / "incoming")
+            report = poll(partner_id, transport, leases, receive, settings.poll_lease_seconds)
+        except (GatewayError, TransportError) as e:
+            record_failure(engine, partner_id, f"poll: {e}")
+            raise
         if report.busy:
             # Another poller holds the lease, or a dead one's lease has not expired yet: try again with backoff.
             # A scheduled poll's retries end with its period (`expires` carries over), so they never pile up.
             raise Retryable(f"partner {partner_id} is being polled elsewhere (its lease is held)")
+        record_success(engine, partner_id, "poll")
         return dataclasses.asdict(report)

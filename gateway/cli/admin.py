@@ -1,4 +1,4 @@
-"""Operating commands: serve, db upgrade, partners check (`run` is in gateway.cli.workers)."""
+"""Operating commands: serve, db upgrade, partners check and status (`run` is in gateway.cli.workers)."""
 
 from __future__ import annotations
 
@@ -25,6 +25,8 @@ def register(subparsers: Any) -> None:
     check = p_sub.add_parser("check", help="validate a partners file; one line per problem, non-zero on any")
     check.add_argument("file", nargs="?", type=Path, help="partners file (default: GATEWAY_PARTNERS)")
     check.set_defaults(handler=cmd_partners_check)
+    status = p_sub.add_parser("status", help="partner health: last poll and send, failures, last error, expiry")
+    status.set_defaults(handler=cmd_partners_status)
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
@@ -52,6 +54,18 @@ def cmd_partners_check(args: argparse.Namespace) -> int:
     for p in parsed.partners:
         roles[p.role] += 1
     print(f"{path}: ok, {roles['customer']} customer(s), {roles['vendor']} vendor(s)")
+    return 0
+
+
+def cmd_partners_status(args: argparse.Namespace) -> int:
+    from gateway.db import make_engine
+    from gateway.health import partner_status, status_table
+    from gateway.partners import load_partners
+
+    settings = Settings()
+    partners = load_partners(settings.partners, key_dir=settings.key_dir)
+    for line in status_table(partner_status(make_engine(settings.effective_database_url), list(partners.partners))):
+        print(line)
     return 0
 
 

@@ -6,6 +6,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
+import gateway.health  # noqa: F401  (registers the partner_health table)
 import gateway.models  # noqa: F401  (registers the tables on SQLModel.metadata)
 from gateway.db import make_engine
 

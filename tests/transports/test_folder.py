@@ -43,10 +43,10 @@ def test_folder_is_the_registered_folder_kind_and_fits_the_seam(tmp_path):
 
 
 def test_unknown_kinds_have_no_adapter_yet():
-    from transports.sftp import SftpConfig
+    from transports.as2 import As2Config
 
-    config = SftpConfig(kind="sftp", host="h", username="u", private_key=Path("keys/k"), host_key="ssh-ed25519 X")
-    with pytest.raises(TransportRejected, match="no adapter for kind 'sftp'"):
+    config = As2Config(kind="as2", as2_id="ACME", url="https://as2.acme.example/as2", certificate=Path("acme.pem"))
+    with pytest.raises(TransportRejected, match="no adapter for kind 'as2'"):
         open_transport(config)
 
 
