@@ -13,7 +13,7 @@ from alembic import op
 
 
 revision: str = '0005_partner_health'  # not '0005': the AS2 branch has one; unique ids merge cleanly
-down_revision: str | None = '0002'  # the integrator re-chains it after the pipeline's 0004
+down_revision: str | None = '0003'  # re-chained at merge; see the chain in gateway/migrations/versions
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
