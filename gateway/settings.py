@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_PARTNERS = Path(__file__).resolve().parent.parent / "fixtures" / "demo" / "partners.toml"
@@ -18,6 +19,8 @@ class Settings(BaseSettings):
     database_url: str = ""  # empty: SQLite at <data_dir>/gateway.db
     broker_url: str = ""  # empty: the embedded filesystem broker under <data_dir>/broker
     partners: Path = DEFAULT_PARTNERS
+    apply_batch: int = Field(default=100, ge=1)  # transaction sets applied per transaction (each its own savepoint)
+    retention_days: int = Field(default=90, ge=1)  # archived raw bytes older than this are purged
     host: str = "127.0.0.1"
     port: int = 8000
 
@@ -26,3 +29,8 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'gateway.db').as_posix()}"
+
+    @property
+    def blob_dir(self) -> Path:
+        """Where raw documents are archived, content-addressed (a shared volume for several machines)."""
+        return self.data_dir / "blobs"
