@@ -38,11 +38,9 @@ class DatabaseControlNumbers:
         self._partner_id = partner_id
 
     def next(self, kind: str) -> int:
-        if kind not in KINDS:
-            raise ValueError(f"unknown control number kind {kind!r}; expected one of {KINDS}")
         try:
             with self._engine.begin() as conn:
-                return allocate(conn, self._partner_id, kind)
+                return TransactionNumbers(conn, self._partner_id).next(kind)
         except OperationalError as e:  # lock timeout, connection lost: nothing was consumed
             raise Retryable(f"could not allocate a {kind} control number for partner {self._partner_id}: "
                             f"{str(e).splitlines()[0]}") from e
