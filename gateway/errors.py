@@ -37,6 +37,7 @@ class Refusal(StrEnum):
     CANCELLED = "cancelled"
     CONSIGNMENT = "consignment"
     NOT_LINKED = "not_linked"  # customer and vendor unknown or not trading with each other
+    WRONG_SENDER = "wrong_sender"  # a document its sender's role never sends (an 855 from a customer)
 
     @property
     def replayable(self) -> bool:
