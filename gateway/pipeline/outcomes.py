@@ -43,8 +43,9 @@ def record_outcome(session: Session, message_id: int, set_index: int, set_id: st
     return insert_or_nothing(session, APPLIED_SET_T, values, ["message_id", "set_index"])
 
 
-def summary(session: Session, message_id: int) -> tuple[str, str | None]:
-    """A sentence for the timeline, and the reasons a person must act on (None when every set applied)."""
+def summary(session: Session, message_id: int, where: str) -> tuple[str, str | None]:
+    """A sentence for the timeline, and the reasons a person must act on (None when every set applied), each
+    starting with `where` (the file or channel id, and the partner)."""
     rows = session.connection().execute(
         select(APPLIED_SET_T).where(APPLIED_SET_T.c.message_id == message_id).order_by(APPLIED_SET_T.c.set_index)
     ).all()
@@ -54,8 +55,8 @@ def summary(session: Session, message_id: int) -> tuple[str, str | None]:
     queued = session.connection().execute(select(func.count()).where(
         MESSAGE_T.c.caused_by_id == message_id, MESSAGE_T.c.kind == "document")).scalar_one()
     text = ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items())) or "no sets"
-    problems = [f"set {r.control} ({r.set_id}){' PO ' + r.po_number if r.po_number else ''}: {r.code}: {r.reason}"
-                for r in rows if r.outcome != "applied"]
+    problems = [f"{where}: set {r.control} ({r.set_id}){' PO ' + r.po_number if r.po_number else ''}: "
+                f"{r.code}: {r.reason}" for r in rows if r.outcome != "applied"]
     reasons = "; ".join(problems[:MAX_REASONS]) + (f"; and {len(problems) - MAX_REASONS} more"
                                                    if len(problems) > MAX_REASONS else "")
     return f"{text}; {queued} outbound document(s) queued", reasons or None

@@ -92,7 +92,8 @@ def _apply(engine: Engine, settings: Settings, message_id: int, now: datetime) -
                 raise Raced(message_id)
             apply_batch(session, blobs, batch, parties)
     with unit_of_work(engine) as session:
-        text, problems = summary(session, message_id)
+        text, problems = summary(session, message_id, f"{message.channel_id or f'message {message_id}'}: "
+                                                      f"partner {sender.id}")
         if not transition(session, message_id, MessageState.APPLIED, f"every set has its outcome: {text}"):
             raise Raced(message_id)
         if problems:
