@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -60,12 +61,13 @@ def process(engine: Engine, settings: Settings, message_id: int, *, now: datetim
     blobs = FileBlobStore(settings.blob_dir)
     try:
         if _state(engine, message_id) is MessageState.RECEIVED:
-            with unit_of_work(engine) as session:
+            with contextlib.suppress(Raced), unit_of_work(engine) as session:
                 validate_and_acknowledge(session, blobs, message_id, now)
         if _state(engine, message_id) is MessageState.ACKNOWLEDGED:
+            # Racing another worker here is safe too: each set's outcome row lets only one apply it.
             _apply(engine, settings, message_id, now)
     except Raced:
-        pass  # another worker took this step; the message's state says how far it got
+        pass  # another worker finished the step; the message's state says how far it got
     except OperationalError as e:  # the database is away or a lock timed out: nothing was half-written
         raise Retryable(f"message {message_id}: {str(e).splitlines()[0]}") from e
     except (Rejected, MappingError, ValueError, OSError) as e:
