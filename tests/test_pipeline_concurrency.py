@@ -15,6 +15,7 @@ from gateway.models import PoVersion
 from gateway.pipeline import process, receive
 from tests.factories import order
 from tests.hub import NOW, sent_by, settings_for
+from tests.parallel import at_once
 
 
 def _worker(url: str, data_dir: str, job: str, payload: object, start: mp.synchronize.Barrier, out: mp.Queue) -> None:
@@ -32,16 +33,7 @@ def _worker(url: str, data_dir: str, job: str, payload: object, start: mp.synchr
 
 
 def _run_twice(url: str, tmp_path: Path, job: str, payload: object) -> list[object]:
-    ctx = mp.get_context("spawn")
-    start, out = ctx.Barrier(2), ctx.Queue()
-    workers = [ctx.Process(target=_worker, args=(url, str(tmp_path), job, payload, start, out)) for _ in range(2)]
-    for p in workers:
-        p.start()
-    results = [out.get(timeout=120) for _ in workers]
-    for p in workers:
-        p.join(timeout=60)
-        assert p.exitcode == 0
-    return results
+    return at_once(_worker, [(url, str(tmp_path), job, payload)] * 2)
 
 
 @pytest.fixture
