@@ -90,7 +90,11 @@ def unit_of_work(engine: Engine) -> Iterator[Session]:
 
 
 
+def reader(engine: Engine) -> Engine:
+    """The engine for reading only (lists, health, the CLI): on SQLite its transactions never take the write
+    lock, so a reader never waits on a worker; on PostgreSQL nothing changes."""
+    return engine.execution_options(**{READ_ONLY: True})
+
+
 def read_session(engine: Engine) -> Session:
-    """A session for reading only (lists, health, the CLI): on SQLite it never takes the write lock, so it
-    never waits on a worker; on PostgreSQL it is an ordinary session."""
-    return Session(engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False)
+    return Session(reader(engine), expire_on_commit=False)
