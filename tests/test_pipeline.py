@@ -177,3 +177,15 @@ def test_retention_purges_archived_bytes_of_settled_messages_only(hub):
     with Session(hub.engine) as session:
         events = session.exec(select(MessageEvent).where(MessageEvent.message_id == inbound.id)).all()
     assert any("purged" in e.detail for e in events)
+
+
+def test_vendor_ta1_rejecting_our_interchange_fails_it_with_the_code(hub):
+    result = hub.send("contoso", "fabrikam", "850", order("PO-1"))
+    (ours,) = [m for m in hub.caused_by(result.message_id) if m.partner_id == "fabrikam"]
+    mark(hub.engine, ours.id, S.SENT, "sent")
+    ta1 = (b"ISA*00*          *00*          *ZZ*FABRIKAM       *ZZ*CONTOSO        *261125*1200*U*00401*000000777*0*P*>~"
+           b"TA1*" + ours.isa13.encode() + b"*261125*1200*R*022~IEA*0*000000777~")
+    answer = hub.ingest(ta1, "fabrikam")
+    assert answer.state is S.ROUTED, answer.error
+    rejected = message(hub, ours.id)
+    assert (rejected.state, rejected.ack_status) == ("failed", "R") and "TA1 R 022" in rejected.error

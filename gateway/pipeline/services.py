@@ -15,8 +15,17 @@ from gateway.db import read_session, unit_of_work
 from gateway.errors import Refusal, Rejected, Retryable
 from gateway.messages.blobs import FileBlobStore
 from gateway.messages.states import PIPELINE_ORDER, Direction, MessageState
-from gateway.messages.store import EVENT_T, MESSAGE_T, read_envelope, record_inbound, state_of, transition
+from gateway.messages.store import (
+    EVENT_T,
+    MESSAGE_T,
+    add_event,
+    read_envelope,
+    record_inbound,
+    state_of,
+    transition,
+)
 from gateway.messages.tables import Message
+from gateway.pipeline.acknowledge import reconcile
 from gateway.pipeline.apply import Parties, apply_batch, batches, sets_of
 from gateway.pipeline.directory import Directory
 from gateway.pipeline.outcomes import APPLIED_SET_T, Raced, summary
@@ -24,7 +33,7 @@ from gateway.pipeline.validate import validate_and_acknowledge
 from gateway.settings import Settings
 from gateway.x12_profiles import sender_profiles
 from mappers.x12.segments import MappingError
-from mappers.x12.translate import translate
+from mappers.x12.translate import interchange_acks, translate
 
 
 @dataclass(frozen=True)
@@ -94,6 +103,8 @@ def _apply(engine: Engine, settings: Settings, message_id: int, now: datetime) -
                 raise Raced(message_id)
             apply_batch(session, blobs, batch, parties)
     with unit_of_work(engine) as session:
+        for ack in interchange_acks(blobs.get(message.sha256), sender.encoding):  # TA1s stand outside any set
+            add_event(session, message_id, "TA1: " + reconcile(session, ack, sender, message_id))
         text, problems = summary(session, message_id, f"{message.channel_id or f'message {message_id}'}: "
                                                       f"partner {sender.id}")
         if not transition(session, message_id, MessageState.APPLIED, f"every set has its outcome: {text}"):
