@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import delete, exists, select
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from gateway.db import read_session, unit_of_work
 from gateway.errors import Refusal, Rejected, Retryable
@@ -77,7 +77,9 @@ def process(engine: Engine, settings: Settings, message_id: int, *, now: datetim
             _apply(engine, settings, message_id, now)
     except Raced:
         pass  # another worker finished the step; the message's state says how far it got
-    except OperationalError as e:  # the database is away or a lock timed out: nothing was half-written
+    except (OperationalError, IntegrityError) as e:
+        # The database is away, a lock timed out, or another worker committed the same key first: nothing was
+        # half-written, and the next try sees what the other one did.
         raise Retryable(f"message {message_id}: {str(e).splitlines()[0]}") from e
     except (Rejected, MappingError, ValueError, OSError) as e:
         _fail(engine, message_id, f"{type(e).__name__}: {e}")
