@@ -64,8 +64,7 @@ def reconcile(session: Session, ack: FunctionalAck | InterchangeAck, sender: Par
         .order_by(MESSAGE_T.c.id.desc()).limit(1)).scalar()
     if target is None:
         return f"{type(ack).__name__} for {where} matches nothing we sent to {sender.id}"
-    session.connection().execute(update(MESSAGE_T).where(MESSAGE_T.c.id == target).values(
-        ack_status=status[:1], answers_id=None))
+    session.connection().execute(update(MESSAGE_T).where(MESSAGE_T.c.id == target).values(ack_status=status[:1]))
     session.connection().execute(update(MESSAGE_T).where(MESSAGE_T.c.id == ack_message_id).values(
         answers_id=target))
     if status in ("A", "E", "P"):
