@@ -113,10 +113,6 @@ class Partner(_Strict):
     # "BAK04=order" (BAK04 the PO date, BAK09 the ack date) or the "BAK04=ack" convention some guides use.
     bak_dates: Literal["BAK04=ack", "BAK04=order"] = "BAK04=order"
     usage: Literal["P", "T"] = "P"
-    # How long we wait for this partner's 997/999 to what we sent, and (on a vendor) for its 855 to a PO
-    # version, before the scheduled checks flag it overdue.
-    ack_window_hours: float = Field(default=24, gt=0)
-    response_window_hours: float = Field(default=48, gt=0)
     delimiters: Delimiters = Delimiters()
     encoding: Annotated[str, AfterValidator(_encoding)] = "ascii"
     # How long the partner has to answer: its 997/999 for what we send, and (a vendor) its 855/865 for a PO

@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     receive_service: str = DEFAULT_RECEIVE_SERVICE
     poll_lease_seconds: float = Field(default=60, gt=0)  # a dead poller frees its partner after this
     overdue_check_seconds: float = Field(default=900, gt=0)  # how often the overdue-acknowledgment check runs
+    as2_max_bytes: int = Field(default=256 * 1024 * 1024, ge=1)  # a larger AS2 body gets 413, unread
+    as2_timeout_seconds: float = Field(default=120, gt=0)  # posting an AS2 message or an asynchronous MDN
     retention_check_seconds: float = Field(default=3600, gt=0)  # how often archived bytes past retention go
 
     @property

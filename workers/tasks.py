@@ -7,6 +7,8 @@ from typing import Any
 
 from celery import Celery
 
+from gateway.as2.receive import post_async_mdn
+from gateway.bootstrap import engine_for
 from gateway.errors import ConfigError
 from gateway.leases import leases_for
 from gateway.partners import PartnersFile
@@ -15,7 +17,7 @@ from gateway.settings import Settings
 
 
 def register(app: Celery, settings: Settings, partners: PartnersFile) -> None:
-    from workers.app import POLL_TASK, RETRY_POLICY
+    from workers.app import AS2_MDN_TASK, POLL_TASK, RETRY_POLICY
 
     leases = leases_for(settings)
     receive = receive_service(settings)
@@ -29,3 +31,8 @@ def register(app: Celery, settings: Settings, partners: PartnersFile) -> None:
             raise ConfigError([f"partner {partner_id!r} is not in the partners file"]) from None
         report = poll(partner_id, polled_transport(partner), leases, receive, settings.poll_lease_seconds)
         return dataclasses.asdict(report)
+
+    @app.task(name=AS2_MDN_TASK, shared=False, **RETRY_POLICY)
+    def as2_mdn(exchange_id: int) -> bool:
+        """Post the asynchronous MDN of one received AS2 message; retried while the partner is unreachable."""
+        return post_async_mdn(engine_for(settings), exchange_id, settings.as2_timeout_seconds)
