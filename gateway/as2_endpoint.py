@@ -14,7 +14,9 @@ from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.engine import Engine
 
 from gateway.as2 import receive as as2_receive
+from gateway.as2.outbound import take_mdn
 from gateway.as2.receive import Answer, As2Directory, Receive
+from transports.as2.mdn import is_mdn
 
 PostMdn = Callable[[int], None]  # queues the task that posts an asynchronous MDN (the exchange's id)
 
@@ -38,7 +40,10 @@ def as2_router(engine: Engine, directory: As2Directory | None, receive: Receive,
             return _response(Answer(413, {}, f"the AS2 message is larger than {max_bytes} bytes (the "
                                              "GATEWAY_AS2_MAX_BYTES setting)\n".encode()))
         headers = {name.lower(): value for name, value in request.headers.items()}
-        answer = await run_in_threadpool(as2_receive.handle, engine, directory, headers, body, receive)
+        if is_mdn(headers.get("content-type", ""), body):
+            answer = await run_in_threadpool(take_mdn, engine, directory, headers, body)
+        else:
+            answer = await run_in_threadpool(as2_receive.handle, engine, directory, headers, body, receive)
         if answer.post_mdn is not None:
             post_mdn(answer.post_mdn)
         return _response(answer)

@@ -74,7 +74,7 @@ def handle(engine: Engine, directory: As2Directory, headers: Mapping[str, str], 
     """One received AS2 message (headers with lower-case names) to its answer."""
     message_id = (headers.get("message-id") or "").strip()
     if not message_id:
-        return _plain(400, "the AS2 message has no Message-ID header; expected one, e.g. <unique@sender>")
+        return plain(400, "the AS2 message has no Message-ID header; expected one, e.g. <unique@sender>")
     request = mdn.requested(headers.get("disposition-notification-options"),
                             headers.get("receipt-delivery-option"))
     wants_mdn = "disposition-notification-to" in headers
@@ -88,7 +88,7 @@ def handle(engine: Engine, directory: As2Directory, headers: Mapping[str, str], 
         answer = mdn.build(identity=directory.identity, partner_as2_id=as2_from, original_message_id=message_id,
                            disposition=f"{mdn.PROCESSED}/error: {AUTHENTICATION_FAILED}", mic=None,
                            explanation=reason, request=request)
-        return Answer(200, answer.headers, answer.body) if wants_mdn and not request.async_url else _plain(
+        return Answer(200, answer.headers, answer.body) if wants_mdn and not request.async_url else plain(
             403, reason)
     with unit_of_work(engine) as session:
         seen = store.find(session, "in", partner.partner_id, message_id)
@@ -142,7 +142,7 @@ def _answer(exchange: store.As2Exchange, request: mdn.Requested, wants_mdn: bool
     return Answer(200, sent.headers, sent.body)
 
 
-def _plain(status: int, reason: str) -> Answer:
+def plain(status: int, reason: str) -> Answer:
     return Answer(status, {"Content-Type": "text/plain; charset=utf-8"}, (reason + "\n").encode())
 
 

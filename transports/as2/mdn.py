@@ -137,3 +137,14 @@ def parse(content_type: str, body: bytes, partner: x509.Certificate | None) -> R
             return Received(fields.get("original-message-id", "").strip(), fields.get("disposition", ""),
                             mic.strip() or None, mic_algorithm(alg) if alg else None, signed)
     raise As2Failure("unexpected-processing-error", "the MDN has no message/disposition-notification part")
+
+
+def is_mdn(content_type: str, body: bytes) -> bool:
+    """Whether a body posted to /as2 is an MDN (a report, signed or not) rather than a message."""
+    kind, params = mime.content_type(content_type)
+    if kind == "multipart/report":
+        return True
+    if kind == "multipart/signed":
+        found = mime.parts(body, params.get("boundary", ""))
+        return bool(found) and mime.parse(found[0]).content_type == "multipart/report"
+    return False

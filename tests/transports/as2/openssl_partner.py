@@ -54,6 +54,31 @@ def compressed_data(content: bytes) -> bytes:
     return _der(0x30, oid_compressed_data + _der(0xA0, compressed))
 
 
+def _tlv(data: bytes, at: int) -> tuple[int, int, int]:
+    """(tag, where the value starts, where it ends) of the DER element at `at`."""
+    tag, size, start = data[at], data[at + 1], at + 2
+    if size & 0x80:
+        count = size & 0x7F
+        size, start = int.from_bytes(data[start:start + count]), start + count
+    return tag, start, start + size
+
+
+def inflate(der: bytes) -> bytes:
+    """The content of RFC 3274 CompressedData, read by hand (ContentInfo / [0] / CompressedData: version,
+    algorithm, encapsulated content / [0] / OCTET STRING) and inflated with zlib."""
+    _, at, _ = _tlv(der, 0)  # ContentInfo
+    _, _, at = _tlv(der, at)  # skip the content type
+    _, at, _ = _tlv(der, at)  # [0]
+    _, at, _ = _tlv(der, at)  # CompressedData
+    for _ in range(2):  # skip version and algorithm
+        _, _, at = _tlv(der, at)
+    _, at, _ = _tlv(der, at)  # EncapsulatedContentInfo
+    _, _, at = _tlv(der, at)  # skip its content type
+    _, at, _ = _tlv(der, at)  # [0]
+    _, start, end = _tlv(der, at)  # OCTET STRING
+    return zlib.decompress(der[start:end])
+
+
 def entity(headers: list[tuple[str, str]], body: bytes) -> bytes:
     return "".join(f"{k}: {v}\r\n" for k, v in headers).encode() + b"\r\n" + body
 
@@ -151,7 +176,10 @@ class OpensslPartner:
                          "-inkey", str(self.key), "-recip", str(self.cert), cwd=self.work)
         head, _, signed_body = signed.partition(b"\r\n\r\n")
         content = self.verify_signed(head.decode().split(": ", 1)[1], signed_body, self.gateway_cert)
-        return content, content.partition(b"\r\n\r\n")[2]
+        content_head, _, payload = content.partition(b"\r\n\r\n")
+        if b"compressed-data" in content_head:
+            payload = inflate(payload).partition(b"\r\n\r\n")[2]
+        return content, payload
 
     def sign_mdn(self, report: bytes) -> tuple[str, bytes]:
         """An MDN signed by openssl (multipart/signed, as the gateway receives it): (content type, body)."""
