@@ -55,3 +55,9 @@ def _queue_mdn(settings: Settings) -> PostMdn:
         celery[0].send_task(AS2_MDN_TASK, args=[exchange_id])
 
     return queue
+
+
+def app_from_environment() -> FastAPI:
+    """For `uvicorn --factory gateway.app:app_from_environment --workers N`: each process reads the settings
+    from the environment (the HTTP side keeps no state, so any number of processes can serve /as2)."""
+    return create_app(Settings())

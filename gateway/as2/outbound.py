@@ -31,9 +31,11 @@ def send(engine: Engine, directory: As2Directory, partner_id: str, name: str, da
     try:
         receipt = transport.send(name, data)
     except TransportError as e:
+        transport.close()
         _note(engine, partner_id, transport.message_id(name, data), message_id, e.reason,
               negative=isinstance(e, TransportRejected))
         raise
+    transport.close()
     status = "pending" if receipt.disposition is None else "positive"
     with unit_of_work(engine) as session:
         exchange = store.record(session, "out", partner_id, receipt.as2_message_id, message_id=message_id,

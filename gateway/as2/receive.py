@@ -14,7 +14,7 @@ from cryptography import x509
 from sqlalchemy.engine import Engine
 
 from gateway.as2 import store
-from gateway.db import unit_of_work
+from gateway.db import read_session, unit_of_work
 from gateway.partners import PartnersFile
 from transports.as2 import mdn
 from transports.as2.config import As2Config
@@ -90,7 +90,7 @@ def handle(engine: Engine, directory: As2Directory, headers: Mapping[str, str], 
                            explanation=reason, request=request)
         return Answer(200, answer.headers, answer.body) if wants_mdn and not request.async_url else plain(
             403, reason)
-    with unit_of_work(engine) as session:
+    with read_session(engine) as session:  # a reader: never waits on (or takes) SQLite's write lock
         seen = store.find(session, "in", partner.partner_id, message_id)
     if seen is not None and seen.mdn is not None:  # a repeat: the original MDN, not processed again
         log.info("AS2 message %s from %s repeated; answered with its original MDN", message_id, partner.partner_id)
@@ -150,7 +150,7 @@ def post_async_mdn(engine: Engine, exchange_id: int, timeout: float) -> bool:
     """Post the MDN we owe for an exchange to the URL its sender gave; False when there is nothing to post."""
     from transports.as2.client import post
 
-    with unit_of_work(engine) as session:
+    with read_session(engine) as session:
         exchange = session.get(store.As2Exchange, exchange_id)
     if exchange is None or exchange.mdn is None or not exchange.mdn_url:
         return False

@@ -10,9 +10,15 @@ import httpx
 from transports.errors import TransportRejected, TransportRetryable
 
 
-def post(url: str, headers: Mapping[str, str], body: bytes, timeout: float, what: str) -> httpx.Response:
+def post(url: str, headers: Mapping[str, str], body: bytes, timeout: float, what: str,
+         http: httpx.Client | None = None) -> httpx.Response:
+    """`http` is a client kept by the caller: making one costs tens of milliseconds (its TLS context), more
+    than signing and encrypting a small message."""
     try:
-        response = httpx.post(url, headers=dict(headers), content=body, timeout=timeout)
+        if http is None:
+            response = httpx.post(url, headers=dict(headers), content=body, timeout=timeout)
+        else:
+            response = http.post(url, headers=dict(headers), content=body, timeout=timeout)
     except httpx.HTTPError as e:
         raise TransportRetryable(f"{what} to {url} failed: {type(e).__name__}: {e}") from e
     if response.status_code >= 500:

@@ -82,14 +82,23 @@ def entity(headers: list[tuple[str, str]], body: bytes) -> bytes:
 
 def parts(body: bytes, boundary: str) -> list[bytes]:
     """The raw bytes of each part of a multipart body. The CRLF before a delimiter belongs to the delimiter
-    (RFC 2046 section 5.1.1), so a signed part's bytes end where its content ends."""
+    (RFC 2046 section 5.1.1), so a signed part's bytes end where its content ends. (Found with bytes.find: a
+    regular expression with an optional line end before the delimiter takes seconds on a 5 MB body.)"""
     delimiter = b"--" + boundary.encode("latin-1")
-    pieces = re.split(rb"(?:\r?\n)?" + re.escape(delimiter), body)
+    starts: list[int] = []
+    at = body.find(delimiter)
+    while at >= 0:
+        if at == 0 or body[at - 1:at] == b"\n":  # a delimiter opens a line
+            starts.append(at)
+        at = body.find(delimiter, at + len(delimiter))
     found: list[bytes] = []
-    for piece in pieces[1:]:
+    for start, end in zip(starts, starts[1:], strict=False):
+        piece = body[start + len(delimiter):end]
         if piece.startswith(b"--"):  # the close delimiter: the epilogue follows
             break
-        found.append(re.sub(rb"^[ \t]*\r?\n", b"", piece, count=1))
+        line_end = piece.find(b"\n")
+        piece = piece[line_end + 1:] if line_end >= 0 else b""
+        found.append(piece[:-2] if piece.endswith(b"\r\n") else piece[:-1] if piece.endswith(b"\n") else piece)
     return found
 
 

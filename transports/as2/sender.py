@@ -13,6 +13,8 @@ import hashlib
 from dataclasses import dataclass, replace
 from email.utils import formatdate
 
+import httpx
+
 from transports.as2 import client, mdn
 from transports.as2.config import As2Config
 from transports.as2.errors import As2Failure
@@ -37,6 +39,18 @@ class As2Transport:
         self.identity = identity
         self.partner_certificate = load_certificate(config.certificate)
         self.timeout = timeout
+        self._http: httpx.Client | None = None
+
+    @property
+    def http(self) -> httpx.Client:
+        """Made on first use and kept: its connections and TLS context are reused from message to message."""
+        if self._http is None:
+            self._http = httpx.Client(timeout=self.timeout)
+        return self._http
+
+    def close(self) -> None:
+        if self._http is not None:
+            self._http.close()
 
     def message_id(self, name: str, data: bytes) -> str:
         digest = hashlib.sha256(name.encode() + b"\0" + data).hexdigest()[:40]
@@ -60,7 +74,7 @@ class As2Transport:
                 raise TransportRejected(f"AS2 partner {config.as2_id}: mdn = \"async\" needs mdn_url, the "
                                         "gateway's /as2 address the partner posts the MDN to")
             headers["Receipt-Delivery-Option"] = config.mdn_url
-        response = client.post(config.url, headers, packed.body, self.timeout, f"AS2 message {name}")
+        response = client.post(config.url, headers, packed.body, self.timeout, f"AS2 message {name}", self.http)
         receipt = As2Receipt(name, config.url, len(data), hashlib.sha256(data).hexdigest(),
                              as2_message_id=message_id, mic=packed.mic, mic_hash=packed.mic_hash)
         if config.mdn == "async":
