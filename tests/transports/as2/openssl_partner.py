@@ -20,6 +20,7 @@ KEY_TRANSPORT = {
 }
 CIPHERS = {"aes128_cbc": "-aes-128-cbc", "aes192_cbc": "-aes-192-cbc", "aes256_cbc": "-aes-256-cbc",
            "aes128_gcm": "-aes-128-gcm", "aes256_gcm": "-aes-256-gcm"}
+UNSUPPORTED_CIPHERS = {"camellia128_cbc": "-camellia-128-cbc"}
 
 
 def openssl(*args: str, cwd: Path, stdin: bytes | None = None) -> bytes:
@@ -128,7 +129,7 @@ class OpensslPartner:
             current = entity([("Content-Type", f'multipart/signed; protocol="application/pkcs7-signature"; '
                                                f'micalg={sign.replace("sha", "sha-")}; boundary="{boundary}"')], body)
         if cipher:
-            der = openssl("cms", "-encrypt", "-binary", CIPHERS[cipher], "-in", self._file(current), "-outform",
+            der = openssl("cms", "-encrypt", "-binary", {**CIPHERS, **UNSUPPORTED_CIPHERS}[cipher], "-in", self._file(current), "-outform",
                           "DER", "-recip", str(self.gateway_cert), *KEY_TRANSPORT[key_transport], cwd=self.work)
             current = entity([("Content-Type", 'application/pkcs7-mime; smime-type=enveloped-data; '
                                                'name="smime.p7m"')], der)

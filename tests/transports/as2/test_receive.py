@@ -120,6 +120,20 @@ def test_tampered_signed_part_gets_integrity_check_failed(gateway: Served, partn
 
 
 @pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
+def test_cipher_we_do_not_support_gets_unsupported_algorithm(gateway: Served, partner: OpensslPartner) -> None:
+    built = partner.build(PAYLOAD, cipher="camellia128_cbc")
+    assert refused(gateway, partner, built.headers, built.body).endswith("processed/error: unsupported-algorithm")
+
+
+@pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
+def test_unsigned_message_from_a_partner_that_must_sign_gets_insufficient_message_security(
+        gateway: Served, partner: OpensslPartner) -> None:
+    built = partner.build(PAYLOAD, sign=None)
+    disposition = refused(gateway, partner, built.headers, built.body)
+    assert disposition.endswith("processed/error: insufficient-message-security")
+
+
+@pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
 def test_only_unsupported_mic_algorithms_required_gets_failed_unsupported(
         gateway: Served, partner: OpensslPartner) -> None:
     built = partner.build(PAYLOAD)
