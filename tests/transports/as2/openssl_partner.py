@@ -129,7 +129,8 @@ class OpensslPartner:
             current = entity([("Content-Type", f'multipart/signed; protocol="application/pkcs7-signature"; '
                                                f'micalg={sign.replace("sha", "sha-")}; boundary="{boundary}"')], body)
         if cipher:
-            der = openssl("cms", "-encrypt", "-binary", {**CIPHERS, **UNSUPPORTED_CIPHERS}[cipher], "-in", self._file(current), "-outform",
+            option = {**CIPHERS, **UNSUPPORTED_CIPHERS}[cipher]
+            der = openssl("cms", "-encrypt", "-binary", option, "-in", self._file(current), "-outform",
                           "DER", "-recip", str(self.gateway_cert), *KEY_TRANSPORT[key_transport], cwd=self.work)
             current = entity([("Content-Type", 'application/pkcs7-mime; smime-type=enveloped-data; '
                                                'name="smime.p7m"')], der)
