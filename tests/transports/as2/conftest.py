@@ -20,6 +20,7 @@ from gateway.app import create_app
 from gateway.as2.receive import post_async_mdn
 from gateway.settings import DEFAULT_PARTNERS, Settings
 from tests.transports.as2.openssl_partner import OpensslPartner, make_key_pair
+from tests.workers.conftest import redis_prefix, redis_url  # noqa: F401  (fixtures the worker test uses)
 
 FABRIKAM_FOLDER = """kind = "folder"
 inbound_dir = "var/demo/fabrikam/outbox"
@@ -62,7 +63,7 @@ class Served:
 
 
 @contextmanager
-def serve(settings: Settings, engine: Engine, post_mdn: Callable[[int], None]) -> Iterator[str]:
+def serve(settings: Settings, engine: Engine, post_mdn: Callable[[int], None] | None) -> Iterator[str]:
     """uvicorn serving the gateway's app on a free loopback port, for as long as the generator is open."""
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(settings, post_mdn=post_mdn), host="127.0.0.1", port=port,
@@ -80,9 +81,9 @@ def serve(settings: Settings, engine: Engine, post_mdn: Callable[[int], None]) -
         thread.join(10)
 
 
-def gateway_settings(engine: Engine, tmp_path: Path, partners: Path) -> Settings:
+def gateway_settings(engine: Engine, tmp_path: Path, partners: Path, **more: str) -> Settings:
     return Settings(data_dir=tmp_path / "data", database_url=engine.url.render_as_string(hide_password=False),
-                    partners=partners, as2_max_bytes=64 * 1024 * 1024, as2_timeout_seconds=10)
+                    partners=partners, as2_max_bytes=64 * 1024 * 1024, as2_timeout_seconds=10, **more)
 
 
 @pytest.fixture
