@@ -27,7 +27,7 @@ class Received:
 @dataclass
 class PartnerServer:
     partner: OpensslPartner
-    script: list[str] = field(default_factory=list)  # "500", "wrong-mic"; then it answers properly
+    script: list[str] = field(default_factory=list)  # "500", "wrong-mic", "negative"; then it answers properly
     received: list[Received] = field(default_factory=list)
     async_posts: list[httpx.Response] = field(default_factory=list)
 
@@ -41,7 +41,9 @@ class PartnerServer:
         mic = self.partner.mic(signed_part, hash_name)
         self.received.append(Received(headers, signed_part, payload, mic))
         reported = "AAAA" + mic[4:] if behaviour == "wrong-mic" else mic
-        content_type, mdn = self.mdn(headers["message-id"], f"{reported}, {hash_name.replace('sha', 'sha-')}")
+        disposition = "processed/error: decryption-failed" if behaviour == "negative" else "processed"
+        content_type, mdn = self.mdn(headers["message-id"], f"{reported}, {hash_name.replace('sha', 'sha-')}",
+                                     disposition)
         mdn_headers = {"Content-Type": content_type, "AS2-From": self.partner.as2_id,
                        "AS2-To": headers["as2-from"], "AS2-Version": "1.2",
                        "Message-ID": f"<{uuid.uuid4().hex}@fabrikam>"}
@@ -54,11 +56,11 @@ class PartnerServer:
     def _post_later(self, url: str, headers: dict[str, str], body: bytes) -> None:
         self.async_posts.append(httpx.post(url, headers=headers, content=body, timeout=30))
 
-    def mdn(self, original_message_id: str, mic: str) -> tuple[str, bytes]:
+    def mdn(self, original_message_id: str, mic: str, disposition: str) -> tuple[str, bytes]:
         notification = entity([("Content-Type", "message/disposition-notification")], (
             f"Reporting-UA: fabrikam\r\nOriginal-Recipient: rfc822; {self.partner.as2_id}\r\n"
             f"Final-Recipient: rfc822; {self.partner.as2_id}\r\nOriginal-Message-ID: {original_message_id}\r\n"
-            f"Disposition: automatic-action/MDN-sent-automatically; processed\r\n"
+            f"Disposition: automatic-action/MDN-sent-automatically; {disposition}\r\n"
             f"Received-Content-MIC: {mic}\r\n").encode())
         text = entity([("Content-Type", "text/plain")], b"Received.\r\n")
         body = (b"--r1\r\n" + text + b"\r\n--r1\r\n" + notification + b"\r\n--r1--\r\n")

@@ -12,13 +12,15 @@ from sqlmodel import Session, select
 from gateway.as2.outbound import send
 from gateway.as2.receive import As2Directory, As2Partner
 from gateway.as2.store import As2Exchange
+from gateway.messages.tables import MessageEvent
 from gateway.partners import load_partners
+from gateway.pipeline.services import receive
 from tests.transports.as2.conftest import Served
 from tests.transports.as2.openssl_partner import OpensslPartner
 from tests.transports.as2.partner_server import PartnerServer, partner_server
 from tests.transports.as2.test_receive import PAYLOAD
 from transports.as2.config import As2Config
-from transports.errors import TransportRetryable
+from transports.errors import TransportRejected, TransportRetryable
 
 SENT = [pytest.param(cipher, hash_name, i % 2 == 1, id=f"{cipher}-{hash_name}-{'zlib' if i % 2 else 'plain'}")
         for i, (cipher, hash_name) in enumerate((c, h) for c in ("aes128_cbc", "aes192_cbc", "aes256_cbc")
@@ -92,3 +94,19 @@ def test_partner_answering_500_then_a_wrong_mic_is_retried_until_the_mdn_is_posi
     assert len({r.headers["message-id"] for r in server.received}) == 1  # one AS2 message, retried
     [exchange] = outbound(gateway)
     assert exchange.mdn_status == "positive" and exchange.error is None
+
+
+@pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
+def test_negative_mdn_is_rejected_and_shows_on_the_message_timeline(
+        gateway: Served, partner: OpensslPartner, partner_url: str) -> None:
+    directory = directory_for(gateway, partner_url)
+    message_id = receive(gateway.engine, gateway.settings, PAYLOAD, partner="fabrikam").message_id
+    with partner_server(PartnerServer(partner, script=["negative"]), partner_url), \
+            pytest.raises(TransportRejected) as refused:
+        send(gateway.engine, directory, "fabrikam", "855-0004.edi", PAYLOAD, message_id=message_id)
+    assert "processed/error: decryption-failed" in refused.value.reason
+    with Session(gateway.engine) as session:
+        timeline = [e.detail for e in session.exec(select(MessageEvent).where(MessageEvent.message_id == message_id))]
+    assert refused.value.reason in timeline
+    [exchange] = outbound(gateway)
+    assert (exchange.mdn_status, exchange.message_id) == ("negative", message_id)
