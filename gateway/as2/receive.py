@@ -112,7 +112,8 @@ def _take(engine: Engine, directory: As2Directory, partner: As2Partner, message_
         try:
             unpacked = unpack(content_type, body, identity=directory.identity, partner=partner.certificate,
                               mic_hash=request.mic_hash or "sha256", require_signed=partner.config.require_signed,
-                              require_encrypted=partner.config.require_encrypted)
+                              require_encrypted=partner.config.require_encrypted,
+                              transfer_encoding=headers.get("content-transfer-encoding"))
         except As2Failure as failure:
             disposition = f"{mdn.PROCESSED}/error: {failure.modifier}"
             error = (f"AS2 message {message_id} from {partner.partner_id} refused ({failure.modifier}): "

@@ -132,9 +132,14 @@ class Unpacked:
 
 
 def unpack(content_type: str, body: bytes, *, identity: Identity, partner: x509.Certificate, mic_hash: str,
-           require_signed: bool = False, require_encrypted: bool = False) -> Unpacked:
-    """Peel encryption, signature and compression off a received body, in whatever order the sender used."""
-    current = mime.Entity({"content-type": content_type}, body, b"")
+           require_signed: bool = False, require_encrypted: bool = False,
+           transfer_encoding: str | None = None) -> Unpacked:
+    """Peel encryption, signature and compression off a received body, in whatever order the sender used.
+    `transfer_encoding` is the HTTP Content-Transfer-Encoding header some senders set (base64 bodies)."""
+    top = {"content-type": content_type}
+    if transfer_encoding:
+        top["content-transfer-encoding"] = transfer_encoding
+    current = mime.Entity(top, body, b"")
     mic: str | None = None
     signed = encrypted = compressed = False
     for _ in range(_NESTING):
@@ -177,4 +182,7 @@ def _signed_parts(signed: mime.Entity) -> tuple[bytes, bytes]:
     if signature.content_type not in ("application/pkcs7-signature", "application/x-pkcs7-signature"):
         raise As2Failure(INTEGRITY_CHECK_FAILED, f"the signature part is {signature.content_type}; expected "
                                                  "application/pkcs7-signature")
-    return found[0], signature.decoded_body()
+    der = signature.decoded_body()
+    if not der.startswith(b"\x30"):  # base64 without its Content-Transfer-Encoding header: seen in the field
+        der = signature.with_encoding("base64").decoded_body()
+    return found[0], der

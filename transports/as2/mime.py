@@ -31,6 +31,9 @@ class Entity:
     def param(self, name: str) -> str | None:
         return content_type(self.headers.get("content-type", ""))[1].get(name)
 
+    def with_encoding(self, encoding: str) -> Entity:
+        return Entity({**self.headers, "content-transfer-encoding": encoding}, self.body, self.raw)
+
     def decoded_body(self) -> bytes:
         encoding = self.headers.get("content-transfer-encoding", "binary").strip().lower()
         try:

@@ -4,6 +4,7 @@ openssl dgst computes over the exact signed part."""
 
 from __future__ import annotations
 
+import base64
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -84,6 +85,18 @@ def test_repeated_message_id_gets_the_original_mdn_byte_for_byte_and_is_not_stor
     assert again.headers["content-type"] == first.headers["content-type"]
     assert again.headers["message-id"] == first.headers["message-id"]
     assert len(stored_messages(gateway)) == 1
+
+
+@pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
+def test_base64_body_announced_by_its_transfer_encoding_header_is_read(gateway: Served,
+                                                                       partner: OpensslPartner) -> None:
+    built = partner.build(PAYLOAD)
+    headers = {**built.headers, "Content-Transfer-Encoding": "base64"}
+    response = post(gateway.url, headers, base64.encodebytes(built.body))
+    fields = partner.read_mdn(response.headers["content-type"], response.content)
+    assert fields["disposition"] == "automatic-action/MDN-sent-automatically; processed"
+    [message] = stored_messages(gateway)
+    assert blob(gateway, message) == PAYLOAD
 
 
 @pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
