@@ -9,12 +9,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
+from typing import TypeVar
 
 from cryptography import x509
 from sqlalchemy.engine import Engine
 
 from gateway.as2 import store
 from gateway.db import read_session, unit_of_work
+from gateway.errors import ConfigError
 from gateway.partners import PartnersFile
 from transports.as2 import mdn
 from transports.as2.config import As2Config
@@ -22,6 +25,7 @@ from transports.as2.errors import AUTHENTICATION_FAILED, As2Failure
 from transports.as2.message import Identity, load_certificate, load_identity, unpack
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # (payload, partner id, AS2 Message-ID) -> the stored message's id; durable when it returns.
 Receive = Callable[[bytes, str, str], int]
@@ -43,12 +47,23 @@ class As2Directory:
 
     @staticmethod
     def from_partners(partners: PartnersFile) -> As2Directory | None:
+        """None when the partners file has no [gateway.as2] table; ConfigError naming each key or certificate
+        that cannot be read."""
         own = partners.gateway.as2
         if own is None:
             return None
-        identity = load_identity(own.as2_id, own.private_key, own.certificate)
-        found = {p.transport.as2_id: As2Partner(p.id, p.transport, load_certificate(p.transport.certificate))
-                 for p in partners.partners if isinstance(p.transport, As2Config)}
+        problems: list[str] = []
+        identity = _loaded(problems, "[gateway.as2] private_key/certificate",
+                           lambda: load_identity(own.as2_id, own.private_key, own.certificate))
+        found: dict[str, As2Partner] = {}
+        for p in partners.partners:
+            if isinstance(p.transport, As2Config):
+                config = p.transport
+                cert = _loaded(problems, f"partner {p.id}: certificate", partial(load_certificate, config.certificate))
+                if cert is not None:
+                    found[config.as2_id] = As2Partner(p.id, config, cert)
+        if problems or identity is None:
+            raise ConfigError(problems)
         return As2Directory(identity, found)
 
     def by_id(self, partner_id: str) -> As2Partner | None:
@@ -63,6 +78,15 @@ class Answer:
     headers: dict[str, str]
     body: bytes
     post_mdn: int | None = None
+
+
+def _loaded(problems: list[str], what: str, load: Callable[[], T]) -> T | None:
+    try:
+        return load()
+    except (OSError, ValueError, TypeError) as e:
+        problems.append(f"{what}: {e}; expected a readable PEM (or DER) RSA key and certificate, e.g. from "
+                        "`gateway keys generate`")
+        return None
 
 
 def unquote(value: str | None) -> str:

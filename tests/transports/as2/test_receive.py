@@ -13,10 +13,13 @@ from threading import Thread
 import pytest
 from sqlmodel import Session, select
 
+from gateway.as2.receive import As2Directory
 from gateway.as2.store import As2Exchange
+from gateway.errors import ConfigError
 from gateway.messages.blobs import FileBlobStore
 from gateway.messages.tables import Message
-from tests.transports.as2.conftest import Served, free_port, post
+from gateway.partners import load_partners
+from tests.transports.as2.conftest import Served, free_port, partners_file, post
 from tests.transports.as2.openssl_partner import CIPHERS, KEY_TRANSPORT, OpensslPartner, make_key_pair
 
 PAYLOAD = (Path(__file__).parents[3] / "fixtures" / "x12" / "855_price_change.edi").read_bytes()
@@ -200,3 +203,13 @@ def test_asynchronous_mdn_is_posted_to_the_receipt_url_after_the_message_is_stor
     assert fields["disposition"] == "automatic-action/MDN-sent-automatically; processed"
     assert built.signed_part is not None
     assert fields["received-content-mic"] == f"{partner.mic(built.signed_part)}, sha-256"
+
+
+def test_missing_gateway_key_stops_the_app_with_one_line_naming_it(
+        tmp_path: Path, keys: dict[str, tuple[Path, Path]]) -> None:
+    partners = partners_file(tmp_path, keys, "http://127.0.0.1:1/as2")
+    partners.write_text(partners.read_text().replace(str(keys["gateway"][0]), str(tmp_path / "gone.key")))
+    with pytest.raises(ConfigError) as refused:
+        As2Directory.from_partners(load_partners(partners))
+    [problem] = refused.value.problems
+    assert problem.startswith("[gateway.as2] private_key/certificate:") and "gone.key" in problem
