@@ -7,6 +7,7 @@ and committed. Nothing is kept in the process: any instance behind a load balanc
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from fastapi import APIRouter, Request, Response
@@ -16,8 +17,10 @@ from sqlalchemy.engine import Engine
 from gateway.as2 import receive as as2_receive
 from gateway.as2.outbound import take_mdn
 from gateway.as2.receive import Answer, As2Directory, Receive
+from gateway.errors import Retryable
 from transports.as2.mdn import is_mdn
 
+log = logging.getLogger(__name__)
 PostMdn = Callable[[int], None]  # queues the task that posts an asynchronous MDN (the exchange's id)
 
 
@@ -40,10 +43,14 @@ def as2_router(engine: Engine, directory: As2Directory | None, receive: Receive,
             return _response(Answer(413, {}, f"the AS2 message is larger than {max_bytes} bytes (the "
                                              "GATEWAY_AS2_MAX_BYTES setting)\n".encode()))
         headers = {name.lower(): value for name, value in request.headers.items()}
-        if is_mdn(headers.get("content-type", ""), body):
-            answer = await run_in_threadpool(take_mdn, engine, directory, headers, body)
-        else:
-            answer = await run_in_threadpool(as2_receive.handle, engine, directory, headers, body, receive)
+        try:
+            if is_mdn(headers.get("content-type", ""), body):
+                answer = await run_in_threadpool(take_mdn, engine, directory, headers, body)
+            else:
+                answer = await run_in_threadpool(as2_receive.handle, engine, directory, headers, body, receive)
+        except Retryable as e:  # the database or the archive is down: nothing was acknowledged, the sender retries
+            log.warning("AS2 message %s not taken: %s", headers.get("message-id"), e)
+            return _response(Answer(503, {"Retry-After": "60"}, f"try again later: {e}\n".encode()))
         if answer.post_mdn is not None:
             post_mdn(answer.post_mdn)
         return _response(answer)

@@ -17,7 +17,7 @@ import uvicorn
 from sqlalchemy.engine import Engine
 
 from gateway.app import create_app
-from gateway.as2.receive import post_async_mdn
+from gateway.as2.receive import Receive, post_async_mdn
 from gateway.settings import DEFAULT_PARTNERS, Settings
 from tests.transports.as2.openssl_partner import OpensslPartner, make_key_pair
 from tests.workers.conftest import redis_prefix, redis_url  # noqa: F401  (fixtures the worker test uses)
@@ -63,11 +63,12 @@ class Served:
 
 
 @contextmanager
-def serve(settings: Settings, engine: Engine, post_mdn: Callable[[int], None] | None) -> Iterator[str]:
+def serve(settings: Settings, engine: Engine, post_mdn: Callable[[int], None] | None,
+          receive: Receive | None = None) -> Iterator[str]:
     """uvicorn serving the gateway's app on a free loopback port, for as long as the generator is open."""
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(settings, post_mdn=post_mdn), host="127.0.0.1", port=port,
-                                           log_level="warning"))
+    app = create_app(settings, post_mdn=post_mdn, receive=receive)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10

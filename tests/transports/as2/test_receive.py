@@ -11,15 +11,16 @@ from pathlib import Path
 from threading import Thread
 
 import pytest
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from gateway.as2.receive import As2Directory
 from gateway.as2.store import As2Exchange
-from gateway.errors import ConfigError
+from gateway.errors import ConfigError, Retryable
 from gateway.messages.blobs import FileBlobStore
 from gateway.messages.tables import Message
 from gateway.partners import load_partners
-from tests.transports.as2.conftest import Served, free_port, partners_file, post
+from tests.transports.as2.conftest import Served, free_port, gateway_settings, partners_file, post, serve
 from tests.transports.as2.openssl_partner import CIPHERS, KEY_TRANSPORT, OpensslPartner, make_key_pair
 
 PAYLOAD = (Path(__file__).parents[3] / "fixtures" / "x12" / "855_price_change.edi").read_bytes()
@@ -213,3 +214,19 @@ def test_missing_gateway_key_stops_the_app_with_one_line_naming_it(
         As2Directory.from_partners(load_partners(partners))
     [problem] = refused.value.problems
     assert problem.startswith("[gateway.as2] private_key/certificate:") and "gone.key" in problem
+
+
+@pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
+def test_archive_down_gets_503_and_no_mdn_so_the_partner_sends_again(
+        engine: Engine, tmp_path: Path, keys: dict[str, tuple[Path, Path]], partner: OpensslPartner) -> None:
+    def archive_down(payload: bytes, partner_id: str, as2_message_id: str) -> int:
+        raise Retryable("cannot archive a received message: disk full")
+
+    settings = gateway_settings(engine, tmp_path, partners_file(tmp_path, keys, "http://127.0.0.1:1/as2"))
+    with serve(settings, engine, None, archive_down) as url:
+        built = partner.build(PAYLOAD)
+        response = post(url, built.headers, built.body)
+    assert response.status_code == 503
+    assert "disk full" in response.text
+    with Session(engine) as session:
+        assert session.exec(select(As2Exchange)).all() == []  # no MDN kept: the retry is processed afresh
