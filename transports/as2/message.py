@@ -168,8 +168,7 @@ def unpack(content_type: str, body: bytes, *, identity: Identity, partner: x509.
     if (require_signed and not signed) or (require_encrypted and not encrypted):
         missing = "signed" if require_signed and not signed else "encrypted"
         raise As2Failure(INSUFFICIENT_SECURITY, f"the message is not {missing}, as this partner's messages must be")
-    filename = mime.content_type(current.headers.get("content-disposition", "x/x").replace("attachment", "x/x"))
-    return Unpacked(current.decoded_body(), current.content_type, filename[1].get("filename"),
+    return Unpacked(current.decoded_body(), current.content_type, current.filename,
                     mic or mic_of(current.raw or body, mic_hash), mic_hash, signed, encrypted, compressed)
 
 

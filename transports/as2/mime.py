@@ -31,6 +31,14 @@ class Entity:
     def param(self, name: str) -> str | None:
         return content_type(self.headers.get("content-type", ""))[1].get(name)
 
+    @property
+    def filename(self) -> str | None:
+        """The file name the sender gave in Content-Disposition, if any (never used as a local path)."""
+        message = Message()
+        message["content-disposition"] = self.headers.get("content-disposition", "")
+        value = message.get_param("filename", header="content-disposition")
+        return value if isinstance(value, str) else None
+
     def with_encoding(self, encoding: str) -> Entity:
         return Entity({**self.headers, "content-transfer-encoding": encoding}, self.body, self.raw)
 
