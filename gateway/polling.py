@@ -73,7 +73,8 @@ class PollReport:
 def poll(partner_id: str, transport: PolledTransport, leases: Leases, receive: Receive,
          lease_seconds: float) -> PollReport:
     """One poll of one partner's channel; see the module's docstring. A poll finding the lease taken does
-    nothing: the scheduler polls again, and a dead poller's lease expires after `lease_seconds`."""
+    nothing and says so (`busy`); the poll task retries it later, since a dead poller's lease expires after
+    `lease_seconds`."""
     report = PollReport(partner_id)
     lease = leases.acquire(f"poll:{partner_id}", lease_seconds)
     if lease is None:

@@ -9,7 +9,7 @@ from celery import Celery
 
 from gateway.as2.receive import post_async_mdn
 from gateway.bootstrap import engine_for
-from gateway.errors import ConfigError
+from gateway.errors import ConfigError, Retryable
 from gateway.leases import leases_for
 from gateway.partners import PartnersFile
 from gateway.polling import poll, polled_transport, receive_service
@@ -30,6 +30,10 @@ def register(app: Celery, settings: Settings, partners: PartnersFile) -> None:
         except KeyError:
             raise ConfigError([f"partner {partner_id!r} is not in the partners file"]) from None
         report = poll(partner_id, polled_transport(partner), leases, receive, settings.poll_lease_seconds)
+        if report.busy:
+            # Another poller holds the lease, or a dead one's lease has not expired yet: try again with backoff.
+            # A scheduled poll's retries end with its period (`expires` carries over), so they never pile up.
+            raise Retryable(f"partner {partner_id} is being polled elsewhere (its lease is held)")
         return dataclasses.asdict(report)
 
     @app.task(name=AS2_MDN_TASK, shared=False, **RETRY_POLICY)
