@@ -26,6 +26,8 @@ def set_contents(interchanges: list[InterchangeReport]) -> tuple[list[str], list
     """The set types and ISA13/GS06/ST02 of every set, in file order."""
     types, controls = [], []
     for ic in interchanges:
+        if ic.has_ta1:
+            types.append("TA1")  # an acknowledgment outside any set: the apply step reconciles it
         for group in ic.groups:
             for tx in group.sets:
                 types.append(tx.set_id)

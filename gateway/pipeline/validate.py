@@ -18,17 +18,18 @@ from gateway.partners import Partner
 from gateway.pipeline.acknowledge import queue_acks, refuse_interchange
 from gateway.pipeline.directory import Directory
 from gateway.pipeline.outcomes import Raced, record_outcome, set_contents
-from mappers.x12.validate import InterchangeReport, ValidationError, validate
+from mappers.x12.validate import InterchangeReport, ValidationError, ValidationReport, iter_validate
 
 MAX_ERRORS_SHOWN = 20
+ENVELOPE_BYTES = 4096  # the ISA, after any blank lines before it
 
 
 def validate_and_acknowledge(session: Session, blobs: BlobStore, message_id: int, now: datetime) -> None:
     message = session.get(Message, message_id)
     assert message is not None
     where = message.channel_id or f"message {message_id}"
-    data = blobs.get(message.sha256)
-    envelope = read_envelope(data)
+    with blobs.open(message.sha256) as raw:
+        envelope = read_envelope(raw.read(ENVELOPE_BYTES))
     if envelope is None:
         _move(session, message_id, MessageState.QUARANTINED, "not taken in",
               f"{where}: not an X12 interchange (it does not start with an ISA segment of 106 characters)")
@@ -38,7 +39,8 @@ def validate_and_acknowledge(session: Session, blobs: BlobStore, message_id: int
     sender = directory.by_isa(envelope.sender_qualifier, envelope.sender_id)
     receiver = directory.by_isa(envelope.receiver_qualifier, envelope.receiver_id)
     known = sender or channel
-    report = validate(data, encoding=known.encoding if known else "ascii")
+    with blobs.open(message.sha256) as raw:  # read piece by piece: memory holds one set at a time
+        report = ValidationReport(list(iter_validate(raw, encoding=known.encoding if known else "ascii")))
     set_types, controls = set_contents(report.interchanges)
     message.set_types, message.controls = set_types, controls
     if report.interchanges and report.interchanges[0].groups:
