@@ -189,3 +189,12 @@ def test_vendor_ta1_rejecting_our_interchange_fails_it_with_the_code(hub):
     assert answer.state is S.ROUTED, answer.error
     rejected = message(hub, ours.id)
     assert (rejected.state, rejected.ack_status) == ("failed", "R") and "TA1 R 022" in rejected.error
+
+
+def test_a_group_addressed_to_another_gs_id_than_the_isa_receiver_is_not_applied(hub):
+    data = sent_by("contoso", "fabrikam", "850", order("PO-1"), 13).replace(b"*CONTOSO*FABRIKAM*", b"*CONTOSO*LITWARE*")
+    result = hub.ingest(data, "contoso", name="mixed.edi")
+    assert result.state is S.FAILED
+    assert "mixed.edi: partner contoso" in result.error
+    assert "GS03 'LITWARE' is not the GS id of fabrikam" in result.error
+    assert hub.outbox(result.message_id, "fabrikam") == hub.outbox(result.message_id, "litware") == []

@@ -57,7 +57,7 @@ def validate_and_acknowledge(session: Session, blobs: BlobStore, message_id: int
           f"validated: {len(controls)} set(s) ({', '.join(sorted(set(set_types))) or 'none'}), "
           f"{len(errors)} error(s)" + "".join(f"\n{line}" for line in errors[:MAX_ERRORS_SHOWN]))
     acks = queue_acks(session, blobs, report.interchanges, sender, message_id, now)
-    _record_invalid_sets(session, message_id, report.interchanges, errors)
+    _record_invalid_sets(session, message_id, report.interchanges, receiver)
     _move(session, message_id, MessageState.ACKNOWLEDGED,
           f"acknowledgment queued for {sender.id}: {', '.join(acks)}" if acks else "no acknowledgment owed")
     refused = [e for ic in report.interchanges for e in ic.errors]
@@ -94,19 +94,25 @@ def _unknown_party(session: Session, blobs: BlobStore, message: Message, interch
 
 
 def _record_invalid_sets(session: Session, message_id: int, interchanges: list[InterchangeReport],
-                         errors: list[str]) -> None:
+                         receiver: Partner) -> None:
+    """Sets with syntax errors, and sets of a group whose GS03 is not the receiver's GS id (the gateway routes
+    by ISA08 and GS03: the two must name the same partner), get their outcome now: the apply step skips them."""
     index = -1
     for ic in interchanges:
         for group in ic.groups:
+            misrouted = group.receiver.strip() != receiver.gs_id
             for tx in group.sets:
                 index += 1
+                control = f"{ic.control_number}/{group.control_number}/{tx.control_number}"
                 found: list[ValidationError] = ic.errors + group.errors + tx.errors
-                if not found:
-                    continue
-                record_outcome(session, message_id, index, tx.set_id,
-                               f"{ic.control_number}/{group.control_number}/{tx.control_number}", "invalid",
-                               code="syntax", reason="; ".join(f"{e.pointer + ' ' if e.pointer else ''}{e.code}: "
-                                                               f"{e.message}" for e in found[:5]))
+                if found:
+                    record_outcome(session, message_id, index, tx.set_id, control, "invalid", code="syntax",
+                                   reason="; ".join(f"{e.pointer + ' ' if e.pointer else ''}{e.code}: {e.message}"
+                                                    for e in found[:5]))
+                elif misrouted:
+                    record_outcome(session, message_id, index, tx.set_id, control, "invalid", code="routing",
+                                   reason=f"GS03 {group.receiver!r} is not the GS id of {receiver.id} "
+                                          f"({receiver.gs_id!r}), whom ISA08 names")
 
 
 def _move(session: Session, message_id: int, target: MessageState, detail: str, error: str | None = None) -> None:
