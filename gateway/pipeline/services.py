@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from gateway.db import read_session, unit_of_work
 from gateway.errors import Refusal, Rejected, Retryable
 from gateway.messages.blobs import FileBlobStore
-from gateway.messages.states import PIPELINE_ORDER, Direction, MessageState
+from gateway.messages.states import Direction, MessageState
 from gateway.messages.store import (
     EVENT_T,
     MESSAGE_T,
@@ -160,7 +160,3 @@ def replay(engine: Engine, settings: Settings, message_id: int, *, now: datetime
                            f"messages")
     return process(engine, settings, message_id, now=now)
 
-
-def past(state: MessageState, step: MessageState) -> bool:
-    """Whether an inbound message in `state` is already past `step` of the pipeline."""
-    return state in PIPELINE_ORDER and PIPELINE_ORDER.index(state) > PIPELINE_ORDER.index(step)

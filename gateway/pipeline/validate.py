@@ -46,7 +46,7 @@ def validate_and_acknowledge(session: Session, blobs: BlobStore, message_id: int
     if report.interchanges and report.interchanges[0].groups:
         message.gs06 = report.interchanges[0].groups[0].control_number[:9]
     if sender is None or receiver is None:
-        _unknown_party(session, blobs, message, report.interchanges, sender, receiver, channel, envelope, now)
+        _unknown_party(session, blobs, message, report.interchanges, sender, receiver, channel, now)
         return
     message.partner_id = sender.id
     session.add(message)
@@ -67,7 +67,7 @@ def validate_and_acknowledge(session: Session, blobs: BlobStore, message_id: int
 
 
 def _unknown_party(session: Session, blobs: BlobStore, message: Message, interchanges: list[InterchangeReport],
-                   sender: Partner | None, receiver: Partner | None, channel: Partner | None, envelope: object,
+                   sender: Partner | None, receiver: Partner | None, channel: Partner | None,
                    now: datetime) -> None:
     """TA1 006 (unknown sender) or 009 (unknown receiver) where a route back exists, else quarantine."""
     assert message.id is not None
