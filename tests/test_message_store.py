@@ -7,7 +7,7 @@ import pytest
 from gateway.db import unit_of_work
 from gateway.messages.blobs import FileBlobStore
 from gateway.messages.states import Direction, IllegalTransition, MessageState, check
-from gateway.messages.store import read_envelope, record_inbound, state_of, transition
+from gateway.messages.store import count_attempt, read_envelope, record_inbound, state_of, transition
 from tests.factories import order
 from tests.hub import sent_by
 
@@ -34,6 +34,9 @@ def test_a_message_moves_once_and_a_second_mover_is_told_no(engine, tmp_path):
         assert not transition(session, message_id, S.VALIDATED, "validated again")  # already there
         assert not transition(session, message_id, S.ROUTED, "skipping steps")  # not from validated
         assert state_of(session, message_id) is S.VALIDATED
+        assert [count_attempt(session, message_id) for _ in range(3)] == [1, 2, 3]
+        assert transition(session, message_id, S.ACKNOWLEDGED, "acknowledged")
+        assert count_attempt(session, message_id) == 1  # a new step starts its own count
 
 
 def test_blobs_are_content_addressed_durable_files(tmp_path):

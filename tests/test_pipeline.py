@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, col, select
 
+from gateway import workspace
 from gateway.canonical import Receipt, ReceiptLine, ResponseStatus, VendorResponse
 from gateway.db import read_session
 from gateway.messages.states import MessageState
@@ -56,7 +57,7 @@ def test_same_envelope_with_other_bytes_is_a_duplicate_too(hub):
     first = hub.ingest(sent_by("contoso", "fabrikam", "850", order("PO-1"), 7), "contoso")
     other = hub.ingest(sent_by("contoso", "fabrikam", "850", order("PO-2"), 7), "contoso")
     assert other.state is S.DUPLICATE and message(hub, other.message_id).duplicate_of_id == first.message_id
-    assert listed(hub.engine, __import__("gateway").workspace.PoList.FOR_REVIEW) == ["PO-1"]
+    assert listed(hub.engine, workspace.PoList.FOR_REVIEW) == ["PO-1"]
 
 
 def test_unknown_sender_on_a_known_channel_is_refused_with_ta1_006(hub):
@@ -89,7 +90,7 @@ def test_a_syntax_error_is_answered_by_the_997_and_lands_on_the_message_with_its
     assert "bad.edi" in result.error and "BEG" in result.error
     (ack,) = hub.outbox(result.message_id, "contoso", kind="ack")
     assert b"AK5*R" in ack
-    assert listed(hub.engine, __import__("gateway").workspace.PoList.FOR_REVIEW) == []
+    assert listed(hub.engine, workspace.PoList.FOR_REVIEW) == []
 
 
 def test_one_refused_set_never_undoes_its_neighbours(hub, tmp_path):
@@ -100,7 +101,7 @@ def test_one_refused_set_never_undoes_its_neighbours(hub, tmp_path):
     assert result.state is S.FAILED and "PO-2" in result.error and "invalid_quantity" in result.error
     assert outcomes(hub, result.message_id) == [(0, "applied", None), (1, "refused", "invalid_quantity"),
                                                 (2, "applied", None)]
-    assert sorted(listed(hub.engine, __import__("gateway").workspace.PoList.FOR_REVIEW)) == ["PO-1", "PO-3"]
+    assert sorted(listed(hub.engine, workspace.PoList.FOR_REVIEW)) == ["PO-1", "PO-3"]
     assert len(hub.outbox(result.message_id, "fabrikam")) == 2
 
 
@@ -189,3 +190,21 @@ def test_vendor_ta1_rejecting_our_interchange_fails_it_with_the_code(hub):
     assert answer.state is S.ROUTED, answer.error
     rejected = message(hub, ours.id)
     assert (rejected.state, rejected.ack_status) == ("failed", "R") and "TA1 R 022" in rejected.error
+
+
+def test_a_group_addressed_to_another_gs_id_than_the_isa_receiver_is_not_applied(hub):
+    data = sent_by("contoso", "fabrikam", "850", order("PO-1"), 13).replace(b"*CONTOSO*FABRIKAM*", b"*CONTOSO*LITWARE*")
+    result = hub.ingest(data, "contoso", name="mixed.edi")
+    assert result.state is S.FAILED
+    assert "mixed.edi: partner contoso" in result.error
+    assert "GS03 'LITWARE' is not the GS id of fabrikam" in result.error
+    assert hub.outbox(result.message_id, "fabrikam") == hub.outbox(result.message_id, "litware") == []
+
+
+def test_unknown_receiver_is_refused_to_its_sender_with_ta1_009(hub):
+    data = sent_by("contoso", "fabrikam", "850", order("PO-1"), 14).replace(b"FABRIKAM       ", b"NOBODY         ", 1)
+    result = hub.ingest(data, "contoso", name="po.edi")
+    assert result.state is S.FAILED and "receiver ZZ/NOBODY (ISA07/ISA08) is not a partner" in result.error
+    (ta1,) = hub.outbox(result.message_id, "contoso", kind="ack")
+    assert b"*R*009" in ta1 and b"*ZZ*NOBODY         *ZZ*CONTOSO        *" in ta1  # answered as the addressee
+    assert listed(hub.engine, workspace.PoList.FOR_REVIEW) == []

@@ -11,7 +11,7 @@ import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import BinaryIO, Protocol
 
 from gateway.errors import Retryable
 
@@ -25,6 +25,7 @@ class StoredBlob:
 class BlobStore(Protocol):
     def put(self, data: bytes) -> StoredBlob: ...
     def get(self, sha256: str) -> bytes: ...
+    def open(self, sha256: str) -> BinaryIO: ...
     def path(self, sha256: str) -> Path: ...
     def delete(self, sha256: str) -> None: ...
 
@@ -64,6 +65,10 @@ class FileBlobStore:
 
     def get(self, sha256: str) -> bytes:
         return self.path(sha256).read_bytes()
+
+    def open(self, sha256: str) -> BinaryIO:
+        """The document for reading piece by piece (a 100 MB interchange is never held whole)."""
+        return self.path(sha256).open("rb")
 
     def delete(self, sha256: str) -> None:
         self.path(sha256).unlink(missing_ok=True)

@@ -55,8 +55,6 @@ OUTBOUND: dict[MessageState, frozenset[MessageState]] = {
     S.DEAD: frozenset({S.QUEUED}),
 }
 TRANSITIONS = {Direction.IN: INBOUND, Direction.OUT: OUTBOUND}
-# Inbound states in pipeline order: `process` skips a step its message is already past.
-PIPELINE_ORDER = (S.RECEIVED, S.VALIDATED, S.ACKNOWLEDGED, S.APPLIED, S.ROUTED)
 
 
 class IllegalTransition(GatewayError):

@@ -156,7 +156,7 @@ def transition(session: Session, message_id: int, target: MessageState, detail: 
     conn = session.connection()
     direction = conn.execute(select(MESSAGE_T.c.direction).where(MESSAGE_T.c.id == message_id)).scalar_one()
     sources = sources_of(Direction(direction), target)
-    values: dict[str, Any] = {"state": target.value, "updated_at": at or utcnow()}
+    values: dict[str, Any] = {"state": target.value, "updated_at": at or utcnow(), "attempts": 0}
     if error is not None or target not in (MessageState.FAILED, MessageState.DEAD, MessageState.QUARANTINED):
         values["error"] = error
     moved = conn.execute(update(MESSAGE_T).where(MESSAGE_T.c.id == message_id,
@@ -184,3 +184,10 @@ def force(session: Session, message_id: int, target: MessageState, detail: str) 
         MESSAGE_T.c.id == message_id)).scalar_one()
     check(Direction(direction), current, target)
     transition(session, message_id, target, detail)
+
+
+def count_attempt(session: Session, message_id: int) -> int:
+    """One more try of the message's current step; the new count (a worker gives up past its limit)."""
+    conn = session.connection()
+    conn.execute(update(MESSAGE_T).where(MESSAGE_T.c.id == message_id).values(attempts=MESSAGE_T.c.attempts + 1))
+    return int(conn.execute(select(MESSAGE_T.c.attempts).where(MESSAGE_T.c.id == message_id)).scalar_one())

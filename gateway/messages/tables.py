@@ -52,6 +52,8 @@ class Message(SQLModel, table=True):
     outbox_key: str | None = Field(default=None, unique=True)
     ack_status: str | None = Field(default=None, max_length=1)  # outbound: A, E, P or R from the partner's ack
     error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # Tries of the current step: workers count them, so one that keeps killing its worker goes dead.
+    attempts: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     created_at: datetime = Field(default_factory=utcnow, index=True)
     updated_at: datetime = Field(default_factory=utcnow)
     purged_at: datetime | None = None  # raw bytes removed by retention

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import io
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -14,7 +13,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from gateway.db import read_session, unit_of_work
 from gateway.errors import Refusal, Rejected, Retryable
 from gateway.messages.blobs import FileBlobStore
-from gateway.messages.states import PIPELINE_ORDER, Direction, MessageState
+from gateway.messages.states import Direction, MessageState
 from gateway.messages.store import (
     EVENT_T,
     MESSAGE_T,
@@ -98,15 +97,17 @@ def _apply(engine: Engine, settings: Settings, message_id: int, now: datetime) -
         raise Rejected(f"message {message_id}: its sender or receiver left the partners file since it was "
                        f"validated; run `gateway partners sync` and replay it")
     parties = Parties(sender, receiver, message_id, now)
-    documents = translate(io.BytesIO(blobs.get(message.sha256)), sender.encoding, sender_profiles(directory.partners))
-    for batch in batches(sets_of(documents), settings.apply_batch):
-        with unit_of_work(engine) as session:
-            if state_of(session, message_id) is not MessageState.ACKNOWLEDGED:
-                raise Raced(message_id)
-            apply_batch(session, blobs, batch, parties)
+    with blobs.open(message.sha256) as raw:  # translate streams: one set in memory at a time
+        documents = translate(raw, sender.encoding, sender_profiles(directory.partners))
+        for batch in batches(sets_of(documents), settings.apply_batch):
+            with unit_of_work(engine) as session:
+                if state_of(session, message_id) is not MessageState.ACKNOWLEDGED:
+                    raise Raced(message_id)
+                apply_batch(session, blobs, batch, parties)
     with unit_of_work(engine) as session:
-        for ack in interchange_acks(blobs.get(message.sha256), sender.encoding):  # TA1s stand outside any set
-            add_event(session, message_id, "TA1: " + reconcile(session, ack, sender, message_id))
+        if "TA1" in message.set_types:  # TA1s stand outside any set (acknowledgments are small)
+            for ack in interchange_acks(blobs.get(message.sha256), sender.encoding):
+                add_event(session, message_id, "TA1: " + reconcile(session, ack, sender, message_id))
         text, problems = summary(session, message_id, f"{message.channel_id or f'message {message_id}'}: "
                                                       f"partner {sender.id}")
         if not transition(session, message_id, MessageState.APPLIED, f"every set has its outcome: {text}"):
@@ -159,7 +160,3 @@ def replay(engine: Engine, settings: Settings, message_id: int, *, now: datetime
                            f"messages")
     return process(engine, settings, message_id, now=now)
 
-
-def past(state: MessageState, step: MessageState) -> bool:
-    """Whether an inbound message in `state` is already past `step` of the pipeline."""
-    return state in PIPELINE_ORDER and PIPELINE_ORDER.index(state) > PIPELINE_ORDER.index(step)

@@ -18,17 +18,18 @@ from gateway.partners import Partner
 from gateway.pipeline.acknowledge import queue_acks, refuse_interchange
 from gateway.pipeline.directory import Directory
 from gateway.pipeline.outcomes import Raced, record_outcome, set_contents
-from mappers.x12.validate import InterchangeReport, ValidationError, validate
+from mappers.x12.validate import InterchangeReport, ValidationError, ValidationReport, iter_validate
 
 MAX_ERRORS_SHOWN = 20
+ENVELOPE_BYTES = 4096  # the ISA, after any blank lines before it
 
 
 def validate_and_acknowledge(session: Session, blobs: BlobStore, message_id: int, now: datetime) -> None:
     message = session.get(Message, message_id)
     assert message is not None
     where = message.channel_id or f"message {message_id}"
-    data = blobs.get(message.sha256)
-    envelope = read_envelope(data)
+    with blobs.open(message.sha256) as raw:
+        envelope = read_envelope(raw.read(ENVELOPE_BYTES))
     if envelope is None:
         _move(session, message_id, MessageState.QUARANTINED, "not taken in",
               f"{where}: not an X12 interchange (it does not start with an ISA segment of 106 characters)")
@@ -38,13 +39,14 @@ def validate_and_acknowledge(session: Session, blobs: BlobStore, message_id: int
     sender = directory.by_isa(envelope.sender_qualifier, envelope.sender_id)
     receiver = directory.by_isa(envelope.receiver_qualifier, envelope.receiver_id)
     known = sender or channel
-    report = validate(data, encoding=known.encoding if known else "ascii")
+    with blobs.open(message.sha256) as raw:  # read piece by piece: memory holds one set at a time
+        report = ValidationReport(list(iter_validate(raw, encoding=known.encoding if known else "ascii")))
     set_types, controls = set_contents(report.interchanges)
     message.set_types, message.controls = set_types, controls
     if report.interchanges and report.interchanges[0].groups:
         message.gs06 = report.interchanges[0].groups[0].control_number[:9]
     if sender is None or receiver is None:
-        _unknown_party(session, blobs, message, report.interchanges, sender, receiver, channel, envelope, now)
+        _unknown_party(session, blobs, message, report.interchanges, sender, receiver, channel, now)
         return
     message.partner_id = sender.id
     session.add(message)
@@ -55,7 +57,7 @@ def validate_and_acknowledge(session: Session, blobs: BlobStore, message_id: int
           f"validated: {len(controls)} set(s) ({', '.join(sorted(set(set_types))) or 'none'}), "
           f"{len(errors)} error(s)" + "".join(f"\n{line}" for line in errors[:MAX_ERRORS_SHOWN]))
     acks = queue_acks(session, blobs, report.interchanges, sender, message_id, now)
-    _record_invalid_sets(session, message_id, report.interchanges, errors)
+    _record_invalid_sets(session, message_id, report.interchanges, receiver)
     _move(session, message_id, MessageState.ACKNOWLEDGED,
           f"acknowledgment queued for {sender.id}: {', '.join(acks)}" if acks else "no acknowledgment owed")
     refused = [e for ic in report.interchanges for e in ic.errors]
@@ -65,7 +67,7 @@ def validate_and_acknowledge(session: Session, blobs: BlobStore, message_id: int
 
 
 def _unknown_party(session: Session, blobs: BlobStore, message: Message, interchanges: list[InterchangeReport],
-                   sender: Partner | None, receiver: Partner | None, channel: Partner | None, envelope: object,
+                   sender: Partner | None, receiver: Partner | None, channel: Partner | None,
                    now: datetime) -> None:
     """TA1 006 (unknown sender) or 009 (unknown receiver) where a route back exists, else quarantine."""
     assert message.id is not None
@@ -92,19 +94,25 @@ def _unknown_party(session: Session, blobs: BlobStore, message: Message, interch
 
 
 def _record_invalid_sets(session: Session, message_id: int, interchanges: list[InterchangeReport],
-                         errors: list[str]) -> None:
+                         receiver: Partner) -> None:
+    """Sets with syntax errors, and sets of a group whose GS03 is not the receiver's GS id (the gateway routes
+    by ISA08 and GS03: the two must name the same partner), get their outcome now: the apply step skips them."""
     index = -1
     for ic in interchanges:
         for group in ic.groups:
+            misrouted = group.receiver.strip() != receiver.gs_id
             for tx in group.sets:
                 index += 1
+                control = f"{ic.control_number}/{group.control_number}/{tx.control_number}"
                 found: list[ValidationError] = ic.errors + group.errors + tx.errors
-                if not found:
-                    continue
-                record_outcome(session, message_id, index, tx.set_id,
-                               f"{ic.control_number}/{group.control_number}/{tx.control_number}", "invalid",
-                               code="syntax", reason="; ".join(f"{e.pointer + ' ' if e.pointer else ''}{e.code}: "
-                                                               f"{e.message}" for e in found[:5]))
+                if found:
+                    record_outcome(session, message_id, index, tx.set_id, control, "invalid", code="syntax",
+                                   reason="; ".join(f"{e.pointer + ' ' if e.pointer else ''}{e.code}: {e.message}"
+                                                    for e in found[:5]))
+                elif misrouted:
+                    record_outcome(session, message_id, index, tx.set_id, control, "invalid", code="routing",
+                                   reason=f"GS03 {group.receiver!r} is not the GS id of {receiver.id} "
+                                          f"({receiver.gs_id!r}), whom ISA08 names")
 
 
 def _move(session: Session, message_id: int, target: MessageState, detail: str, error: str | None = None) -> None:

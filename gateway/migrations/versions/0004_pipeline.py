@@ -49,6 +49,7 @@ def upgrade() -> None:
     sa.Column('outbox_key', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('ack_status', sqlmodel.sql.sqltypes.AutoString(length=1), nullable=True),
     sa.Column('error', sa.Text(), nullable=True),
+    sa.Column('attempts', sa.Integer(), nullable=False, server_default='0'),
     sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.Column('updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.Column('purged_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
