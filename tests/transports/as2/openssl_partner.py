@@ -108,7 +108,7 @@ class OpensslPartner:
 
     def build(self, payload: bytes, *, sign: str | None = "sha256", cipher: str | None = "aes256_cbc",
               key_transport: str = "pkcs1", compress: bool = False, mic_alg: str = "sha-256",
-              receipt_url: str | None = None, message_id: str | None = None) -> Built:
+              receipt_url: str | None = None, message_id: str | None = None, pss: bool = False) -> Built:
         current = entity([("Content-Type", "application/edi-x12"), ("Content-Transfer-Encoding", "binary")],
                          payload)
         if compress:
@@ -118,8 +118,9 @@ class OpensslPartner:
         signed_part = None
         if sign:
             signed_part = current
+            padding = ["-keyopt", "rsa_padding_mode:pss"] if pss else []
             der = openssl("cms", "-sign", "-binary", "-in", self._file(current), "-signer", str(self.cert),
-                          "-inkey", str(self.key), "-md", sign, "-outform", "DER", cwd=self.work)
+                          "-inkey", str(self.key), "-md", sign, *padding, "-outform", "DER", cwd=self.work)
             signature = entity([("Content-Type", 'application/pkcs7-signature; name="smime.p7s"'),
                                 ("Content-Transfer-Encoding", "base64")],
                                base64.encodebytes(der).replace(b"\n", b"\r\n"))

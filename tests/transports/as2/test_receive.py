@@ -79,6 +79,27 @@ def test_openssl_message_is_stored_and_answered_with_a_signed_mdn_carrying_the_m
 
 
 @pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
+def test_rsassa_pss_signature_is_verified(gateway: Served, partner: OpensslPartner) -> None:
+    built = partner.build(PAYLOAD, sign="sha384", pss=True, mic_alg="sha-384")
+    response = post(gateway.url, built.headers, built.body)
+    fields = partner.read_mdn(response.headers["content-type"], response.content)
+    assert fields["disposition"] == "automatic-action/MDN-sent-automatically; processed"
+    assert built.signed_part is not None
+    assert fields["received-content-mic"] == f"{partner.mic(built.signed_part, 'sha384')}, sha-384"
+
+
+@pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
+def test_without_signed_receipt_options_the_mdn_is_an_unsigned_report(gateway: Served,
+                                                                      partner: OpensslPartner) -> None:
+    built = partner.build(PAYLOAD)
+    del built.headers["Disposition-Notification-Options"]
+    response = post(gateway.url, built.headers, built.body)
+    assert response.headers["content-type"].startswith("multipart/report")
+    assert b"Disposition: automatic-action/MDN-sent-automatically; processed" in response.content
+    assert len(stored_messages(gateway)) == 1
+
+
+@pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
 def test_repeated_message_id_gets_the_original_mdn_byte_for_byte_and_is_not_stored_again(
         gateway: Served, partner: OpensslPartner) -> None:
     built = partner.build(PAYLOAD)
