@@ -140,14 +140,14 @@ def _take(engine: Engine, directory: As2Directory, partner: As2Partner, message_
                               transfer_encoding=headers.get("content-transfer-encoding"))
         except As2Failure as failure:
             disposition = f"{mdn.PROCESSED}/error: {failure.modifier}"
-            error = (f"AS2 message {message_id} from {partner.partner_id} refused ({failure.modifier}): "
-                     f"{failure.reason}; check the certificate {partner.config.certificate} and the gateway's key")
+            error = f"AS2 message {message_id} from {partner.partner_id} refused ({failure.modifier}): {failure.reason}"
         else:
             stored_id = receive(unpacked.payload, partner.partner_id, message_id)  # committed before the MDN
             mic, disposition = (unpacked.mic, unpacked.mic_hash), mdn.PROCESSED
-    if error:
-        log.warning("%s", error)
     explanation = error or f"The message {message_id} was received and stored; it will be processed."
+    if error:  # the operator's entry also names our files to check; the partner's MDN never does
+        error += f"; check the partner's certificate {partner.config.certificate} and the gateway's key"
+        log.warning("%s", error)
     answer = mdn.build(identity=directory.identity, partner_as2_id=partner.config.as2_id,
                        original_message_id=message_id, disposition=disposition, mic=mic,
                        explanation=explanation, request=request)

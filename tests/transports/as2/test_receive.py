@@ -50,6 +50,7 @@ def refused(served: Served, partner: OpensslPartner, headers: dict[str, str], bo
     assert response.status_code == 200, response.text
     fields = partner.read_mdn(response.headers["content-type"], response.content)
     assert "received-content-mic" not in fields
+    assert b".crt" not in response.content and b".key" not in response.content  # our files stay ours
     assert stored_messages(served) == []
     return fields["disposition"]
 
@@ -132,6 +133,8 @@ def test_signature_by_another_key_gets_authentication_failed_and_nothing_is_stor
     assert refused(gateway, partner, built.headers, built.body).endswith("processed/error: authentication-failed")
     [refusal] = exchanges(gateway)
     assert refusal.mdn_status == "negative" and "fabrikam" in (refusal.error or "")
+    assert str(partner.cert) not in (refusal.error or "")  # the impostor's; the entry names the pinned one
+    assert "fabrikam.crt" in (refusal.error or "")
 
 
 @pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
