@@ -28,6 +28,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/lifecycle.py
 	$(BIN)/python bench/x12.py
 	$(BIN)/python bench/transports.py
+	$(BIN)/python bench/transports_as2.py
 
 clean:
 	rm -rf $(VENV) var build *.egg-info

@@ -1,15 +1,24 @@
-"""The HTTP application. AS2 receive, the REST API and the dashboard arrive in later issues."""
+"""The HTTP application: the health check and AS2 receive (`POST /as2`). The REST API and the dashboard arrive
+in later issues."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI
 from sqlalchemy import text
+from sqlalchemy.engine import Engine
 
+from gateway.as2.receive import As2Directory, Receive
+from gateway.as2_endpoint import PostMdn, as2_router
 from gateway.bootstrap import engine_for
+from gateway.partners import load_partners
 from gateway.settings import Settings
 
 
-def create_app(settings: Settings) -> FastAPI:
+def create_app(settings: Settings, *, receive: Receive | None = None, post_mdn: PostMdn | None = None) -> FastAPI:
+    """`receive` and `post_mdn` default to the pipeline's receive service and the Celery task that posts
+    asynchronous MDNs; tests and benchmarks may pass their own."""
     app = FastAPI(title="EDI gateway for vendor collaboration", version="0.1.0")
     engine = engine_for(settings)
 
@@ -19,4 +28,36 @@ def create_app(settings: Settings) -> FastAPI:
             conn.execute(text("SELECT 1"))
         return {"status": "ok", "database": engine.dialect.name}
 
+    directory = As2Directory.from_partners(load_partners(settings.partners, key_dir=settings.key_dir))
+    app.include_router(as2_router(engine, directory, receive or _pipeline_receive(engine, settings),
+                                  post_mdn or _queue_mdn(settings), settings.as2_max_bytes))
     return app
+
+
+def _pipeline_receive(engine: Engine, settings: Settings) -> Receive:
+    from gateway.pipeline.services import receive
+
+    def stored(payload: bytes, partner_id: str, as2_message_id: str) -> int:
+        return receive(engine, settings, payload, partner=partner_id, transport="as2",
+                       channel_id=as2_message_id).message_id
+
+    return stored
+
+
+def _queue_mdn(settings: Settings) -> PostMdn:
+    celery: list[Any] = []  # built on first use: most gateways never receive an asynchronous MDN request
+
+    def queue(exchange_id: int) -> None:
+        from workers.app import AS2_MDN_TASK, create_app  # the workers build on the gateway, not the reverse
+
+        if not celery:
+            celery.append(create_app(settings))
+        celery[0].send_task(AS2_MDN_TASK, args=[exchange_id])
+
+    return queue
+
+
+def app_from_environment() -> FastAPI:
+    """For `uvicorn --factory gateway.app:app_from_environment --workers N`: each process reads the settings
+    from the environment (the HTTP side keeps no state, so any number of processes can serve /as2)."""
+    return create_app(Settings())

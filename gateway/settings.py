@@ -24,6 +24,10 @@ class Settings(BaseSettings):
     database_url: str = ""  # empty: SQLite at <data_dir>/gateway.db
     broker_url: str = ""  # empty: the embedded filesystem broker under <data_dir>/broker
     partners: Path = DEFAULT_PARTNERS
+    # Transaction sets applied per transaction, each under its own savepoint. Kept below 64: PostgreSQL tracks
+    # that many subtransactions per transaction cheaply, and past it every other session's snapshots slow down.
+    apply_batch: int = Field(default=50, ge=1)
+    retention_days: int = Field(default=90, ge=1)  # archived raw bytes older than this are purged
     host: str = "127.0.0.1"
     port: int = 8000
     key_dir: Path = DEFAULT_KEY_DIR  # SFTP private keys named in the partners file must lie under it
@@ -32,6 +36,8 @@ class Settings(BaseSettings):
     receive_service: str = DEFAULT_RECEIVE_SERVICE
     poll_lease_seconds: float = Field(default=60, gt=0)  # a dead poller frees its partner after this
     overdue_check_seconds: float = Field(default=900, gt=0)  # how often the overdue-acknowledgment check runs
+    as2_max_bytes: int = Field(default=256 * 1024 * 1024, ge=1)  # a larger AS2 body gets 413, unread
+    as2_timeout_seconds: float = Field(default=120, gt=0)  # posting an AS2 message or an asynchronous MDN
     retention_check_seconds: float = Field(default=3600, gt=0)  # how often archived bytes past retention go
 
     # The most X12 read at once, in characters (bytes for ASCII partners): beyond it reading stops with an
@@ -53,3 +59,8 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'gateway.db').as_posix()}"
+
+    @property
+    def blob_dir(self) -> Path:
+        """Where raw documents are archived, content-addressed (a shared volume for several machines)."""
+        return self.data_dir / "blobs"

@@ -25,6 +25,7 @@ from gateway.settings import Settings
 
 QUEUES = ("inbound", "outbound", "housekeeping")
 POLL_TASK = "gateway.inbound.poll_partner"
+AS2_MDN_TASK = "gateway.outbound.as2_mdn"  # posts an asynchronous MDN we owe a partner
 # Housekeeping the scheduler runs, by the task that does it and the setting that says how often. An entry is
 # scheduled only once its task exists (the overdue check and the retention purge come with the pipeline).
 HOUSEKEEPING = {

@@ -7,6 +7,7 @@ from typing import Any
 
 from celery import Celery
 
+from gateway.as2.receive import post_async_mdn
 from gateway.db import make_engine
 from gateway.errors import ConfigError, GatewayError, Retryable
 from gateway.health import record_failure, record_success
@@ -18,7 +19,7 @@ from transports import TransportError
 
 
 def register(app: Celery, settings: Settings, partners: PartnersFile) -> None:
-    from workers.app import POLL_TASK, RETRY_POLICY
+    from workers.app import AS2_MDN_TASK, POLL_TASK, RETRY_POLICY
 
     leases = leases_for(settings)
     receive = receive_service(settings)
@@ -43,3 +44,8 @@ def register(app: Celery, settings: Settings, partners: PartnersFile) -> None:
             raise Retryable(f"partner {partner_id} is being polled elsewhere (its lease is held)")
         record_success(engine, partner_id, "poll")
         return dataclasses.asdict(report)
+
+    @app.task(name=AS2_MDN_TASK, shared=False, **RETRY_POLICY)
+    def as2_mdn(exchange_id: int) -> bool:
+        """Post the asynchronous MDN of one received AS2 message; retried while the partner is unreachable."""
+        return post_async_mdn(engine, exchange_id, settings.as2_timeout_seconds)

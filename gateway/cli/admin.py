@@ -27,6 +27,8 @@ def register(subparsers: Any) -> None:
     check.set_defaults(handler=cmd_partners_check)
     status = p_sub.add_parser("status", help="partner health: last poll and send, failures, last error, expiry")
     status.set_defaults(handler=cmd_partners_status)
+    sync = p_sub.add_parser("sync", help="reload the database's copy of the partners file (GATEWAY_PARTNERS)")
+    sync.set_defaults(handler=cmd_partners_sync)
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
@@ -66,6 +68,19 @@ def cmd_partners_status(args: argparse.Namespace) -> int:
     partners = load_partners(settings.partners, key_dir=settings.key_dir)
     for line in status_table(partner_status(make_engine(settings.effective_database_url), list(partners.partners))):
         print(line)
+    return 0
+
+
+def cmd_partners_sync(args: argparse.Namespace) -> int:
+    from gateway.bootstrap import install
+    from gateway.db import make_engine
+    from gateway.partners import load_partners
+
+    settings = Settings()
+    partners = load_partners(settings.partners, key_dir=settings.key_dir)  # a ConfigError: one line per problem
+    install(make_engine(settings.effective_database_url), partners)
+    print(f"{settings.partners}: {len(partners.partners)} partner(s) synced to "
+          f"{_redacted(settings.effective_database_url)}")
     return 0
 
 

@@ -6,7 +6,9 @@ from alembic import context
 from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
+import gateway.as2.store  # noqa: F401  (registers the AS2 exchanges)
 import gateway.health  # noqa: F401  (registers the partner_health table)
+import gateway.messages.tables  # noqa: F401  (registers the message store's tables)
 import gateway.models  # noqa: F401  (registers the tables on SQLModel.metadata)
 from gateway.db import make_engine
 

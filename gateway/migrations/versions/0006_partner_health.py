@@ -1,7 +1,7 @@
 """partner health: last poll and send, last error, consecutive failures
 
-Revision ID: 0005_partner_health
-Revises: 0002
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-12-02 14:40:00.000000
 """
 
@@ -12,8 +12,8 @@ import sqlmodel
 from alembic import op
 
 
-revision: str = '0005_partner_health'  # not '0005': the AS2 branch has one; unique ids merge cleanly
-down_revision: str | None = '0003'  # re-chained at merge; see the chain in gateway/migrations/versions
+revision: str = '0006'
+down_revision: str | None = '0005'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
