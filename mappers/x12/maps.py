@@ -62,11 +62,12 @@ def build_map_dir(root: Path, release: str) -> Path:
         (name, _widen_isa(data) if name.startswith("x12.control") else data)
         for name, data in ((n, pyx12_maps.joinpath(n).read_bytes()) for n in _PYX12_SUPPORT)
     ]
-    ours = sorted(p for p in _OURS.glob("*.xml") if not p.name.startswith("dataele."))
+    ours = sorted(p for p in _OURS.glob("*.xml") if not p.name.startswith(("dataele.", "codes.")))
     sources += [(p.name, p.read_bytes()) for p in ours]
     additions = (_OURS / f"dataele.{release}.xml").read_bytes()
+    code_lists = (_OURS / "codes.x12.xml").read_bytes()
     digest = hashlib.sha256(release.encode() + metadata.version("pyx12").encode())
-    for name, data in sources + [("additions", additions)]:
+    for name, data in sources + [("additions", additions), ("code lists", code_lists)]:
         digest.update(name.encode() + b"\0" + data)
     target = root / f"{release}-{digest.hexdigest()[:16]}"
     if (target / "maps.xml").is_file():
@@ -77,6 +78,7 @@ def build_map_dir(root: Path, release: str) -> Path:
         for name, data in sources:
             (staging / name).write_bytes(data)
         (staging / "dataele.xml").write_bytes(_merge_dataele(dict(sources)["dataele.xml"], additions))
+        (staging / "codes.xml").write_bytes(_merge_codes(dict(sources)["codes.xml"], code_lists))
         try:
             os.rename(staging, target)
         except OSError:
@@ -151,5 +153,15 @@ def _merge_dataele(base: bytes, additions: bytes) -> bytes:
     for element in ours.values():
         element.tail = "\n  "
         root.append(element)
+    merged: bytes = ElementTree.tostring(root, encoding="utf-8", xml_declaration=True)
+    return merged
+
+
+def _merge_codes(base: bytes, ours: bytes) -> bytes:
+    """pyx12's external code sets with ours (the X12 code lists, `x12-<element>`) appended."""
+    root = ElementTree.fromstring(base)
+    for codeset in ElementTree.fromstring(ours).iter("codeset"):
+        codeset.tail = "\n  "
+        root.append(codeset)
     merged: bytes = ElementTree.tostring(root, encoding="utf-8", xml_declaration=True)
     return merged

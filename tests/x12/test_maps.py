@@ -198,12 +198,17 @@ REAL_DOCUMENTS = {
 }
 
 
+# Where a public sample breaks the 004010 rule book: 9b's `REF*ZZZ` is a book-industry private qualifier, 128 has
+# ZZ (mutually defined) but no ZZZ; the sample is wrong for the standard, the list is right.
+KNOWN_DEPARTURES = {"855 BISAC 9b": [("REF", "128", "7")]}
+
+
 @pytest.mark.parametrize("name", sorted(REAL_DOCUMENTS))
 def test_real_documents_validate_clean(name: str, tmp_path: Path) -> None:
     text, icvn = REAL_DOCUMENTS[name]
     ok, errors = validate(text, tmp_path, icvn)
-    assert errors == []
-    assert ok
+    assert errors == KNOWN_DEPARTURES.get(name, [])
+    assert ok == (name not in KNOWN_DEPARTURES)
 
 
 def test_wrong_code_in_a_coded_element_is_an_invalid_code(tmp_path: Path) -> None:
@@ -317,10 +322,10 @@ def test_gs08_values_partners_send_resolve_to_our_maps() -> None:
 _OPEN_EXEMPT = {"ISA", "GS", "ST", "TA1", "IEA", "GE", "SE", "AK5", "AK9", "IK5"}
 
 
-def test_first_qualifiers_stay_open() -> None:
-    # pyx12 reports an unknown code in a segment's first element as "segment not found" (notes/pyx12.md), so only
-    # the envelope and ST01 (the set the map is for) may constrain it; the acknowledgment status codes (717, 715)
-    # are closed by the standard, and a bad one failing as a missing segment still fails
+def test_first_qualifiers_are_checked_by_external_code_lists() -> None:
+    # pyx12 places a segment by the inline codes of its first element and reports an unknown one as "segment not
+    # found" (notes/pyx12.md); external code sets play no part in placing, so the rule book's lists go there and a
+    # bad REF01 is an invalid code. Inline lists only for the envelope, ST01 and the ack status codes (717, 715).
     for name in generate.render_all():
         if not name[0].isdigit():
             continue
@@ -329,7 +334,8 @@ def test_first_qualifiers_stay_open() -> None:
             first = segment.find("element")
             if segment.get("xid") in _OPEN_EXEMPT or first is None:
                 continue
-            assert first.find("valid_codes") is None, f"{name} {segment.get('xid')}01 has a closed code list"
+            valid = first.find("valid_codes")
+            assert valid is None or valid.get("external"), f"{name} {segment.get('xid')}01 has an inline code list"
 
 
 def test_concurrent_builders_agree_on_one_complete_directory(tmp_path: Path) -> None:
