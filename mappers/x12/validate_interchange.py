@@ -16,6 +16,7 @@ import pyx12.errors
 import pyx12.segment
 
 from mappers.x12.envelope import ISA_WIDTHS, SEPARATOR_OFFSETS, RawInterchange, RawSegment, split_interchanges
+from mappers.x12.validate_codes import CODED_ISA_ELEMENTS, isa_code_errors
 from mappers.x12.validate_pyx12 import Pyx12Validator, SetCheck, _ascii_mask
 from mappers.x12.validate_report import (
     GroupReport,
@@ -62,6 +63,7 @@ class InterchangeCheck:
         self.ic = InterchangeReport(control_number=None, delimiters=raw.delimiters)
         self.group: GroupReport | None = None
         self.group_map: Any = None
+        self.set_map: Any = None  # the group's map, or the one for this set's ST01 (a 999 in a 5010 FA group)
         self.group_ids: set[str] = set()
         self.set_ids: set[str] = set()
         self.tx: SetReport | None = None
@@ -133,6 +135,9 @@ class InterchangeCheck:
         ic.control_number, ic.ack_requested, ic.usage = fields[12], fields[13] == "1", fields[14]
         if not re.fullmatch(r"\d{5}", ic.version):
             self.error("017", f"ISA12 (interchange version) is {ic.version!r}: it must be 5 digits, e.g. 00401")
+        else:
+            for code, message in isa_code_errors(fields):
+                self.error(code, message)
         d = self.raw.delimiters
         assert d is not None
         node = self.v.control_map(ic.version).getnodebypath("/ISA_LOOP/ISA")
@@ -140,9 +145,9 @@ class InterchangeCheck:
         _, errors = node.is_valid_errors(pyx12.segment.Segment(text, d.segment, d.element, d.component))
         for e in errors:
             index = e.map_node.seq if e.map_node is not None else 0
-            # Qualifier lists in pyx12's control map are HIPAA's; ISA12 is checked above, ISA11 by the
-            # delimiter detection in 5010.
-            if index in (5, 7, 12) and e.err_cde == "7" or index == 11 and d.repetition is not None:
+            # Code lists are ours (pyx12's control maps carry HIPAA's, see validate_codes); ISA11 is the
+            # repetition separator in 5010, checked by the delimiter detection.
+            if index in CODED_ISA_ELEMENTS and e.err_cde == "7" or index == 11 and d.repetition is not None:
                 continue
             code = _TA1_BY_ISA_ELEMENT.get(index, "022")
             self.error(code, f"ISA{index:02d}: {e.err_str}")
@@ -257,7 +262,9 @@ class InterchangeCheck:
         elif self.group_map is None:
             self.set_error("1", f"transaction set {self.tx.set_id} is not supported: no map for GS01 "
                                 f"{self.group.functional_id!r} in version {self.group.version!r}")
-        elif self.group_map.id != self.tx.set_id:
+        elif self._map_of_set(self.tx.set_id):
+            pass
+        else:
             self.set_error("6", f"a {self.tx.set_id} does not belong in a {self.group.functional_id} group, "
                                 f"which holds {self.group_map.id}s")
         if not 4 <= len(self.tx.control_number) <= 9 or not self.tx.control_number.strip():
@@ -265,6 +272,13 @@ class InterchangeCheck:
         elif self.tx.control_number in self.set_ids:
             self.set_error("23", f"ST02 {self.tx.control_number} is not unique within the functional group")
         self.set_ids.add(self.tx.control_number)
+
+    def _map_of_set(self, set_id: str) -> bool:
+        """Pick the map for ST01 within the group (a 5010 FA group holds 997s and 999s); False if none fits."""
+        assert self.group is not None
+        found = self.v.map_for(self.group.version, self.group.functional_id, set_id)
+        self.set_map = found if found is not None and found.id == set_id else None
+        return self.set_map is not None
 
     def close_set(self, se: RawSegment | None) -> None:
         tx = self.tx
@@ -278,12 +292,13 @@ class InterchangeCheck:
                 self.set_error("3", f"SE02 {se.get(2)!r} does not match ST02 {tx.control_number!r}")
             if not _is_count(se.get(1), count):
                 self.set_error("4", f"SE01 says {se.get(1)!r} segments, the set has {count} (ST and SE included)")
-        if self.group_map is not None and self.group_map.id == tx.set_id:
+        if self.set_map is not None:
             try:
-                SetCheck(self, self.group_map).run(self.tx_segments)
+                SetCheck(self, self.set_map).run(self.tx_segments)
             except (pyx12.errors.EngineError, pyx12.errors.X12Error) as e:
                 self.set_error("5", f"the validator could not follow this set: {e}")
         self.tx = None
+        self.set_map = None
         self.tx_segments = []
 
     # -- IEA ------------------------------------------------------------------------------------------

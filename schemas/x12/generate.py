@@ -11,6 +11,7 @@ mappers.x12.maps.map_dir()). The output is committed so the runtime needs only d
 from __future__ import annotations
 
 import sys
+import json
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -273,6 +274,24 @@ def render_codes() -> str:
     return "\n".join(lines) + "\n"
 
 
+def render_envelope() -> str:
+    """The envelope's code lists per release, read by mappers.x12.validate_interchange (our own ISA/GS checks)."""
+    lists = code_lists.ENVELOPE
+    by_release = {}
+    for release, icvn in RELEASES.items():
+        i05 = lists["I05"].split() + (code_lists.I05_5010_ADDED.split() if release == "005010" else [])
+        by_release[icvn] = {
+            "ISA01": lists["I01"].split(), "ISA03": lists["I03"].split(), "ISA05": i05, "ISA07": i05,
+            "ISA11": lists["I10"].split() if release == "004010" else None,
+            "ISA12": sorted(set(lists["I11"].split()) | set(code_lists.ISA12_SUPPORTED.split())),
+            "ISA14": lists["I13"].split(), "ISA15": lists["I14"].split(),
+            "GS01": lists["479"].split(), "GS07": lists["455"].split(),
+        }
+    data = {"generated": HEADER.strip("<!-> \n"), "isa12_supported": code_lists.ISA12_SUPPORTED.split(),
+            "releases": by_release}
+    return json.dumps(data, indent=1) + "\n"
+
+
 def render_all() -> dict[str, str]:
     """File name -> content of everything the generator writes."""
     files = {map_file(s, r): render_map(s, r) for (s, r) in sets.STRUCTURES}
@@ -280,6 +299,7 @@ def render_all() -> dict[str, str]:
     for release in RELEASES:
         files[f"dataele.{release}.xml"] = render_dataele(release)
     files["codes.x12.xml"] = render_codes()
+    files["envelope.json"] = render_envelope()
     return files
 
 

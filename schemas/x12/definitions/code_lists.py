@@ -138,7 +138,8 @@ EXTERNAL: dict[str, str] = {
 # see segments.py): not checked, listed in docs/x12-rulebook.md
 NO_PUBLIC_LIST: tuple[str, ...] = ('706', '721', '1000', '1112', '9010', '9014', '9016', '9018', '9019', '9022',)
 
-# the envelope (ISA, GS): same source; ISA12 (I11) and GS08 (480) are checked against the releases we support instead
+# the envelope's code lists (ISA01/03/05/07/11/12/14/15 and GS01/07), same source; GS08 (480) is checked against the
+# versions our maps answer to (codes.GS08), so it has no list here
 ENVELOPE: dict[str, str] = {
     "I01": "00 01 02 03 04 05 06",
     "I03": "00 01",
@@ -150,3 +151,10 @@ ENVELOPE: dict[str, str] = {
     "479": "AA AB AD AF AG AH AI AK AL AN AO AR AS AT AW BC BE BF BL BS CA CB CC CD CE CF CG CH CI CJ CK CM CN CO CP CR CS CT CV D3 D4 D5 DA DD DF DI DM DS DX EC ED EI ER ES EV EX FA FB FC FG FH FR FT GB GC GE GF GL GP GR GT HB HC HI HN HP HR HS IA IB IC ID IE IG II IJ IM IN IO IP IR IS KM LA LB LI LN LR LS LT MA MC MD ME MF MG MH MI MJ MK MM MN MO MP MQ MR MS MT MV MW MX MY NC NL NP NT OC OG OR OW PA PB PC PD PE PF PG PH PI PJ PK PL PN PO PQ PR PS PT PU PV PY QG QM QO RA RB RC RD RE RH RI RJ RK RL RM RN RO RP RQ RR RS RT RU RV RW RX RY RZ SA SB SC SD SE SG SH SI SJ SL SM SN SO SP SQ SR SS ST SU SV SW TA TC TD TF TI TM TN TO TP TR TS TT TX UA UB UC UD UI UP UW VA VB VC VD VE VH VI VS WA WB WG WI WL WR WT",
     "455": "T X",
 }
+
+# 005010 interchange qualifiers (ISA05/07): the 004010 list above and 07 (Global Location Number), 38 and SA, which
+# the repository carried before this rule book (X12.md section 1); no public 005010 I05 list was at hand to confirm them
+I05_5010_ADDED = "07 38 SA"
+# ISA12 (I11) values we read: 00401 and 00501, and 00400, which 004010 retail partners still send (X12.md sample 9a).
+# A version in the I11 list but not here is answered with TA1 003 (not supported), one outside it with 017 (invalid).
+ISA12_SUPPORTED = "00400 00401 00501"

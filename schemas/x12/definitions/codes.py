@@ -53,6 +53,8 @@ GS08: dict[str, dict[str, list[str]]] = {
     },
     "005010": {
         "default": ["005010", "005010VICS", "005010UCS"],
-        "999": ["005010X231", "005010X231A1"],
+        # a 999 travels in an FA group like the 997 (X12.md section 1), often with GS08 005010: both maps answer
+        # to it and the validator picks one by ST01
+        "999": ["005010", "005010VICS", "005010UCS", "005010X231", "005010X231A1"],
     },
 }
