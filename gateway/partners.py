@@ -64,6 +64,9 @@ class Delimiters(_Strict):
         return self
 
 
+ElementRef = Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9]{1,2}[0-9]{2}$")]  # a segment ID and a position: REF01
+
+
 class Partner(_Strict):
     id: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")
     role: Role
@@ -83,6 +86,9 @@ class Partner(_Strict):
     usage: Literal["P", "T"] = "P"
     delimiters: Delimiters = Delimiters()
     encoding: str = "ascii"
+    # Elements (e.g. "REF01", "N101") where this partner uses codes outside the X12 list: its unknown codes there
+    # are warnings, not errors (mappers.x12.validate, private_codes)
+    private_codes: tuple[ElementRef, ...] = ()
 
     @property
     def ack_type(self) -> str:

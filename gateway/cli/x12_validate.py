@@ -55,7 +55,7 @@ def register(subparsers: Any) -> None:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from gateway.x12_profiles import ack_options, by_isa
+    from gateway.x12_profiles import ack_options, by_isa, private_codes
     from mappers.x12.acks import AckOptions, acknowledge
     from mappers.x12.validate import validate
     from mappers.x12.writer import ThrowawayNumbers
@@ -75,7 +75,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
             continue
         options = _options_for(data, partners) or AckOptions()
         try:
-            report = validate(data, encoding=options.encoding)
+            report = validate(data, encoding=options.encoding,
+                              private_codes=private_codes(partners) if partners else None)
         except LookupError:
             raise ConfigError([f"--partners: encoding {options.encoding!r} is not known to Python"]) from None
         errors = report.errors
@@ -90,7 +91,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
                 if ack is not None:
                     acks.append(ack.decode(options.encoding, errors="replace"))
         if args.json:
-            result: dict[str, Any] = {"file": str(path), "ok": not errors, "errors": [e.as_dict() for e in errors]}
+            result: dict[str, Any] = {"file": str(path), "ok": not errors, "errors": [e.as_dict() for e in errors],
+                                      "warnings": [w.as_dict() for w in report.warnings]}
             if args.ack:
                 result["acks"] = acks
             results.append(result)
@@ -100,6 +102,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
             for err in errors:
                 pointer = f"{err.pointer} " if err.pointer else ""
                 print(f"{path}: {err.where}: {pointer}{err.code}: {err.message}")
+            for w in report.warnings:
+                print(f"{path}: {w.where}: {w.pointer} warning: {w.message} (a private code of the sender)")
     if args.json:
         print(json.dumps({"files": results}, indent=2))
     return status

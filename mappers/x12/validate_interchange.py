@@ -31,15 +31,19 @@ _TA1_BY_ISA_ELEMENT = {1: "010", 2: "011", 3: "012", 4: "013", 5: "005", 6: "006
                        9: "014", 10: "015", 11: "016", 12: "017", 13: "018", 14: "019", 15: "020", 16: "027"}
 
 
-def check_interchanges(text: str | Iterable[str], wide: bool,
-                       choose: Callable[[str], Pyx12Validator]) -> Iterator[InterchangeReport]:
+PrivateCodes = Callable[[str, str], frozenset[str]]
+"""(ISA05, ISA06) -> the elements ("REF01") where that sender's unknown codes are warnings, not errors."""
+
+
+def check_interchanges(text: str | Iterable[str], wide: bool, choose: Callable[[str], Pyx12Validator],
+                       private_codes: PrivateCodes | None = None) -> Iterator[InterchangeReport]:
     """A report per interchange of `text` (whole, or decoded pieces), each complete when yielded."""
     seen: set[tuple[str, str, str, str, str]] = set()
     any_interchange = False
     for raw in split_interchanges(text):
         any_interchange = True
         isa12 = raw.isa_text[84:89] if raw.delimiters is not None else ""
-        ic = InterchangeCheck(choose(isa12), raw, wide).run()
+        ic = InterchangeCheck(choose(isa12), raw, wide, private_codes).run()
         key = (ic.sender_qualifier, ic.sender_id, ic.receiver_qualifier, ic.receiver_id, ic.control_number or "")
         if ic.control_number is not None and key in seen:
             ic.errors.append(ValidationError("interchange", "025", f"interchange control number "
@@ -56,8 +60,11 @@ def check_interchanges(text: str | Iterable[str], wide: bool,
 class InterchangeCheck:
     """One pass over an interchange's segments: envelope pairing and counts, then each set's contents."""
 
-    def __init__(self, validator: Pyx12Validator, raw: RawInterchange, wide: bool) -> None:
+    def __init__(self, validator: Pyx12Validator, raw: RawInterchange, wide: bool,
+                 private_codes: PrivateCodes | None = None) -> None:
         self.v = validator
+        self.private_codes = private_codes
+        self.private: frozenset[str] = frozenset()  # the sender's private_codes, known once the ISA is read
         self.raw = raw
         self.wide = wide
         self.ic = InterchangeReport(control_number=None, delimiters=raw.delimiters)
@@ -133,6 +140,8 @@ class InterchangeCheck:
         ic.receiver_qualifier, ic.receiver_id = fields[6], fields[7].strip()
         ic.date, ic.time, ic.version = fields[8], fields[9], fields[11]
         ic.control_number, ic.ack_requested, ic.usage = fields[12], fields[13] == "1", fields[14]
+        if self.private_codes is not None:
+            self.private = self.private_codes(ic.sender_qualifier, ic.sender_id)
         if not re.fullmatch(r"\d{5}", ic.version):
             self.error("017", f"ISA12 (interchange version) is {ic.version!r}: it must be 5 digits, e.g. 00401")
         else:

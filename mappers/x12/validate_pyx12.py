@@ -222,9 +222,13 @@ class SetCheck:
             return
         if (tag, element) in _TRAILER_ELEMENTS:
             return
-        if self.add:
-            self.add(self.outer._in_set("element", ee.err_cde, ee.err_str, segment=tag, position=position,
-                                        element=element, component=component, value=ee.err_val))
+        found = self.outer._in_set("element", ee.err_cde, ee.err_str, segment=tag, position=position,
+                                   element=element, component=component, value=ee.err_val)
+        if ee.err_cde == "7" and component is None and f"{tag}{element:02d}" in self.outer.private:
+            assert self.outer.tx is not None
+            self.outer.tx.warnings.append(found)  # a code the sender is known to use privately
+        elif self.add:
+            self.add(found)
 
 
 _SYNTAX_RULE = re.compile(r"Syntax Error \(([PRCEL])((?:\d\d)+)\)")
