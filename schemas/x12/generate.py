@@ -10,8 +10,8 @@ mappers.x12.maps.map_dir()). The output is committed so the runtime needs only d
 
 from __future__ import annotations
 
-import sys
 import json
+import sys
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -113,8 +113,7 @@ class _Writer:
 def syntax_notes(seg_id: str, tokens: list[str], release: str) -> list[str]:
     """The segment's syntax notes in `release` (definitions/notes.py), plus a P note for every optional product
     ID qualifier (235) and ID (234) pair; notes naming a position the segment lacks in `release` are left out."""
-    listed = (notes.NOTES_5010.get(seg_id) if release == "005010" else None) or notes.NOTES.get(seg_id, "")
-    rules = listed.split()
+    rules = listed_notes(seg_id, release)
     numbers = [t[1:].rstrip("?") for t in tokens]
     for i in range(len(numbers) - 1):
         if numbers[i] == "235" and numbers[i + 1] == "234" and tokens[i][0] == "O":
@@ -122,6 +121,12 @@ def syntax_notes(seg_id: str, tokens: list[str], release: str) -> list[str]:
             if pair not in rules:
                 rules.append(pair)
     return [r for r in rules if max(int(r[i:i + 2]) for i in range(1, len(r), 2)) <= len(tokens)]
+
+
+def listed_notes(seg_id: str, release: str) -> list[str]:
+    """The notes definitions/notes.py lists for the segment in `release` (no derived pairs)."""
+    listed = (notes.NOTES_5010.get(seg_id) if release == "005010" else None) or notes.NOTES.get(seg_id, "")
+    return listed.split()
 
 
 def codeset_id(number: str) -> str:

@@ -108,3 +108,19 @@ def test_bots_parses_the_documents_and_has_none_of_these_rules() -> None:
     for set_id, release, _, segment, _, _ in _cases():
         if release == "004010":
             assert bots_errors(_document(set_id, release, segment).encode()) == []
+
+
+def test_the_rule_book_report_is_current_and_accounts_for_every_id_element() -> None:
+    from schemas.x12 import report
+    from schemas.x12.definitions import code_lists
+
+    assert report.main(["--check"]) == 0, "run `python -m schemas.x12.report` and commit docs/x12-rulebook.md"
+    text = report.OUT.read_text()
+    for release in ("004010", "005010"):
+        refs = report._elements(release)
+        unaccounted = [n for n in refs if report._status(n).startswith("inline") and n not in
+                       ("143", "715", "716", "717", "718", "720", "723", "618", "620", "621")]
+        assert unaccounted == [], f"{release}: ID elements with no list nor reason: {unaccounted}"
+    assert "| 353 | Transaction Set Purpose Code | " + str(len(code_lists.CODE_LISTS["353"].split())) in text
+    for kind in ("P (paired)", "R (required)", "C (conditional)", "E (exclusion)", "L (list conditional)"):
+        assert kind in text
