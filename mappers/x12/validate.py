@@ -99,14 +99,11 @@ def validate_file(path: str | Path, *, encoding: str = "ascii", map_path: str | 
 
 
 def iter_validate(source: bytes | BinaryIO, *, encoding: str = "ascii", map_path: str | None = None,
-                  private_codes: PrivateCodes | None = None, rulebook: bool = True) -> Iterator[InterchangeReport]:
-    """One report per interchange, each yielded complete as soon as its IEA (or the end of input) is read.
-
-    `rulebook=False` checks without the code lists and syntax notes, only to measure their cost (bench).
-    """
+                  private_codes: PrivateCodes | None = None) -> Iterator[InterchangeReport]:
+    """One report per interchange, each yielded complete as soon as its IEA (or the end of input) is read."""
     if map_path is not None:
-        return _iter(source, encoding, lambda isa12: default_validator(map_path, rulebook), private_codes)
-    return _iter(source, encoding, lambda isa12: default_validator(_our_map_dir(isa12), rulebook), private_codes)
+        return _iter(source, encoding, lambda isa12: default_validator(map_path), private_codes)
+    return _iter(source, encoding, lambda isa12: default_validator(_our_map_dir(isa12)), private_codes)
 
 
 def validate_with(data: bytes, encoding: str, choose: Callable[[str], Pyx12Validator]) -> ValidationReport:
@@ -122,9 +119,9 @@ def _iter(source: bytes | BinaryIO, encoding: str, choose: Callable[[str], Pyx12
 
 
 @functools.lru_cache(maxsize=4)
-def default_validator(map_path: str | None = None, rulebook: bool = True) -> Pyx12Validator:
+def default_validator(map_path: str | None = None) -> Pyx12Validator:
     """One validator per map directory and process: pyx12 maps are loaded once and kept."""
-    return Pyx12Validator(map_path, rulebook)
+    return Pyx12Validator(map_path)
 
 
 def _our_map_dir(isa12: str | None = None) -> str | None:

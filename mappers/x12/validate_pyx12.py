@@ -35,9 +35,8 @@ _TRAILER_ELEMENTS = {("ST", 1), ("ST", 2), ("SE", 1), ("SE", 2)}  # checked by t
 class Pyx12Validator:
     """Validates with pyx12's map walker and element checks, driven set by set with cached maps."""
 
-    def __init__(self, map_path: str | None = None, rulebook: bool = True) -> None:
+    def __init__(self, map_path: str | None = None) -> None:
         self.map_path = map_path
-        self.rulebook = rulebook  # False: maps without code lists and syntax notes (bench/x12.py --rulebook)
         self.param = pyx12.params.params()
         self._files: dict[tuple[str, str], str] = {}  # the group's map: the first maps.xml names
         self._set_files: dict[tuple[str, str, str], str] = {}  # by ST01 too: a 5010 FA group holds 997s and 999s
@@ -70,8 +69,6 @@ class Pyx12Validator:
     def load(self, map_file: str) -> Any:
         if map_file not in self._maps:
             self._maps[map_file] = pyx12.map_if.load_map_file(map_file, self.param, self.map_path)
-            if not self.rulebook:
-                _without_rulebook(self._maps[map_file])
         return self._maps[map_file]
 
     def map_for(self, version: str, functional_id: str, set_id: str | None = None) -> Any | None:
@@ -248,17 +245,6 @@ def _rule_target(kind: str, digits: str, raw: RawSegment) -> int:
         return present[1] if len(present) > 1 else elements[0]
     candidates = elements[1:] if kind in ("C", "L") else elements
     return next((e for e in candidates if raw.get(e) == ""), elements[0])
-
-
-def _without_rulebook(cur_map: Any) -> None:
-    """Strip the rule book (external code lists, syntax notes) from a loaded map, to measure what it costs."""
-    for node in cur_map.loop_segment_iterator():
-        if node.is_segment():
-            node.syntax = []
-            for child in node.children:
-                for element in (child.children if child.is_composite() else [child]):
-                    if (element.external_codes or "").startswith("x12-"):
-                        element.external_codes = None
 
 
 def _first_codes(node: Any) -> list[str]:
