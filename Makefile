@@ -12,6 +12,7 @@ $(BIN)/python:
 
 $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/python -m gateway.x12_maps >/dev/null
 	touch $(STAMP)
 
 run: $(STAMP)

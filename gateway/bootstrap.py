@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, delete, select
 
+from gateway import x12_maps
 from gateway.db import make_engine, upgrade
 from gateway.models import PartnerLink, TradingPartner
 from gateway.partners import PartnersFile, load_partners
@@ -45,6 +46,7 @@ def install(engine: Engine, partners: PartnersFile) -> None:
 def prepare(settings: Settings) -> str:
     """Migrate the database and load the partners file; return a one-line summary."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    x12_maps.install()
     partners = load_partners(settings.partners, key_dir=settings.key_dir)
     install(make_engine(settings.effective_database_url), partners)
     return (f"database migrated, {len(partners.partners)} partners loaded from {settings.partners}; "

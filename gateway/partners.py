@@ -96,6 +96,9 @@ def _interchange_id(value: str) -> str:
     return value
 
 
+ElementRef = Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9]{1,2}[0-9]{2}$")]  # a segment ID and a position: REF01
+
+
 class Partner(_Strict):
     id: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")
     role: Role
@@ -119,6 +122,9 @@ class Partner(_Strict):
     # version; past it the scheduled check flags the message overdue.
     ack_window_hours: float = Field(default=24, gt=0, le=24 * 365)
     response_window_hours: float = Field(default=48, gt=0, le=24 * 365)
+    # Elements (e.g. "REF01", "N101") where this partner uses codes outside the X12 list: its unknown codes there
+    # are warnings, not errors (mappers.x12.validate, private_codes)
+    private_codes: tuple[ElementRef, ...] = ()
 
     @property
     def ack_type(self) -> str:

@@ -129,6 +129,17 @@ def sender_profiles(partners: PartnersFile) -> Callable[[Located], Profile | Non
     return choose
 
 
+def private_codes(partners: PartnersFile) -> Callable[[str, str], frozenset[str]]:
+    """For mappers.x12.validate: the elements where the sender (ISA05, ISA06) uses private codes (its
+    `private_codes`), whose unknown codes are then warnings; none for a sender not in the partners file."""
+
+    def of_sender(qualifier: str, isa_id: str) -> frozenset[str]:
+        sender = by_isa(partners, qualifier, isa_id)
+        return frozenset(sender.private_codes) if sender is not None else frozenset()
+
+    return of_sender
+
+
 def ack_options(partner: Partner) -> AckOptions:
     """How we acknowledge what `partner` sends: its ack type, `ta1` option, delimiters and encoding."""
     from mappers.x12.acks import AckOptions

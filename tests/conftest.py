@@ -18,6 +18,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 
+from gateway import x12_maps
 from gateway.bootstrap import install
 from gateway.db import make_engine
 from gateway.partners import load_partners
@@ -36,6 +37,12 @@ TABLES_IN_DELETE_ORDER = (
     "vendor_response", "po_line", "po_version", "purchase_order", "onhand", "partner_link", "trading_partner",
     "control_counter", "partner_health",
 )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def x12_map_directories() -> None:
+    """The pyx12 map directories the X12 validator reads, built as the gateway builds them at start-up."""
+    x12_maps.install()
 
 
 def postgres_or_skip() -> str:

@@ -13,6 +13,7 @@ import pkgutil
 import sys
 from collections.abc import Sequence
 
+from gateway import x12_maps
 from gateway.errors import GatewayError
 from mappers.errors import MapperError
 
@@ -32,6 +33,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        x12_maps.install()  # the pyx12 map directories the X12 commands validate with (a no-op once built)
         code: int = args.handler(args)
         sys.stdout.flush()
     except (GatewayError, MapperError) as e:

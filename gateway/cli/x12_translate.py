@@ -64,7 +64,7 @@ def register(subparsers: Any) -> None:
 def cmd_translate(args: argparse.Namespace) -> int:
     from gateway.partners import load_partners
     from gateway.settings import Settings
-    from gateway.x12_profiles import envelope_parties, sender_profiles, with_parties
+    from gateway.x12_profiles import envelope_parties, private_codes, sender_profiles, with_parties
     from mappers.x12.translate import interchange_acks, translate
 
     partners = load_partners(args.partners) if args.partners else None
@@ -89,7 +89,8 @@ def cmd_translate(args: argparse.Namespace) -> int:
             for ta1 in interchange_acks(source, args.encoding, limits):
                 out.entry({"interchange": ta1.interchange_control_number, "group": None, "transaction": None,
                            "set": "TA1", "type": "InterchangeAck"}, ta1)
-            for t in translate(source, args.encoding, choose, limits):
+            for t in translate(source, args.encoding, choose, limits,
+                                   private_codes(partners) if partners else None):
                 where = "/".join((t.located.interchange.control_number, t.located.group.control_number,
                                   t.located.transaction.control_number))
                 if t.document is None:

@@ -61,7 +61,7 @@ SHOWN_PER_KIND = 10  # errors of one kind (level, code, segment, element) printe
 
 def cmd_validate(args: argparse.Namespace) -> int:
     from gateway.settings import Settings
-    from gateway.x12_profiles import ack_options, by_isa
+    from gateway.x12_profiles import ack_options, by_isa, private_codes
     from mappers.x12.acks import AckOptions, answer
     from mappers.x12.validate import validate_file
     from mappers.x12.writer import ThrowawayNumbers
@@ -77,7 +77,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
             with path.open("rb") as f:
                 head = f.read(109).removeprefix(b"\xef\xbb\xbf")  # a BOM before the ISA is tolerated
             options = _options_for(head, partners) or AckOptions()
-            report = validate_file(path, encoding=options.encoding, limits=limits)
+            report = validate_file(path, encoding=options.encoding, limits=limits,
+                                   private_codes=private_codes(partners) if partners else None)
         except OSError as e:
             print(f"{path}: cannot be read: {e.strerror}", file=sys.stderr)
             results.append({"file": str(path), "error": e.strerror or str(e)})
@@ -104,6 +105,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
                                       "errors": [_cut(e.as_dict()) for e in shown]}
             if hidden:
                 result["not_shown"] = [{"count": n, "like": _cut(e.as_dict())} for e, n in hidden]
+            result["warnings"] = [w.as_dict() for w in report.warnings]
             if args.ack:
                 result["acks"] = acks
             results.append(result)
@@ -116,6 +118,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
             for err, count in hidden:
                 print(f"{path}: {count:,} more errors like {err.level} error {err.code}"
                       f"{' at ' + err.pointer if err.pointer else ''} not shown")
+            for w in report.warnings:
+                print(f"{path}: {w.where}: {w.pointer} warning: {w.message} (a private code of the sender)")
     if args.json:
         print(json.dumps({"files": results}, indent=2))
     return status

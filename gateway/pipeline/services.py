@@ -30,7 +30,7 @@ from gateway.pipeline.directory import Directory
 from gateway.pipeline.outcomes import APPLIED_SET_T, Raced, summary
 from gateway.pipeline.validate import validate_and_acknowledge
 from gateway.settings import Settings
-from gateway.x12_profiles import sender_profiles
+from gateway.x12_profiles import private_codes, sender_profiles
 from mappers.x12.segments import MappingError
 from mappers.x12.translate import interchange_acks, translate
 
@@ -98,7 +98,8 @@ def _apply(engine: Engine, settings: Settings, message_id: int, now: datetime) -
                        f"validated; run `gateway partners sync` and replay it")
     parties = Parties(sender, receiver, message_id, now)
     with blobs.open(message.sha256) as raw:  # translate streams: one set in memory at a time
-        documents = translate(raw, sender.encoding, sender_profiles(directory.partners))
+        documents = translate(raw, sender.encoding, sender_profiles(directory.partners),
+                              private_codes=private_codes(directory.partners))
         for batch in batches(sets_of(documents), settings.apply_batch):
             with unit_of_work(engine) as session:
                 if state_of(session, message_id) is not MessageState.ACKNOWLEDGED:

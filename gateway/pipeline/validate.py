@@ -18,6 +18,7 @@ from gateway.partners import Partner
 from gateway.pipeline.acknowledge import queue_acks, refuse_interchange
 from gateway.pipeline.directory import Directory
 from gateway.pipeline.outcomes import Raced, record_outcome, set_contents
+from gateway.x12_profiles import private_codes
 from mappers.x12.validate import InterchangeReport, ValidationError, ValidationReport, iter_validate
 
 MAX_ERRORS_SHOWN = 20
@@ -40,7 +41,8 @@ def validate_and_acknowledge(session: Session, blobs: BlobStore, message_id: int
     receiver = directory.by_isa(envelope.receiver_qualifier, envelope.receiver_id)
     known = sender or channel
     with blobs.open(message.sha256) as raw:  # read piece by piece: memory holds one set at a time
-        report = ValidationReport(list(iter_validate(raw, encoding=known.encoding if known else "ascii")))
+        report = ValidationReport(list(iter_validate(raw, encoding=known.encoding if known else "ascii",
+                                                     private_codes=private_codes(directory.partners))))
     set_types, controls = set_contents(report.interchanges)
     message.set_types, message.controls = set_types, controls
     if report.interchanges and report.interchanges[0].groups:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import BinaryIO, TypeAlias
+from typing import TYPE_CHECKING, BinaryIO, TypeAlias
 
 from pydantic import BaseModel
 
@@ -34,6 +34,9 @@ from mappers.x12.reader import Located, iter_transactions
 from mappers.x12.segments import ControlNumbers, MappingError, Segment, Transaction
 from mappers.x12.writable import check_document, check_rendered
 from mappers.x12.writer import OutboundSet, Profile, render_interchange
+
+if TYPE_CHECKING:  # the validator (and pyx12) load only when something is translated
+    from mappers.x12.validate_interchange import PrivateCodes
 
 Document: TypeAlias = BaseModel  # one of the canonical documents of gateway.canonical
 
@@ -165,7 +168,7 @@ class Translated:
 
 
 def translate(source: bytes | BinaryIO, encoding: str = "utf-8", profile: ProfileChoice = None,
-              limits: Limits | None = None) -> Iterator[Translated]:
+              limits: Limits | None = None, private_codes: PrivateCodes | None = None) -> Iterator[Translated]:
     """Every transaction set of `source` mapped by its ST01; a set that cannot be mapped carries its error
     and does not stop the others. Broken envelope structure raises (nothing after it can be trusted).
     `profile` is the sender's (or a function choosing it per set): its conventions decide how sets are read.
@@ -173,8 +176,9 @@ def translate(source: bytes | BinaryIO, encoding: str = "utf-8", profile: Profil
     Only what validation accepts is mapped: the validator's verdict on every set (its own errors, and those
     of its group and interchange: an alphabetic ISA13, an unsupported GS08) is taken first, in one bounded
     pass, and a set it refused carries that reason instead of a document. A file object must be seekable:
-    it is read twice."""
-    verdicts = iter(list(_verdicts(source, encoding, limits)))  # whole before the source is read again
+    it is read twice. `private_codes` names, per sender, the elements where its codes outside the X12 lists are
+    warnings (`mappers.x12.validate`), so such a set is mapped as the validator accepted it."""
+    verdicts = iter(list(_verdicts(source, encoding, limits, private_codes)))  # whole before the source is read again
     if not isinstance(source, bytes | bytearray):
         source.seek(0)
     for found in iter_transactions(source, encoding, limits):
@@ -209,10 +213,11 @@ def translate(source: bytes | BinaryIO, encoding: str = "utf-8", profile: Profil
 _Verdict: TypeAlias = tuple[tuple[str, str, str], MappingError | None]
 
 
-def _verdicts(source: bytes | BinaryIO, encoding: str, limits: Limits | None) -> Iterator[_Verdict]:
+def _verdicts(source: bytes | BinaryIO, encoding: str, limits: Limits | None,
+              private_codes: PrivateCodes | None) -> Iterator[_Verdict]:
     from mappers.x12.validate import iter_validate  # pyx12 loads only when something is translated
 
-    for ic in iter_validate(source, encoding=encoding, limits=limits):
+    for ic in iter_validate(source, encoding=encoding, limits=limits, private_codes=private_codes):
         for group in ic.groups:
             for tx in group.sets:
                 errors = [*ic.errors, *group.errors, *tx.errors]

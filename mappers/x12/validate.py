@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import BinaryIO, Protocol
 
 from mappers.x12.envelope import Limits
-from mappers.x12.validate_interchange import check_interchanges
+from mappers.x12.validate_interchange import PrivateCodes, check_interchanges
 from mappers.x12.validate_pyx12 import Pyx12Validator
 from mappers.x12.validate_report import (
     GroupReport,
@@ -34,7 +34,8 @@ from mappers.x12.validate_report import (
     ValidationReport,
 )
 
-__all__ = ["GroupReport", "InterchangeReport", "Level", "Pyx12Validator", "SetReport", "ValidationError",
+__all__ = ["GroupReport", "InterchangeReport", "Level", "PrivateCodes", "Pyx12Validator", "SetReport",
+           "ValidationError",
            "ValidationReport", "Validator", "decode", "default_validator", "iter_validate", "validate",
            "validate_file", "validate_with"]
 
@@ -76,29 +77,36 @@ def _pieces(source: BinaryIO, name: str) -> Iterator[str]:
 
 
 def validate(data: bytes, *, encoding: str = "ascii", map_path: str | None = None,
-             limits: Limits | None = None) -> ValidationReport:
+             limits: Limits | None = None, private_codes: PrivateCodes | None = None) -> ValidationReport:
     """Validate every interchange in `data`; see `validate_report` for what the errors hold.
+
+    `private_codes(ISA05, ISA06)` names the elements ("REF01") where that sender's codes outside the X12 list
+    are warnings (`SetReport.warnings`) instead of errors (gateway.x12_profiles.private_codes gives it per
+    partner).
 
     Without `map_path`, each interchange is checked with our runtime map directory for its ISA12 (strict
     004010 lengths for 00401, see `mappers.x12.maps`), or pyx12's own maps when ours are not installed.
     """
-    return ValidationReport(list(iter_validate(data, encoding=encoding, map_path=map_path, limits=limits)))
+    return ValidationReport(list(iter_validate(data, encoding=encoding, map_path=map_path, limits=limits,
+                                               private_codes=private_codes)))
 
 
 def validate_file(path: str | Path, *, encoding: str = "ascii", map_path: str | None = None,
-                  limits: Limits | None = None) -> ValidationReport:
+                  limits: Limits | None = None, private_codes: PrivateCodes | None = None) -> ValidationReport:
     """`validate` on a file read piece by piece: memory does not grow with the file's size."""
     with open(path, "rb") as f:
-        return ValidationReport(list(iter_validate(f, encoding=encoding, map_path=map_path, limits=limits)))
+        return ValidationReport(list(iter_validate(f, encoding=encoding, map_path=map_path, limits=limits,
+                                                   private_codes=private_codes)))
 
 
 def iter_validate(source: bytes | BinaryIO, *, encoding: str = "ascii", map_path: str | None = None,
-                  limits: Limits | None = None) -> Iterator[InterchangeReport]:
+                  limits: Limits | None = None, private_codes: PrivateCodes | None = None,
+                  ) -> Iterator[InterchangeReport]:
     """One report per interchange, each yielded complete as soon as its IEA (or the end of input) is read.
     `limits` bounds what is read at once (`mappers.x12.envelope.Limits`)."""
     if map_path is not None:
-        return _iter(source, encoding, lambda isa12: default_validator(map_path), limits)
-    return _iter(source, encoding, lambda isa12: default_validator(_our_map_dir(isa12)), limits)
+        return _iter(source, encoding, lambda isa12: default_validator(map_path), limits, private_codes)
+    return _iter(source, encoding, lambda isa12: default_validator(_our_map_dir(isa12)), limits, private_codes)
 
 
 def validate_with(data: bytes, encoding: str, choose: Callable[[str], Pyx12Validator]) -> ValidationReport:
@@ -107,10 +115,10 @@ def validate_with(data: bytes, encoding: str, choose: Callable[[str], Pyx12Valid
 
 
 def _iter(source: bytes | BinaryIO, encoding: str, choose: Callable[[str], Pyx12Validator],
-          limits: Limits | None = None) -> Iterator[InterchangeReport]:
+          limits: Limits | None = None, private_codes: PrivateCodes | None = None) -> Iterator[InterchangeReport]:
     name, wide = _codec(encoding)  # raises LookupError for an unknown encoding before anything is read
     stream = io.BytesIO(source) if isinstance(source, bytes | bytearray) else source
-    return check_interchanges(_pieces(stream, name), wide, choose, limits)
+    return check_interchanges(_pieces(stream, name), wide, choose, limits, private_codes)
 
 
 @functools.lru_cache(maxsize=4)

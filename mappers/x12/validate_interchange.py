@@ -23,6 +23,7 @@ from mappers.x12.envelope import (
     RawSegment,
     split_interchanges,
 )
+from mappers.x12.validate_codes import CODED_ISA_ELEMENTS, isa_code_errors
 from mappers.x12.validate_pyx12 import Pyx12Validator, SetCheck, _ascii_mask
 from mappers.x12.validate_report import (
     GroupReport,
@@ -37,15 +38,20 @@ _TA1_BY_ISA_ELEMENT = {1: "010", 2: "011", 3: "012", 4: "013", 5: "005", 6: "006
                        9: "014", 10: "015", 11: "016", 12: "017", 13: "018", 14: "019", 15: "020", 16: "027"}
 
 
+PrivateCodes = Callable[[str, str], frozenset[str]]
+"""(ISA05, ISA06) -> the elements ("REF01") where that sender's unknown codes are warnings, not errors."""
+
+
 def check_interchanges(text: str | Iterable[str], wide: bool, choose: Callable[[str], Pyx12Validator],
-                       limits: Limits | None = None) -> Iterator[InterchangeReport]:
+                       limits: Limits | None = None, private_codes: PrivateCodes | None = None,
+                       ) -> Iterator[InterchangeReport]:
     """A report per interchange of `text` (whole, or decoded pieces), each complete when yielded."""
     seen: set[tuple[str, str, str, str, str]] = set()
     any_interchange = False
     for raw in split_interchanges(text, limits):
         any_interchange = True
         isa12 = raw.isa_text[84:89] if raw.delimiters is not None else ""
-        ic = InterchangeCheck(choose(isa12), raw, wide).run()
+        ic = InterchangeCheck(choose(isa12), raw, wide, private_codes).run()
         key = (ic.sender_qualifier, ic.sender_id, ic.receiver_qualifier, ic.receiver_id, ic.control_number or "")
         if ic.control_number is not None and key in seen:
             ic.errors.append(ValidationError("interchange", "025", f"interchange control number "
@@ -62,13 +68,17 @@ def check_interchanges(text: str | Iterable[str], wide: bool, choose: Callable[[
 class InterchangeCheck:
     """One pass over an interchange's segments: envelope pairing and counts, then each set's contents."""
 
-    def __init__(self, validator: Pyx12Validator, raw: RawInterchange, wide: bool) -> None:
+    def __init__(self, validator: Pyx12Validator, raw: RawInterchange, wide: bool,
+                 private_codes: PrivateCodes | None = None) -> None:
         self.v = validator
+        self.private_codes = private_codes
+        self.private: frozenset[str] = frozenset()  # the sender's private_codes, known once the ISA is read
         self.raw = raw
         self.wide = wide
         self.ic = InterchangeReport(control_number=None, delimiters=raw.delimiters)
         self.group: GroupReport | None = None
         self.group_map: Any = None
+        self.set_map: Any = None  # the group's map, or the one for this set's ST01 (a 999 in a 5010 FA group)
         self.group_ids: set[str] = set()
         self.set_ids: set[str] = set()
         self.tx: SetReport | None = None
@@ -138,8 +148,13 @@ class InterchangeCheck:
         ic.receiver_qualifier, ic.receiver_id = fields[6], fields[7].strip()
         ic.date, ic.time, ic.version = fields[8], fields[9], fields[11]
         ic.control_number, ic.ack_requested, ic.usage = fields[12], fields[13] == "1", fields[14]
+        if self.private_codes is not None:
+            self.private = self.private_codes(ic.sender_qualifier, ic.sender_id)
         if not re.fullmatch(r"\d{5}", ic.version):
             self.error("017", f"ISA12 (interchange version) is {ic.version!r}: it must be 5 digits, e.g. 00401")
+        else:
+            for code, message in isa_code_errors(fields):
+                self.error(code, message)
         d = self.raw.delimiters
         assert d is not None
         node = self.v.control_map(ic.version).getnodebypath("/ISA_LOOP/ISA")
@@ -147,9 +162,9 @@ class InterchangeCheck:
         _, errors = node.is_valid_errors(pyx12.segment.Segment(text, d.segment, d.element, d.component))
         for e in errors:
             index = e.map_node.seq if e.map_node is not None else 0
-            # Qualifier lists in pyx12's control map are HIPAA's; ISA12 is checked above, ISA11 by the
-            # delimiter detection in 5010.
-            if index in (5, 7, 12) and e.err_cde == "7" or index == 11 and d.repetition is not None:
+            # Code lists are ours (pyx12's control maps carry HIPAA's, see validate_codes); ISA11 is the
+            # repetition separator in 5010, checked by the delimiter detection.
+            if index in CODED_ISA_ELEMENTS and e.err_cde == "7" or index == 11 and d.repetition is not None:
                 continue
             code = _TA1_BY_ISA_ELEMENT.get(index, "022")
             self.error(code, f"ISA{index:02d}: {e.err_str}")
@@ -264,7 +279,9 @@ class InterchangeCheck:
         elif self.group_map is None:
             self.set_error("1", f"transaction set {self.tx.set_id} is not supported: no map for GS01 "
                                 f"{self.group.functional_id!r} in version {self.group.version!r}")
-        elif self.group_map.id != self.tx.set_id:
+        elif self._map_of_set(self.tx.set_id):
+            pass
+        else:
             self.set_error("6", f"a {self.tx.set_id} does not belong in a {self.group.functional_id} group, "
                                 f"which holds {self.group_map.id}s")
         if not 4 <= len(self.tx.control_number) <= 9 or not self.tx.control_number.strip():
@@ -272,6 +289,13 @@ class InterchangeCheck:
         elif self.tx.control_number in self.set_ids:
             self.set_error("23", f"ST02 {self.tx.control_number} is not unique within the functional group")
         self.set_ids.add(self.tx.control_number)
+
+    def _map_of_set(self, set_id: str) -> bool:
+        """Pick the map for ST01 within the group (a 5010 FA group holds 997s and 999s); False if none fits."""
+        assert self.group is not None
+        found = self.v.map_for(self.group.version, self.group.functional_id, set_id)
+        self.set_map = found if found is not None and found.id == set_id else None
+        return self.set_map is not None
 
     def close_set(self, se: RawSegment | None) -> None:
         tx = self.tx
@@ -285,12 +309,13 @@ class InterchangeCheck:
                 self.set_error("3", f"SE02 {se.get(2)!r} does not match ST02 {tx.control_number!r}")
             if not _is_count(se.get(1), count):
                 self.set_error("4", f"SE01 says {se.get(1)!r} segments, the set has {count} (ST and SE included)")
-        if self.group_map is not None and self.group_map.id == tx.set_id:
+        if self.set_map is not None:
             try:
-                SetCheck(self, self.group_map).run(self.tx_segments)
+                SetCheck(self, self.set_map).run(self.tx_segments)
             except (pyx12.errors.EngineError, pyx12.errors.X12Error) as e:
                 self.set_error("5", f"the validator could not follow this set: {e}")
         self.tx = None
+        self.set_map = None
         self.tx_segments = []
 
     # -- IEA ------------------------------------------------------------------------------------------

@@ -38,10 +38,12 @@ class Pyx12Validator:
     def __init__(self, map_path: str | None = None) -> None:
         self.map_path = map_path
         self.param = pyx12.params.params()
-        self._files: dict[tuple[str, str], str] = {}
+        self._files: dict[tuple[str, str], str] = {}  # the group's map: the first maps.xml names
+        self._set_files: dict[tuple[str, str, str], str] = {}  # by ST01 too: a 5010 FA group holds 997s and 999s
         for entry in pyx12.map_index.map_index(map_path).maps:
             if entry["vriic"] and entry["fic"] and entry["map_file"]:
                 self._files.setdefault((entry["vriic"], entry["fic"]), entry["map_file"])
+                self._set_files[(entry["vriic"], entry["fic"], entry["abbr"] or "")] = entry["map_file"]
         self._maps: dict[str, Any] = {}
         self._segment_nodes: dict[str, dict[str, list[Any]]] = {}
         self._all_ids: set[str] | None = None
@@ -69,8 +71,10 @@ class Pyx12Validator:
             self._maps[map_file] = pyx12.map_if.load_map_file(map_file, self.param, self.map_path)
         return self._maps[map_file]
 
-    def map_for(self, version: str, functional_id: str) -> Any | None:
-        map_file = self._files.get((version, functional_id))
+    def map_for(self, version: str, functional_id: str, set_id: str | None = None) -> Any | None:
+        """The map for a group (GS08, GS01), or for one set of it (ST01) when several sets share the group."""
+        map_file = self._set_files.get((version, functional_id, set_id)) if set_id else None
+        map_file = map_file or self._files.get((version, functional_id))
         return self.load(map_file) if map_file else None
 
     def supports_version(self, version: str) -> bool:
@@ -218,9 +222,13 @@ class SetCheck:
             return
         if (tag, element) in _TRAILER_ELEMENTS:
             return
-        if self.add:
-            self.add(self.outer._in_set("element", ee.err_cde, ee.err_str, segment=tag, position=position,
-                                        element=element, component=component, value=ee.err_val))
+        found = self.outer._in_set("element", ee.err_cde, ee.err_str, segment=tag, position=position,
+                                   element=element, component=component, value=ee.err_val)
+        if ee.err_cde == "7" and component is None and f"{tag}{element:02d}" in self.outer.private:
+            assert self.outer.tx is not None
+            self.outer.tx.warnings.append(found)  # a code the sender is known to use privately
+        elif self.add:
+            self.add(found)
 
 
 _SYNTAX_RULE = re.compile(r"Syntax Error \(([PRCEL])((?:\d\d)+)\)")

@@ -67,6 +67,9 @@ class SetReport:
     control_number: str  # ST02, exactly as sent
     implementation: str | None = None  # ST03 [5010]
     errors: list[ValidationError] = field(default_factory=list)
+    # codes outside their list in an element the sender declared private (partners file, private_codes): shown,
+    # not acknowledged as errors
+    warnings: list[ValidationError] = field(default_factory=list)
 
     @property
     def accepted(self) -> bool:
@@ -134,4 +137,8 @@ class ValidationReport:
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    @property
+    def warnings(self) -> list[ValidationError]:
+        return [w for ic in self.interchanges for group in ic.groups for tx in group.sets for w in tx.warnings]
 

@@ -28,6 +28,7 @@ from mappers.x12.reader import read_interchanges
 from mappers.x12.segments import Delimiters, Segment, Transaction
 from mappers.x12.validate import validate
 from mappers.x12.writer import OutboundSet, Profile, ThrowawayNumbers, render_interchange
+from schemas.x12.definitions.code_lists import CODE_LISTS
 from tests.x12.golden import assert_bots_accepts
 from tests.x12.po_strategies import product_ids
 
@@ -88,8 +89,8 @@ NOTES = st.lists(st.builds(Note, text=st.lists(TEXT, min_size=1, max_size=2).map
                            code=st.sampled_from(["L1", "ZZ", "H1"])), max_size=2).map(tuple)
 ATTACHMENTS = st.lists(st.builds(Attachment, file_name=IDS.map(lambda s: s + ".PDF"),
                                  report_type=st.sampled_from(["AT", "BE", "C4"])), max_size=1).map(tuple)
-CHARGES = st.none() | st.lists(st.builds(Charge, code=st.text(alphabet="ABCDEFGHIJ0123456789", min_size=4,
-                                                              max_size=4),
+# SAC02 codes (1300) from the X12 list: any four characters would be an invalid code (723 7)
+CHARGES = st.none() | st.lists(st.builds(Charge, code=st.sampled_from(CODE_LISTS["1300"].split()),
                                          amount=PRICE, indicator=st.sampled_from(["A", "C"]),
                                          description=st.none() | TEXT), min_size=1, max_size=2).map(tuple)
 

@@ -25,6 +25,7 @@ from gateway.canonical.products import DIMENSION_FIELDS
 from mappers.x12.segments import Delimiters
 from mappers.x12.translate import translate
 from mappers.x12.writer import Profile
+from schemas.x12.definitions.code_lists import CODE_LISTS
 
 P4010 = Profile("ZZ", "CONTOSO", "ZZ", "FABRIKAM", "CONTOSO", "FABRIKAM", version="004010",
                 delimiters=Delimiters("*", ">", "~", None))
@@ -65,7 +66,8 @@ def notes(draw: st.DrawFn) -> Note:
     return Note(text="\n".join(lines), code=draw(st.sampled_from(["L1", "ZZ", "H6"])))
 
 
-charges = st.builds(Charge, code=st.text("ABCDEFGHIJ0123456789", min_size=4, max_size=4), amount=amounts,
+# SAC02 codes (1300) come from the X12 list: any four characters would be an invalid code (723 7)
+charges = st.builds(Charge, code=st.sampled_from(CODE_LISTS["1300"].split()), amount=amounts,
                     indicator=st.sampled_from(["A", "C"]), description=st.none() | text(max_size=80))
 attachments = st.builds(Attachment, file_name=text(max_size=80), report_type=st.sampled_from(["AT", "BE", "DW"]))
 

@@ -1,20 +1,16 @@
 # ruff: noqa: E501  (data tables: one code list or segment per line reads better than wrapped)
-"""Code lists the maps enforce, and the GS08 values each map answers to.
+"""Code lists written inline in the maps (the acknowledgments' own codes), and the GS08 values each map answers to.
 
-Only closed lists that partners do not extend are enforced, and never on a segment's first element: pyx12 reports
-an unexpected code there as "segment not found" instead of an invalid code, so first qualifiers (REF01, N101,
-DTM01, ACK01, QTY01...) stay open and the mappers judge them.
+Every other ID element's list is in code_lists.py and reaches the maps as a pyx12 external code set, which pyx12
+does not use to place a segment: an unknown first qualifier (REF01, N101...) is then an invalid code (723 7) on
+that element, not a missing segment.
 
-Sources: X12.md §1 (GS01 479), §2 (92, from tcd/eddy `92.purchase_order_type_code.rb`, 004010), §3 (670, complete
-004010 list from DCS), §4 (587, tcd/eddy `587.acknowledgment_type.rb`), §8 (997/999 codes as pyx12's
-`997.4010.xml` / `999.5010.xml` list them, widened to every functional group).
+Sources: X12.md §1 (GS01 479), §8 (997/999 codes as pyx12's `997.4010.xml` / `999.5010.xml` list them, widened to
+every functional group).
 """
 
 from __future__ import annotations
 
-PO_TYPE_92 = ["AB", "AC", "AO", "BD", "BE", "BH", "BK", "BL", "BQ", "BY", "CA", "CC", "CF", "CN", "CO", "CP", "CR", "DR", "DS", "EO", "FH", "IN", "JL", "KA", "KB", "KC", "KD", "KE", "KG", "KI", "KN", "KO", "KP", "KQ", "KR", "KS", "KT", "LB", "LS", "NE", "NO", "NP", "NS", "OS", "PR", "RA", "RC", "RE", "RL", "RN", "RO", "RR", "RT", "RU", "RW", "SA", "SO", "SP", "SS", "ST", "SW", "TC", "TM", "TR", "UD", "UE", "US", "WO", "ZZ"]
-ACK_TYPE_587 = ["AC", "AD", "AE", "AH", "AK", "AP", "AT", "NA", "RD", "RF", "RJ", "RN", "RO", "RV", "ZZ"]
-CHANGE_TYPE_670 = ["AI", "CA", "CB", "CC", "CE", "CF", "CG", "CH", "CI", "CT", "DI", "MU", "NC", "OA", "OC", "PC", "PQ", "PR", "QD", "QI", "RA", "RB", "RC", "RE", "RM", "RQ", "RS", "RZ", "TI"]
 SEGMENT_ERROR_720 = ["1", "2", "3", "4", "5", "6", "7", "8"]
 ELEMENT_ERROR_723 = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "10"]
 SET_ACK_717 = ["A", "E", "M", "R", "W", "X"]
@@ -29,11 +25,6 @@ GROUP_ERROR_716_5010 = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11",
 
 # (segment, element position) -> valid codes, for every release unless overridden below
 CODES: dict[tuple[str, int], list[str]] = {
-    ("BEG", 2): PO_TYPE_92,
-    ("BCH", 2): PO_TYPE_92,
-    ("BAK", 2): ACK_TYPE_587,
-    ("BCA", 2): ACK_TYPE_587,
-    ("POC", 2): CHANGE_TYPE_670,
     ("AK3", 4): SEGMENT_ERROR_720,
     ("AK4", 3): ELEMENT_ERROR_723,
     ("AK5", 1): SET_ACK_717,
@@ -62,6 +53,8 @@ GS08: dict[str, dict[str, list[str]]] = {
     },
     "005010": {
         "default": ["005010", "005010VICS", "005010UCS"],
-        "999": ["005010X231", "005010X231A1"],
+        # a 999 travels in an FA group like the 997 (X12.md section 1), often with GS08 005010: both maps answer
+        # to it and the validator picks one by ST01
+        "999": ["005010", "005010VICS", "005010UCS", "005010X231", "005010X231A1"],
     },
 }
