@@ -1,9 +1,11 @@
 """Lifecycle benchmark: versions applied per second, and list query latency at 100,000 POs.
 
-    .venv/bin/python bench/lifecycle.py [--quick] [--only sqlite|postgres] [--postgres-url URL]
+    .venv/bin/python bench/lifecycle.py [--quick] [--only sqlite|postgres] [--batch N] [--postgres-url URL]
 
-Phase 1 applies PO versions of 20 lines through the real services (lifecycle.apply: one transaction per
-document), each PO getting an original, a change, a vendor response and a confirmation. Phase 2 bulk-inserts POs
+Phase 1 applies PO versions of 20 lines through the real services, each PO getting an original, a change, a
+vendor response and a confirmation: one transaction per document (lifecycle.apply), or with `--batch N` an
+interchange at a time as the pipeline applies them (N POs' originals in one unit of work, then their changes,
+responses and confirmations; each document under its own savepoint after its applied_set row). Phase 2 bulk-inserts POs
 up to the target count in every state, then times each list's first page and page 100 (50 rows a page).
 Figures are printed, not asserted. Targets on a 2-core machine: >= 500 versions/s, every list p95 < 50 ms.
 """
@@ -20,6 +22,7 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -40,7 +43,8 @@ from gateway.canonical import (  # noqa: E402
     VendorResponse,
 )
 from gateway.canonical.documents import ChangeCode  # noqa: E402
-from gateway.db import make_engine  # noqa: E402
+from gateway.db import make_engine, unit_of_work  # noqa: E402
+from gateway.messages.store import MESSAGE_T  # noqa: E402
 from gateway.models import (  # noqa: E402
     OnHandRow,
     PoEvent,
@@ -52,6 +56,7 @@ from gateway.models import (  # noqa: E402
     ReceiptRow,
 )
 from gateway.partners import load_partners  # noqa: E402
+from gateway.pipeline.outcomes import record_outcome  # noqa: E402
 from gateway.settings import DEFAULT_PARTNERS  # noqa: E402
 
 CUSTOMER, VENDORS = "contoso", ("fabrikam", "northwind", "litware")
@@ -66,23 +71,28 @@ def lines() -> tuple[OrderLine, ...]:
                  for n in range(1, LINES + 1))
 
 
-def phase1(engine: Engine, pos: int) -> tuple[float, float, int]:
+def po_documents(i: int, body: tuple[OrderLine, ...]) -> list[Any]:
+    """An original, a change, the vendor's acceptance of version 2 and its confirmation, for PO number i."""
+    number, vendor = f"B{i:07d}", VENDORS[i % 3]
+    return [
+        PurchaseOrderVersion(po_number=number, customer=CUSTOMER, vendor=vendor, order_date=date(2026, 11, 1),
+                             lines=body),
+        PurchaseOrderChange(po_number=number, customer=CUSTOMER, vendor=vendor, change_sequence="1",
+                            lines=(LineChange(line_number="3", change=ChangeCode.QUANTITY, quantity=Decimal(99)),)),
+        VendorResponse(po_number=number, version=2, customer=CUSTOMER, vendor=vendor, status=ResponseStatus.ACCEPT),
+        Confirmation(po_number=number, version=2, customer=CUSTOMER, vendor=vendor),
+    ]
+
+
+def phase1(engine: Engine, pos: int, batch: int = 1) -> tuple[float, float, int]:
     """Return (versions/s, documents/s, documents) for `pos` POs of 2 versions each."""
+    if batch > 1:
+        return phase1_batched(engine, pos, batch)
     body = lines()
     versions = documents = 0
     t0 = time.perf_counter()
     for i in range(pos):
-        number, vendor = f"B{i:07d}", VENDORS[i % 3]
-        docs = [
-            PurchaseOrderVersion(po_number=number, customer=CUSTOMER, vendor=vendor, order_date=date(2026, 11, 1),
-                                 lines=body),
-            PurchaseOrderChange(po_number=number, customer=CUSTOMER, vendor=vendor, change_sequence="1",
-                                lines=(LineChange(line_number="3", change=ChangeCode.QUANTITY,
-                                                  quantity=Decimal(99)),)),
-            VendorResponse(po_number=number, version=2, customer=CUSTOMER, vendor=vendor,
-                           status=ResponseStatus.ACCEPT),
-            Confirmation(po_number=number, version=2, customer=CUSTOMER, vendor=vendor),
-        ]
+        docs = po_documents(i, body)
         for doc in docs:
             lifecycle.apply(engine, doc, "bench")
         versions += 2
@@ -92,6 +102,36 @@ def phase1(engine: Engine, pos: int) -> tuple[float, float, int]:
             print(f"  ... {i + 1}/{pos} POs, {versions} versions, {rate:.0f} versions/s", flush=True)
     elapsed = time.perf_counter() - t0
     return versions / elapsed, documents / elapsed, documents
+
+
+def phase1_batched(engine: Engine, pos: int, batch: int) -> tuple[float, float, int]:
+    """`batch` POs at a time: each of their four documents kinds is one interchange, one unit of work."""
+    body = lines()
+    documents = 0
+    t0 = time.perf_counter()
+    for first in range(0, pos, batch):
+        per_po = [po_documents(i, body) for i in range(first, min(pos, first + batch))]
+        for kind in range(4):  # originals, then changes, responses, confirmations: four interchanges
+            with unit_of_work(engine) as session:
+                message_id = _bench_message(session, first, kind)
+                for index, docs in enumerate(per_po):
+                    with session.begin_nested():
+                        record_outcome(session, message_id, index, "850", f"{first}/{kind}/{index}", "applied")
+                        lifecycle.handle(session, docs[kind], f"message {message_id} set {index}")
+            documents += len(per_po)
+        done = min(pos, first + batch)
+        if done % max(batch, pos // 10) < batch:
+            rate = 2 * done / (time.perf_counter() - t0)
+            print(f"  ... {done}/{pos} POs, {2 * done} versions, {rate:.0f} versions/s", flush=True)
+    elapsed = time.perf_counter() - t0
+    return 2 * pos / elapsed, documents / elapsed, documents
+
+
+def _bench_message(session: Session, first: int, kind: int) -> int:
+    now = datetime.now(UTC)
+    return int(session.connection().execute(insert(MESSAGE_T).values(
+        direction="in", kind="document", state="acknowledged", sha256=f"{first:032d}{kind:032d}", size=0,
+        set_types=[], controls=[], created_at=now, updated_at=now).returning(MESSAGE_T.c.id)).scalar_one())
 
 
 STATES = [(PoState.FOR_REVIEW, "standard"), (PoState.AWAITING_CUSTOMER, "standard"),
@@ -169,12 +209,14 @@ def phase2_queries(engine: Engine, repeats: int) -> list[tuple[str, str, float, 
     return results
 
 
-def run(label: str, engine: Engine, pos: int, target: int, repeats: int, lists_only: bool = False) -> None:
+def run(label: str, engine: Engine, pos: int, target: int, repeats: int, lists_only: bool = False,
+        batch: int = 1) -> None:
     print(f"\n== {label} ==", flush=True)
     install(engine, load_partners(DEFAULT_PARTNERS))
     if not lists_only:
-        print(f"phase 1: {pos} POs x 2 versions of {LINES} lines, each answered and confirmed", flush=True)
-        vps, dps, docs = phase1(engine, pos)
+        how = f"an interchange of {batch} at a time" if batch > 1 else "one transaction per document"
+        print(f"phase 1: {pos} POs x 2 versions of {LINES} lines, each answered and confirmed ({how})", flush=True)
+        vps, dps, docs = phase1(engine, pos, batch)
     print(f"phase 2: seeding to {target} POs", flush=True)
     phase2_seed(engine, target)
     rows = phase2_queries(engine, repeats)
@@ -192,6 +234,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="1/10 of the sizes")
     parser.add_argument("--only", choices=("sqlite", "postgres"))
     parser.add_argument("--lists-only", action="store_true", help="skip phase 1 (versions/s)")
+    parser.add_argument("--batch", type=int, default=1, help="documents per interchange (unit of work)")
     parser.add_argument("--postgres-url", default=os.environ.get(
         "GATEWAY_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
     args = parser.parse_args()
@@ -199,7 +242,7 @@ def main() -> None:
     if args.only in (None, "sqlite"):
         with tempfile.TemporaryDirectory() as tmp:
             engine = make_engine(f"sqlite:///{tmp}/bench.db")
-            run("SQLite", engine, pos, target, repeats, args.lists_only)
+            run("SQLite", engine, pos, target, repeats, args.lists_only, args.batch)
             engine.dispose()
     if args.only in (None, "postgres"):
         name = f"gw_bench_{uuid.uuid4().hex[:8]}"
@@ -208,7 +251,7 @@ def main() -> None:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
         try:
             engine = make_engine(args.postgres_url.rsplit("/", 1)[0] + f"/{name}")
-            run("PostgreSQL", engine, pos, target, repeats, args.lists_only)
+            run("PostgreSQL", engine, pos, target, repeats, args.lists_only, args.batch)
             engine.dispose()
         finally:
             with admin.connect() as conn:

@@ -6,6 +6,7 @@ from fastapi import FastAPI
 from sqlalchemy import text
 
 from gateway.bootstrap import engine_for
+from gateway.db import reader
 from gateway.settings import Settings
 
 
@@ -15,7 +16,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     @app.get("/health")
     def health() -> dict[str, str]:
-        with engine.connect() as conn:
+        with reader(engine).connect() as conn:  # never waits on a worker's write lock
             conn.execute(text("SELECT 1"))
         return {"status": "ok", "database": engine.dialect.name}
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, delete, select
 
@@ -14,8 +16,8 @@ from gateway.settings import Settings
 def sync_partners(session: Session, partners: PartnersFile) -> None:
     """Make the partner tables say what the partners file says (the file is the source of truth)."""
     for p in partners.partners:
-        fields = {"role": p.role, "name": p.name, "isa_qualifier": p.isa_qualifier, "isa_id": p.isa_id,
-                  "gs_id": p.gs_id, "x12_version": p.x12_version}
+        fields: dict[str, Any] = {"role": p.role, "name": p.name, "isa_qualifier": p.isa_qualifier, "isa_id": p.isa_id,
+                  "gs_id": p.gs_id, "x12_version": p.x12_version, "options": p.model_dump(mode="json")}
         row = session.get(TradingPartner, p.id)
         if row is None:
             session.add(TradingPartner(id=p.id, **fields))

@@ -5,6 +5,9 @@ one counter row per (partner, kind) in `control_counter`, taken under a row lock
 PostgreSQL; SQLite's engine begins every transaction IMMEDIATE, which serializes writers the same way), so two
 workers on two machines never get the same number. Each allocation commits on its own: a number, once handed
 out, is consumed even if the caller later fails, so it is never reused (gaps are allowed, repeats are not).
+`TransactionNumbers` allocates inside the caller's transaction instead (the pipeline renders an outbound
+document, numbers it and stores it in the outbox with the change that caused it): a rollback then returns the
+numbers with the document, which was never stored, so no number is ever seen twice either way.
 Dry runs use `mappers.x12.writer.ThrowawayNumbers`, which touches nothing.
 """
 
@@ -35,14 +38,26 @@ class DatabaseControlNumbers:
         self._partner_id = partner_id
 
     def next(self, kind: str) -> int:
-        if kind not in KINDS:
-            raise ValueError(f"unknown control number kind {kind!r}; expected one of {KINDS}")
         try:
             with self._engine.begin() as conn:
-                return allocate(conn, self._partner_id, kind)
+                return TransactionNumbers(conn, self._partner_id).next(kind)
         except OperationalError as e:  # lock timeout, connection lost: nothing was consumed
             raise Retryable(f"could not allocate a {kind} control number for partner {self._partner_id}: "
                             f"{str(e).splitlines()[0]}") from e
+
+
+class TransactionNumbers:
+    """Control numbers of one partner taken in the caller's transaction (the counter row stays locked until
+    it ends: keep such transactions short)."""
+
+    def __init__(self, conn: Connection, partner_id: str) -> None:
+        self._conn = conn
+        self._partner_id = partner_id
+
+    def next(self, kind: str) -> int:
+        if kind not in KINDS:
+            raise ValueError(f"unknown control number kind {kind!r}; expected one of {KINDS}")
+        return allocate(self._conn, self._partner_id, kind)
 
 
 def allocate(conn: Connection, partner_id: str, kind: str) -> int:

@@ -11,10 +11,11 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, create_engine
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+READ_ONLY = "gateway_read_only"  # execution option: this connection only reads
 
 
 def json_dumps(value: Any) -> str:
@@ -38,11 +39,16 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
-        # SQLite takes its write lock at the first write; BEGIN IMMEDIATE takes it at once, so two
-        # processes applying versions serialize like PostgreSQL's row lock instead of failing late.
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    """SQLite takes its write lock at the first write; BEGIN IMMEDIATE takes it at once, so two processes
+    applying versions serialize like PostgreSQL's row lock instead of failing late. Readers (`read_session`)
+    begin deferred: in WAL mode they read a snapshot and never wait on a worker's write lock."""
+    conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -70,12 +76,25 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
 
 @contextmanager
-def session_scope(engine: Engine) -> Iterator[Session]:
-    """One unit of work: commit on success, roll back on any error."""
-    with Session(engine, expire_on_commit=False) as session:
+def unit_of_work(engine: Engine) -> Iterator[Session]:
+    """One unit of work: the only place that commits. Services take the session and never commit; this
+    commits when the block ends normally and rolls back on any error. No autoflush: the lifecycle writes
+    with Core statements and flushes where it needs ids."""
+    with Session(engine, expire_on_commit=False, autoflush=False) as session:
         try:
             yield session
             session.commit()
         except BaseException:
             session.rollback()
             raise
+
+
+
+def reader(engine: Engine) -> Engine:
+    """The engine for reading only (lists, health, the CLI): on SQLite its transactions never take the write
+    lock, so a reader never waits on a worker; on PostgreSQL nothing changes."""
+    return engine.execution_options(**{READ_ONLY: True})
+
+
+def read_session(engine: Engine) -> Session:
+    return Session(reader(engine), expire_on_commit=False)

@@ -4,7 +4,7 @@ GatewayError                 every error the gateway raises on purpose
 ├── Retryable                worth another try later: network down, timeout, lock, 5xx
 └── Rejected                 the input is wrong; retrying will not help; `reason` is shown to users
     ├── ConfigError          a settings or partners file problem (one line per problem)
-    └── BusinessError        a lifecycle rule refused a document (unknown PO, stale version, price change...)
+    └── BusinessError        a lifecycle rule refused a document; `code` is a Refusal
 
 Transports raise their own pair (transports.errors: TransportRetryable, TransportRejected), since they know
 nothing of the domain; `RETRYABLE` names every error a retry can help with, for the workers' retry policy.
@@ -12,7 +12,44 @@ nothing of the domain; `RETRYABLE` names every error a retry can help with, for 
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from transports.errors import TransportRetryable
+
+
+class Refusal(StrEnum):
+    """Why a lifecycle rule refused a document: stable codes the API maps to HTTP statuses and the pipeline
+    records on the message; `replayable` says whether the same document may succeed later."""
+
+    UNKNOWN_PO = "unknown_po"  # a receipt or response before the PO arrived: replayable
+    AMBIGUOUS_PO = "ambiguous_po"
+    DUPLICATE_PO = "duplicate_po"
+    UNKNOWN_VERSION = "unknown_version"  # an answer to a version still on its way: replayable
+    UNKNOWN_LINE = "unknown_line"
+    DUPLICATE_LINE = "duplicate_line"
+    NO_LINES = "no_lines"
+    STALE_VERSION = "stale_version"
+    OUT_OF_ORDER = "out_of_order"
+    PRICE_CHANGE = "price_change"
+    INCONSISTENT = "inconsistent"
+    DUPLICATE_RESPONSE = "duplicate_response"
+    CANNOT_CONFIRM = "cannot_confirm"
+    NOT_CONFIRMED = "not_confirmed"  # a receipt before the confirmation: replayable
+    DUPLICATE_RECEIPT = "duplicate_receipt"
+    INVALID_QUANTITY = "invalid_quantity"
+    INVALID_PRICE = "invalid_price"
+    INVALID_ATTACHMENT = "invalid_attachment"
+    CANCELLED = "cancelled"
+    CONSIGNMENT = "consignment"
+    NOT_LINKED = "not_linked"  # customer and vendor unknown or not trading with each other
+    WRONG_SENDER = "wrong_sender"  # a document its sender's role never sends (an 855 from a customer)
+
+    @property
+    def replayable(self) -> bool:
+        return self in _REPLAYABLE
+
+
+_REPLAYABLE = frozenset({Refusal.UNKNOWN_PO, Refusal.UNKNOWN_VERSION, Refusal.NOT_CONFIRMED})
 
 
 class GatewayError(Exception):
@@ -42,7 +79,7 @@ class ConfigError(Rejected):
 class BusinessError(Rejected):
     """A lifecycle rule refused a document. `code` is stable and machine-readable, `reason` is for people."""
 
-    def __init__(self, code: str, reason: str) -> None:
+    def __init__(self, code: Refusal, reason: str) -> None:
         super().__init__(reason)
         self.code = code
 
@@ -50,7 +87,7 @@ class BusinessError(Rejected):
 class UnknownPO(BusinessError):
     def __init__(self, po_number: str, customer: str | None) -> None:
         whose = f" of customer {customer}" if customer else ""
-        super().__init__("unknown_po", f"PO {po_number}{whose} is not known to the gateway")
+        super().__init__(Refusal.UNKNOWN_PO, f"PO {po_number}{whose} is not known to the gateway")
 
 
 # What the workers retry (with backoff), wherever it was raised; everything else fails at once.

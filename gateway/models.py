@@ -52,6 +52,9 @@ class TradingPartner(SQLModel, table=True):
     isa_id: str = Field(max_length=15)
     gs_id: str = Field(max_length=15)
     x12_version: str = Field(max_length=12)
+    # The partner's whole record from the partners file (options, delimiters, transport): the synced copy the
+    # running processes route and render with (`gateway partners sync` reloads it).
+    options: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False, default=dict))
 
 
 class PartnerLink(SQLModel, table=True):

@@ -22,6 +22,8 @@ class Settings(BaseSettings):
     database_url: str = ""  # empty: SQLite at <data_dir>/gateway.db
     broker_url: str = ""  # empty: the embedded filesystem broker under <data_dir>/broker
     partners: Path = DEFAULT_PARTNERS
+    apply_batch: int = Field(default=100, ge=1)  # transaction sets applied per transaction (each its own savepoint)
+    retention_days: int = Field(default=90, ge=1)  # archived raw bytes older than this are purged
     host: str = "127.0.0.1"
     port: int = 8000
     key_dir: Path = DEFAULT_KEY_DIR  # SFTP private keys named in the partners file must lie under it
@@ -41,3 +43,8 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'gateway.db').as_posix()}"
+
+    @property
+    def blob_dir(self) -> Path:
+        """Where raw documents are archived, content-addressed (a shared volume for several machines)."""
+        return self.data_dir / "blobs"

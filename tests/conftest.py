@@ -31,6 +31,7 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 POSTGRES_URL = os.environ.get("GATEWAY_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REQUIRE_SERVICES = os.environ.get("GATEWAY_REQUIRE_SERVICES") == "1"
 TABLES_IN_DELETE_ORDER = (
+    "applied_set", "message_event", "message_po", "message",
     "po_event", "receipt_line", "receipt", "confirmed_line", "confirmation", "attachment", "response_line",
     "vendor_response", "po_line", "po_version", "purchase_order", "onhand", "partner_link", "trading_partner",
     "control_counter",

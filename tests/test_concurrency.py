@@ -12,6 +12,7 @@ from gateway.db import make_engine
 from gateway.lifecycle.common import find_po
 from gateway.models import PoLine, PoVersion
 from tests.factories import CUSTOMER, apply, change, line, order, qty
+from tests.parallel import at_once
 
 CHANGES_PER_WORKER = 15
 
@@ -42,15 +43,7 @@ def test_two_processes_changing_one_po_get_gapless_unique_versions(postgres_url)
             if table not in ("trading_partner", "partner_link"):
                 conn.execute(text(f"DELETE FROM {table}"))
     apply(engine, order("PO-1", [line(1)]))
-    ctx = mp.get_context("spawn")
-    start, out = ctx.Barrier(2), ctx.Queue()
-    workers = [ctx.Process(target=_worker, args=(postgres_url, w, start, out)) for w in (1, 2)]
-    for p in workers:
-        p.start()
-    results = [out.get(timeout=120) for _ in workers]
-    for p in workers:
-        p.join(timeout=60)
-        assert p.exitcode == 0
+    results = at_once(_worker, [(postgres_url, 1), (postgres_url, 2)])
     failures = [r for r in results[0] + results[1] if isinstance(r, str)]
     assert not failures
     every = sorted(results[0] + results[1])

@@ -118,7 +118,7 @@ def test_response_to_older_version_is_refused_as_stale_naming_both(engine):
     apply(engine, change("PO-1", qty(1, 12)))
     with pytest.raises(BusinessError, match="answers version 1, but the latest version is 2") as caught:
         apply(engine, answer(version=1))
-    assert caught.value.code == "stale"
+    assert caught.value.code == "stale_version"
     apply(engine, answer(version=2))
 
 
@@ -159,7 +159,7 @@ def test_confirming_a_rejected_version_is_refused(engine):
     apply(engine, answer(status="reject"))
     with pytest.raises(BusinessError, match="was rejected by the vendor; send a new version") as caught:
         apply(engine, confirmation())
-    assert caught.value.code == "rejected"
+    assert caught.value.code == "cannot_confirm"
 
 
 def test_confirming_an_unanswered_version_is_refused(engine):

@@ -25,6 +25,8 @@ def register(subparsers: Any) -> None:
     check = p_sub.add_parser("check", help="validate a partners file; one line per problem, non-zero on any")
     check.add_argument("file", nargs="?", type=Path, help="partners file (default: GATEWAY_PARTNERS)")
     check.set_defaults(handler=cmd_partners_check)
+    sync = p_sub.add_parser("sync", help="reload the database's copy of the partners file (GATEWAY_PARTNERS)")
+    sync.set_defaults(handler=cmd_partners_sync)
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
@@ -52,6 +54,19 @@ def cmd_partners_check(args: argparse.Namespace) -> int:
     for p in parsed.partners:
         roles[p.role] += 1
     print(f"{path}: ok, {roles['customer']} customer(s), {roles['vendor']} vendor(s)")
+    return 0
+
+
+def cmd_partners_sync(args: argparse.Namespace) -> int:
+    from gateway.bootstrap import install
+    from gateway.db import make_engine
+    from gateway.partners import load_partners
+
+    settings = Settings()
+    partners = load_partners(settings.partners)  # a ConfigError prints one line per problem, exit 1
+    install(make_engine(settings.effective_database_url), partners)
+    print(f"{settings.partners}: {len(partners.partners)} partner(s) synced to "
+          f"{_redacted(settings.effective_database_url)}")
     return 0
 
 

@@ -1,7 +1,9 @@
 """The PO lifecycle (DESIGN section 2): one service per canonical document, each rule enforced once.
 
-`apply` is the unit of work the pipeline, the API and the tests use: the document is applied whole in one
-transaction, or refused whole; a refusal is then written to the PO's event log in a transaction of its own.
+Every service takes a session and never commits: `gateway.db.unit_of_work` owns commit and rollback, and the
+pipeline applies many documents in one (each under its own savepoint). `handle` applies one document in the
+caller's unit of work; `apply` is the convenience that gives one document a unit of work of its own, and on a
+refusal writes it to the PO's event log in another.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from gateway.canonical import (
     Receipt,
     VendorResponse,
 )
+from gateway.db import unit_of_work
 from gateway.errors import BusinessError, UnknownPO
 from gateway.lifecycle.common import find_po, log
 from gateway.lifecycle.confirmations import confirm
@@ -42,33 +45,32 @@ HANDLERS: dict[type[Any], Callable[[Session, Any, str], Any]] = {
 
 def apply(engine: Engine, doc: Document, source: str) -> Any:
     """Apply one document in its own transaction; on a business error nothing of it is written."""
-    handler = HANDLERS[type(doc)]
-    # No autoflush: the services flush where they need ids, and every other query would flush for nothing.
-    with Session(engine, expire_on_commit=False, autoflush=False) as session:
-        try:
-            result = handler(session, doc, source)
-            session.commit()
-            return result
-        except BusinessError as error:
-            session.rollback()
-            record_refusal(engine, doc, error, source)
-            raise
+    try:
+        with unit_of_work(engine) as session:
+            return handle(session, doc, source)
+    except BusinessError as error:
+        with unit_of_work(engine) as session:
+            record_refusal(session, doc, error, source)
+        raise
 
 
-def record_refusal(engine: Engine, doc: Document, error: BusinessError, source: str) -> None:
+def handle(session: Session, doc: Document, source: str) -> Any:
+    """Apply one document in the caller's unit of work (which commits or rolls back; this never does)."""
+    return HANDLERS[type(doc)](session, doc, source)
+
+
+def record_refusal(session: Session, doc: Document, error: BusinessError, source: str) -> None:
     """Write the refusal on the PO's event log, so operators see why (when the PO exists at all)."""
     po_number = getattr(doc, "po_number", None)
     if po_number is None or isinstance(error, UnknownPO):
         return
-    with Session(engine) as session:
-        try:
-            po = find_po(session, po_number, doc.customer, doc.vendor, lock=False)
-        except BusinessError:
-            return
-        log(session, po, "refused", f"{type(doc).__name__} refused ({error.code}): {error.reason}", source,
-            getattr(doc, "version", None))
-        session.commit()
+    try:
+        po = find_po(session, po_number, doc.customer, doc.vendor, lock=False)
+    except BusinessError:
+        return
+    log(session, po, "refused", f"{type(doc).__name__} refused ({error.code}): {error.reason}", source,
+        getattr(doc, "version", None))
 
 
-__all__ = ["HANDLERS", "Document", "apply", "apply_change", "cancel", "confirm", "receive_version",
+__all__ = ["HANDLERS", "Document", "apply", "handle", "apply_change", "cancel", "confirm", "receive_version",
            "record_receipt", "record_refusal", "replace_onhand", "respond"]

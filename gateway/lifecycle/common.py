@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 
 from gateway.canonical import Charge, Dimensions, Note, OrderLine, ProductId
 from gateway.db import json_dumps
-from gateway.errors import BusinessError, UnknownPO
+from gateway.errors import BusinessError, Refusal, UnknownPO
 from gateway.models import (
     ConfirmationRow,
     PartnerLink,
@@ -34,7 +34,7 @@ DIMENSIONS = ("site", "warehouse", "color", "size", "style", "configuration")
 
 def require_parties(customer: str | None, vendor: str | None, what: str) -> tuple[str, str]:
     if not customer or not vendor:
-        raise BusinessError("wrong_partner", f"{what}: the customer and the vendor must both be known")
+        raise BusinessError(Refusal.NOT_LINKED, f"{what}: the customer and the vendor must both be known")
     return customer, vendor
 
 
@@ -46,8 +46,8 @@ def check_link(session: Session, customer: str, vendor: str) -> None:
     for pid, role in ((customer, "customer"), (vendor, "vendor")):
         partner = session.get(TradingPartner, pid)
         if partner is None or partner.role != role:
-            raise BusinessError("wrong_partner", f"{pid} is not a {role} known to the gateway")
-    raise BusinessError("wrong_partner", f"vendor {vendor} does not trade with customer {customer}")
+            raise BusinessError(Refusal.NOT_LINKED, f"{pid} is not a {role} known to the gateway")
+    raise BusinessError(Refusal.NOT_LINKED, f"vendor {vendor} does not trade with customer {customer}")
 
 
 # The hot path reads and writes with Core statements: the services hold plain (transient) model objects, never
@@ -143,7 +143,7 @@ def _the_one(found: Sequence[Row[Any]], params: dict[str, Any]) -> Row[Any]:
     if not found:
         raise UnknownPO(params["po_number"], params["customer"])
     if len(found) > 1:
-        raise BusinessError("ambiguous_po", f"PO {params['po_number']} exists for several customers; "
+        raise BusinessError(Refusal.AMBIGUOUS_PO, f"PO {params['po_number']} exists for several customers; "
                                             f"name the customer")
     return found[0]
 
@@ -175,12 +175,12 @@ def save_po(session: Session, po: PurchaseOrder) -> None:
 
 def refuse_if_closed(po: PurchaseOrder, what: str) -> None:
     if po.state == PoState.CANCELLED:
-        raise BusinessError("cancelled", f"PO {po.po_number} is cancelled; {what} is not possible")
+        raise BusinessError(Refusal.CANCELLED, f"PO {po.po_number} is cancelled; {what} is not possible")
 
 
 def require_version(po: PurchaseOrder, number: int, version: VersionRow | None) -> VersionRow:
     if version is None:
-        raise BusinessError("unknown_version", f"PO {po.po_number} has no version {number} "
+        raise BusinessError(Refusal.UNKNOWN_VERSION, f"PO {po.po_number} has no version {number} "
                                                f"(latest is {po.latest_version})")
     return version
 
@@ -188,7 +188,7 @@ def require_version(po: PurchaseOrder, number: int, version: VersionRow | None) 
 def version_row(session: Session, po: PurchaseOrder, version: int) -> PoVersion:
     row = session.exec(select(PoVersion).where(PoVersion.po_id == po.id, PoVersion.version == version)).first()
     if row is None:
-        raise BusinessError("unknown_version", f"PO {po.po_number} has no version {version} "
+        raise BusinessError(Refusal.UNKNOWN_VERSION, f"PO {po.po_number} has no version {version} "
                                                f"(latest is {po.latest_version})")
     return row
 
@@ -235,17 +235,17 @@ def _plain(value: Any) -> Any:
 
 def check_lines(po_number: str, lines: Sequence[OrderLine]) -> None:
     if not lines:
-        raise BusinessError("no_lines", f"PO {po_number}: a version must have at least one line")
+        raise BusinessError(Refusal.NO_LINES, f"PO {po_number}: a version must have at least one line")
     seen: set[str] = set()
     for line in lines:
         if line.line_number in seen:
-            raise BusinessError("duplicate_line", f"PO {po_number} line {line.line_number}: appears twice")
+            raise BusinessError(Refusal.DUPLICATE_LINE, f"PO {po_number} line {line.line_number}: appears twice")
         seen.add(line.line_number)
         if line.quantity <= 0:
-            raise BusinessError("bad_quantity", f"PO {po_number} line {line.line_number}: quantity "
+            raise BusinessError(Refusal.INVALID_QUANTITY, f"PO {po_number} line {line.line_number}: quantity "
                                                 f"{line.quantity} must be greater than zero")
         if line.unit_price is not None and line.unit_price < 0:
-            raise BusinessError("bad_price", f"PO {po_number} line {line.line_number}: unit price "
+            raise BusinessError(Refusal.INVALID_PRICE, f"PO {po_number} line {line.line_number}: unit price "
                                              f"{line.unit_price} is negative")
 
 
@@ -312,7 +312,7 @@ def check_sequence(po: PurchaseOrder, sequence: str | None) -> None:
         return
     if sequence_key(sequence) <= sequence_key(po.last_change_sequence):
         raise BusinessError(
-            "out_of_order",
+            Refusal.OUT_OF_ORDER,
             f"PO {po.po_number}: change sequence {sequence} is not higher than the last one received "
             f"({po.last_change_sequence}); the change is refused as out of order",
         )

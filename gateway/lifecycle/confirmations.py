@@ -12,7 +12,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from gateway.canonical import Confirmation, LineStatus, ResponseStatus
-from gateway.errors import BusinessError
+from gateway.errors import BusinessError, Refusal
 from gateway.lifecycle.common import (
     CONFIRMATION_T,
     LINE_T,
@@ -59,16 +59,19 @@ def confirm(session: Session, doc: Confirmation, source: str) -> ConfirmationRow
     where = f"PO {po.po_number}"
     refuse_if_closed(po, "confirming it")
     if doc.version != po.latest_version:
-        raise BusinessError("stale", f"{where}: the confirmation names version {doc.version}, but the latest "
+        raise BusinessError(Refusal.STALE_VERSION,
+            f"{where}: the confirmation names version {doc.version}, but the latest "
                                      f"version is {po.latest_version}")
     version = require_version(po, doc.version, located.version)
     if located.confirmation_id is not None:
-        raise BusinessError("already_confirmed", f"{where} version {doc.version} is already confirmed")
+        raise BusinessError(Refusal.CANNOT_CONFIRM, f"{where} version {doc.version} is already confirmed")
     if located.response_id is None:
-        raise BusinessError("unanswered", f"{where} version {doc.version} has no vendor response yet; only an "
+        raise BusinessError(Refusal.CANNOT_CONFIRM,
+            f"{where} version {doc.version} has no vendor response yet; only an "
                                           f"answered version can be confirmed")
     if located.response_status == ResponseStatus.REJECT:
-        raise BusinessError("rejected", f"{where} version {doc.version} was rejected by the vendor; send a new "
+        raise BusinessError(Refusal.CANNOT_CONFIRM,
+            f"{where} version {doc.version} was rejected by the vendor; send a new "
                                         f"version instead of confirming")
     with_changes = located.response_status == ResponseStatus.ACCEPT_WITH_CHANGES
     row = _confirm(session, po, version, source, with_changes, located.response_id)

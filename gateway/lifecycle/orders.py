@@ -26,7 +26,7 @@ from gateway.canonical import (
     PurchaseOrderVersion,
     VersionPurpose,
 )
-from gateway.errors import BusinessError
+from gateway.errors import BusinessError, Refusal
 from gateway.lifecycle.common import (
     LATEST,
     PO_T,
@@ -103,13 +103,13 @@ def apply_deltas(po_number: str, previous: list[OrderLine], changes: Iterable[Li
         current = lines.get(change.line_number)
         if change.change is ChangeCode.ADD:
             if current is not None:
-                raise BusinessError("duplicate_line", f"{where}: cannot be added, it already exists")
+                raise BusinessError(Refusal.DUPLICATE_LINE, f"{where}: cannot be added, it already exists")
             if change.quantity is None:
-                raise BusinessError("bad_quantity", f"{where}: an added line needs a quantity")
+                raise BusinessError(Refusal.INVALID_QUANTITY, f"{where}: an added line needs a quantity")
             lines[change.line_number] = OrderLine(**_given(change))
             continue
         if current is None:
-            raise BusinessError("unknown_line", f"{where}: no such line in version being changed")
+            raise BusinessError(Refusal.UNKNOWN_LINE, f"{where}: no such line in version being changed")
         if change.change is ChangeCode.DELETE:
             del lines[change.line_number]
         elif change.change is not ChangeCode.NO_CHANGE:
@@ -156,7 +156,7 @@ def cancel(session: Session, doc: Cancellation, source: str) -> PurchaseOrder:
 def _check_can_change(po: PurchaseOrder, what: str) -> None:
     refuse_if_closed(po, what)
     if po.kind == OrderKind.CONSIGNMENT:
-        raise BusinessError("consignment", f"PO {po.po_number} is a consignment PO, confirmed from birth; "
+        raise BusinessError(Refusal.CONSIGNMENT, f"PO {po.po_number} is a consignment PO, confirmed from birth; "
                                            f"{what} is not accepted")
 
 
@@ -186,7 +186,7 @@ def _insert_po(session: Session, po: PurchaseOrder) -> None:
         return
     existing = conn.execute(sa_select(PO_T.c.latest_version).where(
         PO_T.c.customer_id == po.customer_id, PO_T.c.po_number == po.po_number)).scalar()
-    raise BusinessError("duplicate_po", f"PO {po.po_number} of customer {po.customer_id} already exists"
+    raise BusinessError(Refusal.DUPLICATE_PO, f"PO {po.po_number} of customer {po.customer_id} already exists"
                         + (f" (version {existing}); send a change or a replace" if existing is not None else ""))
 
 
@@ -243,10 +243,12 @@ def store_attachments(session: Session, po: PurchaseOrder, attachments: Iterable
         try:
             content = base64.b64decode(a.content_b64, validate=True) if a.content_b64 else None
         except binascii.Error:
-            raise BusinessError("bad_attachment", f"attachment {a.file_name}: content is not valid base64") from None
+            raise BusinessError(Refusal.INVALID_ATTACHMENT,
+                f"attachment {a.file_name}: content is not valid base64") from None
         digest = hashlib.sha256(content).hexdigest() if content is not None else a.sha256
         if content is not None and a.sha256 and a.sha256.lower() != digest:
-            raise BusinessError("bad_attachment", f"attachment {a.file_name}: sha256 does not match its content")
+            raise BusinessError(Refusal.INVALID_ATTACHMENT,
+                f"attachment {a.file_name}: sha256 does not match its content")
         rows.append({"po_id": po.id, "version_id": version_id, "response_id": response_id,
                      "line_number": line_number, "file_name": a.file_name, "media_type": a.media_type,
                      "size": len(content) if content is not None else a.size, "sha256": digest, "content": content})

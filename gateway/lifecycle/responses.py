@@ -9,7 +9,7 @@ from sqlalchemy import insert
 from sqlmodel import Session
 
 from gateway.canonical import Charge, LineStatus, OrderKind, ResponseLine, ResponseStatus, VendorResponse
-from gateway.errors import BusinessError
+from gateway.errors import BusinessError, Refusal
 from gateway.lifecycle.common import (
     RESPONSE_T,
     LineRow,
@@ -39,22 +39,24 @@ def respond(session: Session, doc: VendorResponse, source: str) -> Response:
     where = f"PO {po.po_number}"
     refuse_if_closed(po, "a response")
     if po.kind == OrderKind.CONSIGNMENT:
-        raise BusinessError("consignment", f"{where} is a consignment PO, confirmed from birth; it takes no response")
+        raise BusinessError(Refusal.CONSIGNMENT,
+            f"{where} is a consignment PO, confirmed from birth; it takes no response")
     if doc.version < po.latest_version:
-        raise BusinessError("stale", f"{where}: the response answers version {doc.version}, but the latest "
+        raise BusinessError(Refusal.STALE_VERSION,
+            f"{where}: the response answers version {doc.version}, but the latest "
                                      f"version is {po.latest_version}; answer version {po.latest_version}")
     version = require_version(po, doc.version, located.version)
     if located.response_id is not None:
-        raise BusinessError("already_answered", f"{where} version {doc.version} is already answered; "
+        raise BusinessError(Refusal.DUPLICATE_RESPONSE, f"{where} version {doc.version} is already answered; "
                                                 f"a second response is refused")
     lines = {row.line_number: row for row in lines_of(session, version)}
     _check_header(where, doc, version)
     given = {}
     for rl in doc.lines:
         if rl.line_number in given:
-            raise BusinessError("duplicate_line", f"{where} line {rl.line_number}: answered twice")
+            raise BusinessError(Refusal.DUPLICATE_LINE, f"{where} line {rl.line_number}: answered twice")
         if rl.line_number not in lines:
-            raise BusinessError("unknown_line", f"{where} line {rl.line_number}: no such line in version "
+            raise BusinessError(Refusal.UNKNOWN_LINE, f"{where} line {rl.line_number}: no such line in version "
                                                 f"{doc.version}")
         _check_line(f"{where} line {rl.line_number}", doc.status, rl, lines[rl.line_number])
         given[rl.line_number] = rl
@@ -65,47 +67,47 @@ def respond(session: Session, doc: VendorResponse, source: str) -> Response:
 def _check_header(where: str, doc: VendorResponse, version: VersionRow) -> None:
     if doc.charges is not None and not same_charges(doc.charges,
                                                     (Charge.model_validate(c) for c in version.charges)):
-        raise BusinessError("price_change", f"{where}: header charges differ from the PO's; charges cannot be "
+        raise BusinessError(Refusal.PRICE_CHANGE, f"{where}: header charges differ from the PO's; charges cannot be "
                                             f"changed (suggest it in a note)")
 
 
 def _check_line(where: str, status: ResponseStatus, rl: ResponseLine, line: LineRow) -> None:
     if rl.unit_price is not None and line.unit_price is not None and rl.unit_price != Decimal(line.unit_price):
-        raise BusinessError("price_change", f"{where}: unit price {rl.unit_price} differs from the PO's "
+        raise BusinessError(Refusal.PRICE_CHANGE, f"{where}: unit price {rl.unit_price} differs from the PO's "
                                             f"{Decimal(line.unit_price)}; prices cannot be changed "
                                             f"(suggest it in a note)")
     if rl.charges is not None and not same_charges(rl.charges, (Charge.model_validate(c) for c in line.charges)):
-        raise BusinessError("price_change", f"{where}: charges differ from the PO's; charges cannot be changed "
+        raise BusinessError(Refusal.PRICE_CHANGE, f"{where}: charges differ from the PO's; charges cannot be changed "
                                             f"(suggest it in a note)")
     for s in rl.schedule:
         if s.quantity <= 0:
-            raise BusinessError("bad_quantity", f"{where}: schedule quantity {s.quantity} must be greater "
+            raise BusinessError(Refusal.INVALID_QUANTITY, f"{where}: schedule quantity {s.quantity} must be greater "
                                                 f"than zero")
     if rl.status is LineStatus.REJECT and rl.schedule:
-        raise BusinessError("inconsistent", f"{where}: a rejected line cannot carry schedule lines")
+        raise BusinessError(Refusal.INCONSISTENT, f"{where}: a rejected line cannot carry schedule lines")
     if rl.status is LineStatus.CHANGE and not rl.schedule and rl.substitute is None:
-        raise BusinessError("inconsistent", f"{where}: a changed line needs schedule lines or a substitute")
+        raise BusinessError(Refusal.INCONSISTENT, f"{where}: a changed line needs schedule lines or a substitute")
     if rl.status is LineStatus.ACCEPT and rl.substitute is not None:
-        raise BusinessError("inconsistent", f"{where}: a substitute is a change, not an accept")
+        raise BusinessError(Refusal.INCONSISTENT, f"{where}: a substitute is a change, not an accept")
     if rl.status is LineStatus.ACCEPT and rl.schedule:
         total = rl.confirmed_quantity
         if total != Decimal(line.quantity) or len(rl.schedule) > 1:
-            raise BusinessError("inconsistent", f"{where}: accepted as is, but the schedule ({total} in "
+            raise BusinessError(Refusal.INCONSISTENT, f"{where}: accepted as is, but the schedule ({total} in "
                                                 f"{len(rl.schedule)} deliveries) differs from the ordered "
                                                 f"{Decimal(line.quantity)}; answer it as a change")
     if status is ResponseStatus.ACCEPT and rl.status is not LineStatus.ACCEPT:
-        raise BusinessError("inconsistent", f"{where}: an accept cannot {rl.status.value} lines; answer "
+        raise BusinessError(Refusal.INCONSISTENT, f"{where}: an accept cannot {rl.status.value} lines; answer "
                                             f"accept with changes")
     if status is ResponseStatus.REJECT and rl.status is not LineStatus.REJECT:
-        raise BusinessError("inconsistent", f"{where}: a reject cannot accept lines; answer accept with changes")
+        raise BusinessError(Refusal.INCONSISTENT, f"{where}: a reject cannot accept lines; answer accept with changes")
 
 
 def _check_consistent(where: str, doc: VendorResponse, given: dict[str, ResponseLine]) -> None:
     if doc.status is ResponseStatus.ACCEPT and doc.update_delivery_date is not None:
-        raise BusinessError("inconsistent", f"{where}: updating the delivery date is a change; answer accept "
+        raise BusinessError(Refusal.INCONSISTENT, f"{where}: updating the delivery date is a change; answer accept "
                                             f"with changes")
     if doc.status is ResponseStatus.REJECT and doc.update_delivery_date is not None:
-        raise BusinessError("inconsistent", f"{where}: a reject cannot update the delivery date")
+        raise BusinessError(Refusal.INCONSISTENT, f"{where}: a reject cannot update the delivery date")
 
 
 def _store(session: Session, po: PurchaseOrder, version: VersionRow, doc: VendorResponse,

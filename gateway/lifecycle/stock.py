@@ -7,7 +7,7 @@ from decimal import Decimal
 from sqlmodel import Session, col, delete, func, select
 
 from gateway.canonical import Dimensions, OnHandSnapshot, OrderKind, ProductId, Receipt, ReceiptLine
-from gateway.errors import BusinessError
+from gateway.errors import BusinessError, Refusal
 from gateway.lifecycle.common import (
     DIMENSIONS,
     check_link,
@@ -34,20 +34,22 @@ def record_receipt(session: Session, doc: Receipt, source: str) -> ReceiptRow:
     where = f"PO {po.po_number} receipt {doc.receipt_number}"
     refuse_if_closed(po, "a receipt")
     if po.state not in (PoState.CONFIRMED, PoState.RECEIVED):
-        raise BusinessError("not_confirmed", f"{where}: the PO is not confirmed (it is {po.state}); receipts "
+        raise BusinessError(Refusal.NOT_CONFIRMED, f"{where}: the PO is not confirmed (it is {po.state}); receipts "
                                              f"count against confirmed quantities")
     assert po.id is not None
     if session.exec(select(ReceiptRow).where(ReceiptRow.po_id == po.id,
                                              ReceiptRow.receipt_number == doc.receipt_number)).first():
-        raise BusinessError("duplicate_receipt", f"{where}: already recorded")
+        raise BusinessError(Refusal.DUPLICATE_RECEIPT, f"{where}: already recorded")
     confirmation = current_confirmation(session, po)
     assert confirmation is not None
     lines = {cl.line_number: cl for cl in confirmed_lines(session, confirmation)}
     for rl in doc.lines:
         if rl.line_number not in lines:
-            raise BusinessError("unknown_line", f"{where} line {rl.line_number}: no such line on the confirmed PO")
+            raise BusinessError(Refusal.UNKNOWN_LINE,
+                f"{where} line {rl.line_number}: no such line on the confirmed PO")
         if rl.quantity <= 0:
-            raise BusinessError("bad_quantity", f"{where} line {rl.line_number}: quantity {rl.quantity} must be "
+            raise BusinessError(Refusal.INVALID_QUANTITY,
+                f"{where} line {rl.line_number}: quantity {rl.quantity} must be "
                                                 f"greater than zero")
     consignment = po.kind == OrderKind.CONSIGNMENT
     receipt = ReceiptRow(po_id=po.id, vendor_id=po.vendor_id, customer_id=po.customer_id,
@@ -104,7 +106,8 @@ def replace_onhand(session: Session, doc: OnHandSnapshot, source: str) -> int:
              col(OnHandRow.warehouse) == doc.warehouse)
     latest = session.exec(select(func.max(OnHandRow.as_of)).where(*scope)).one()
     if latest is not None and doc.as_of is not None and doc.as_of < latest:
-        raise BusinessError("out_of_order", f"on-hand of warehouse {doc.warehouse} as of {doc.as_of} is older than "
+        raise BusinessError(Refusal.OUT_OF_ORDER,
+            f"on-hand of warehouse {doc.warehouse} as of {doc.as_of} is older than "
                                             f"the snapshot already held ({latest})")
     session.exec(delete(OnHandRow).where(*scope))
     session.add_all(OnHandRow(customer_id=customer, vendor_id=vendor, warehouse=doc.warehouse, item=i.item,

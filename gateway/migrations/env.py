@@ -6,6 +6,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
+import gateway.messages.tables  # noqa: F401  (registers the message store's tables)
 import gateway.models  # noqa: F401  (registers the tables on SQLModel.metadata)
 from gateway.db import make_engine
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import multiprocessing
 import uuid
 from datetime import datetime
 from pathlib import Path
@@ -16,6 +15,7 @@ from gateway.db import make_engine, upgrade
 from mappers.x12.common import seg
 from mappers.x12.reader import read_interchanges
 from mappers.x12.writer import OutboundSet, Profile, render_interchange
+from tests.parallel import at_once
 
 PER_WORKER = 150
 
@@ -69,17 +69,7 @@ def _allocate_many(url: str, partner: str, start: object, out: object) -> None:
 
 def _two_workers(url: str) -> list[list[int]]:
     partner = f"race-{uuid.uuid4().hex}"[:64]  # unique to this run: the database may be shared
-    ctx = multiprocessing.get_context("spawn")
-    start, out = ctx.Event(), ctx.Queue()
-    workers = [ctx.Process(target=_allocate_many, args=(url, partner, start, out)) for _ in range(2)]
-    for w in workers:
-        w.start()
-    start.set()
-    results = [out.get(timeout=120) for _ in workers]
-    for w in workers:
-        w.join(timeout=60)
-        assert w.exitcode == 0
-    return results
+    return at_once(_allocate_many, [(url, partner)] * 2)
 
 
 def _assert_disjoint_and_complete(results: list[list[int]]) -> None:

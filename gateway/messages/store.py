@@ -1,0 +1,193 @@
+"""Writing to the message store: inbound and outbound messages, state changes, the timeline.
+
+Every function takes the caller's session and never commits (the unit of work does). Duplicates are decided by
+the unique constraints of `gateway.messages.tables`, never by looking first: an insert that conflicts is the
+answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql.schema import Table
+from sqlmodel import Session
+
+from gateway.messages.blobs import StoredBlob
+from gateway.messages.states import Direction, MessageState, check, sources_of
+from gateway.messages.tables import Message, MessageEvent, MessagePo
+from gateway.models import utcnow
+
+MESSAGE_T: Table = Message.__table__  # type: ignore[attr-defined]
+EVENT_T: Table = MessageEvent.__table__  # type: ignore[attr-defined]
+MESSAGE_PO_T: Table = MessagePo.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """What the ISA says about an interchange, read without parsing the rest."""
+
+    sender_qualifier: str
+    sender_id: str
+    receiver_qualifier: str
+    receiver_id: str
+    isa13: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.sender_qualifier}:{self.sender_id}|{self.receiver_qualifier}:{self.receiver_id}|{self.isa13}"
+
+
+def read_envelope(data: bytes) -> Envelope | None:
+    """The first ISA's identities and control number; None when the bytes do not start with a readable ISA."""
+    head = data.lstrip()[:106].decode("latin-1")
+    if len(head) < 106 or not head.startswith("ISA"):
+        return None
+    fields = head.split(head[3])
+    if len(fields) < 17:
+        return None
+    return Envelope(fields[5].strip(), fields[6].strip(), fields[7].strip(), fields[8].strip(), fields[13].strip())
+
+
+def insert_or_nothing(session: Session, table: Table, values: dict[str, Any], unique: list[str]) -> int | None:
+    """INSERT ... ON CONFLICT DO NOTHING RETURNING id: the new row's id, or None when the key exists."""
+    conn = session.connection()
+    dialect_insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    statement = dialect_insert(table).values(**values).on_conflict_do_nothing(index_elements=unique)
+    return conn.execute(statement.returning(table.c.id)).scalar()
+
+
+def record_inbound(session: Session, blob: StoredBlob, envelope: Envelope | None, *, partner_id: str | None,
+                   transport: str | None, channel_id: str | None) -> tuple[int, int | None]:
+    """A new inbound message in state received: (its id, None); or, when the same interchange (sender,
+    receiver, ISA13) or the same bytes came before, a duplicate row linked to the first: (its id, first id)."""
+    now = utcnow()
+    values: dict[str, Any] = {
+        "direction": Direction.IN.value, "kind": "document", "state": MessageState.RECEIVED.value,
+        "partner_id": partner_id, "transport": transport, "channel_id": channel_id, "sha256": blob.sha256,
+        "size": blob.size, "set_types": [], "controls": [], "created_at": now, "updated_at": now,
+        **(_envelope_columns(envelope) if envelope else {}),
+    }
+    keys = {"interchange_key": envelope.key if envelope else None, "content_key": blob.sha256}
+    try:
+        with session.begin_nested():
+            message_id = session.connection().execute(
+                insert(MESSAGE_T).values(**values, **keys).returning(MESSAGE_T.c.id)).scalar_one()
+    except IntegrityError:  # seen before: the first copy holds the keys
+        same = [MESSAGE_T.c[name] == value for name, value in keys.items() if value is not None]
+        first = session.connection().execute(select(MESSAGE_T.c.id).where(or_(*same))
+                                             .order_by(MESSAGE_T.c.id).limit(1)).scalar_one()
+        values.update(state=MessageState.DUPLICATE.value, duplicate_of_id=first)
+        message_id = session.connection().execute(insert(MESSAGE_T).values(**values).returning(
+            MESSAGE_T.c.id)).scalar_one()
+        add_event(session, message_id, f"duplicate of message {first} (same interchange or same bytes): shown, "
+                                       f"not applied", MessageState.DUPLICATE)
+        return message_id, first
+    add_event(session, message_id, f"received from {partner_id or 'an unknown partner'} by {transport or '?'}"
+                                   + (f" as {channel_id}" if channel_id else "")
+                                   + f", {blob.size} bytes archived (sha256 {blob.sha256[:12]}...)",
+              MessageState.RECEIVED)
+    return message_id, None
+
+
+def _envelope_columns(envelope: Envelope) -> dict[str, Any]:
+    return {"sender_qualifier": envelope.sender_qualifier[:2], "sender_id": envelope.sender_id[:15],
+            "receiver_qualifier": envelope.receiver_qualifier[:2], "receiver_id": envelope.receiver_id[:15],
+            "isa13": envelope.isa13[:9]}
+
+
+@dataclass(frozen=True)
+class Outbound:
+    """An outbound interchange to queue: rendered, numbered and archived already."""
+
+    receiver_id: str
+    blob: StoredBlob
+    envelope: Envelope
+    gs06: str
+    set_types: list[str]
+    outbox_key: str  # what caused it, e.g. "42/3/850": queueing it twice conflicts
+    caused_by_id: int
+    kind: str = "document"
+    answers_id: int | None = None
+    po_numbers: tuple[tuple[str, int | None], ...] = ()
+
+
+def queue_outbound(session: Session, out: Outbound) -> int | None:
+    """The outbound message in state queued; None when that outbox key was queued before (nothing written)."""
+    now = utcnow()
+    name = f"{out.set_types[0] if out.set_types else 'x12'}_{out.envelope.isa13}_{out.blob.sha256[:8]}.edi"
+    message_id = insert_or_nothing(session, MESSAGE_T, {
+        "direction": Direction.OUT.value, "kind": out.kind, "state": MessageState.QUEUED.value,
+        "partner_id": out.receiver_id, "file_name": name, "sha256": out.blob.sha256, "size": out.blob.size,
+        **_envelope_columns(out.envelope), "gs06": out.gs06, "set_types": out.set_types, "controls": [],
+        "caused_by_id": out.caused_by_id, "answers_id": out.answers_id, "outbox_key": out.outbox_key,
+        "created_at": now, "updated_at": now}, ["outbox_key"])
+    if message_id is None:
+        return None
+    record_pos(session, message_id, out.po_numbers)
+    add_event(session, message_id, f"queued for {out.receiver_id} as {name} (caused by message "
+                                   f"{out.caused_by_id})", MessageState.QUEUED)
+    return message_id
+
+
+def record_pos(session: Session, message_id: int, pos: Iterable[tuple[str, int | None]]) -> None:
+    rows = [{"message_id": message_id, "po_number": po[:22], "version": version} for po, version in dict.fromkeys(pos)]
+    if rows:
+        session.connection().execute(insert(MESSAGE_PO_T), rows)
+
+
+def add_event(session: Session, message_id: int, detail: str, state: MessageState | None = None) -> None:
+    session.connection().execute(insert(EVENT_T).values(message_id=message_id, at=utcnow(), detail=detail,
+                                                        state=state.value if state else None))
+
+
+def transition(session: Session, message_id: int, target: MessageState, detail: str, *,
+               error: str | None = None, at: datetime | None = None) -> bool:
+    """Move a message to `target` if the transition table allows it from where it stands now.
+
+    The UPDATE names the allowed source states, so of two workers racing only one moves it: False for the other
+    (and for a message already past that point), which then does nothing more."""
+    conn = session.connection()
+    direction = conn.execute(select(MESSAGE_T.c.direction).where(MESSAGE_T.c.id == message_id)).scalar_one()
+    sources = sources_of(Direction(direction), target)
+    values: dict[str, Any] = {"state": target.value, "updated_at": at or utcnow(), "attempts": 0}
+    if error is not None or target not in (MessageState.FAILED, MessageState.DEAD, MessageState.QUARANTINED):
+        values["error"] = error
+    moved = conn.execute(update(MESSAGE_T).where(MESSAGE_T.c.id == message_id,
+                                                 MESSAGE_T.c.state.in_([s.value for s in sources]))
+                         .values(**values)).rowcount
+    if not moved:
+        return False
+    add_event(session, message_id, detail if error is None else f"{detail}: {error}", target)
+    return True
+
+
+def state_of(session: Session, message_id: int) -> MessageState:
+    value = session.connection().execute(select(MESSAGE_T.c.state).where(MESSAGE_T.c.id == message_id)).scalar()
+    if value is None:
+        from gateway.errors import Rejected
+
+        raise Rejected(f"message {message_id} does not exist")
+    return MessageState(value)
+
+
+def force(session: Session, message_id: int, target: MessageState, detail: str) -> None:
+    """A checked move that must succeed (the caller holds the message): raises IllegalTransition if not."""
+    current = state_of(session, message_id)
+    direction = session.connection().execute(select(MESSAGE_T.c.direction).where(
+        MESSAGE_T.c.id == message_id)).scalar_one()
+    check(Direction(direction), current, target)
+    transition(session, message_id, target, detail)
+
+
+def count_attempt(session: Session, message_id: int) -> int:
+    """One more try of the message's current step; the new count (a worker gives up past its limit)."""
+    conn = session.connection()
+    conn.execute(update(MESSAGE_T).where(MESSAGE_T.c.id == message_id).values(attempts=MESSAGE_T.c.attempts + 1))
+    return int(conn.execute(select(MESSAGE_T.c.attempts).where(MESSAGE_T.c.id == message_id)).scalar_one())

@@ -1,0 +1,181 @@
+"""Step two of `process`: map each accepted set, apply it, route what it causes, in batches.
+
+Sets are applied `Settings.apply_batch` to a transaction, each under its own savepoint, so one refused set
+never undoes its neighbours and a large interchange streams (translate reads one set at a time). A set's
+outcome row (`applied_set`, unique on message and position) is inserted first in its savepoint: a set applied
+before conflicts and is a no-op, which is what makes `process` safe to run twice, or twice at once. PO rows of
+a batch are locked in the order of their keys before anything is applied, so two interchanges touching the
+same POs never wait on each other in a circle.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from itertools import islice
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from gateway import lifecycle
+from gateway.canonical import FunctionalAck, VendorResponse
+from gateway.errors import BusinessError, Refusal
+from gateway.lifecycle.common import PO_T
+from gateway.messages.blobs import BlobStore
+from gateway.messages.store import add_event, record_pos
+from gateway.partners import Partner
+from gateway.pipeline.acknowledge import reconcile
+from gateway.pipeline.directory import parties
+from gateway.pipeline.outcomes import record_outcome
+from gateway.pipeline.route import route
+from mappers.x12.segments import MappingError
+from mappers.x12.translate import Document, Translated
+
+CUSTOMER_SENDS = frozenset({"PurchaseOrderVersion", "PurchaseOrderChange", "Cancellation", "Confirmation",
+                            "Receipt", "OnHandSnapshot", "FunctionalAck"})
+VENDOR_SENDS = frozenset({"VendorResponse", "FunctionalAck"})
+_SUFFIXED = re.compile(r"(.+)-([0-9]{1,4})")
+
+
+@dataclass
+class SetItem:
+    """One transaction set of the message: its position, control numbers, and documents (or why none)."""
+
+    index: int
+    set_id: str
+    control: str
+    documents: list[Document] = field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def po_key(self) -> str:
+        return min((str(getattr(d, "po_number", "")) for d in self.documents), default="")
+
+
+@dataclass(frozen=True)
+class Parties:
+    sender: Partner
+    receiver: Partner
+    message_id: int
+    now: datetime
+
+
+def sets_of(translated: Iterable[Translated]) -> Iterator[SetItem]:
+    """Translated documents grouped back into their sets (an 861 may hold several POs), numbered from 0."""
+    current: SetItem | None = None
+    last = None
+    index = -1
+    for t in translated:
+        if t.located is not last:
+            if current is not None:
+                yield current
+            last, tx = t.located, t.located.transaction
+            ic, group = t.located.interchange, t.located.group
+            index += 1
+            current = SetItem(index, tx.set_id, f"{ic.control_number}/{group.control_number}/{tx.control_number}")
+        assert current is not None
+        if t.error is not None:
+            current.error = str(t.error)
+        elif t.document is not None:
+            current.documents.append(t.document)
+    if current is not None:
+        yield current
+
+
+def batches(items: Iterator[SetItem], size: int) -> Iterator[list[SetItem]]:
+    while batch := list(islice(items, size)):
+        yield batch
+
+
+def apply_batch(session: Session, blobs: BlobStore, batch: list[SetItem], parties_: Parties) -> None:
+    """Every set of `batch`, PO rows locked first in key order; each set under its own savepoint."""
+    prepared = [(item, [_addressed(session, doc, parties_) for doc in item.documents]) for item in batch]
+    _lock_in_order(session, sorted({str(getattr(d, "po_number", "")) for _, docs in prepared for d in docs} - {""}),
+                   parties_)
+    for item, docs in sorted(prepared, key=lambda pair: pair[0].po_key):  # stable: one PO's sets keep their order
+        _apply_set(session, blobs, item, docs, parties_)
+
+
+def _apply_set(session: Session, blobs: BlobStore, item: SetItem, docs: list[Document], p: Parties) -> str:
+    source = f"message {p.message_id} set {item.index}"
+    if item.error is not None:
+        record_outcome(session, p.message_id, item.index, item.set_id, item.control, "invalid", code="mapping",
+                       reason=item.error)
+        return "invalid"
+    current: Document | None = None
+    try:
+        with session.begin_nested():
+            po = next((str(d.po_number) for d in docs if hasattr(d, "po_number")), None)
+            if record_outcome(session, p.message_id, item.index, item.set_id, item.control, "applied",
+                              po_number=po) is None:
+                return "duplicate"
+            for current in docs:
+                _apply_document(session, blobs, current, item, p, source)
+        return "applied"
+    except BusinessError as error:
+        with session.begin_nested():
+            record_outcome(session, p.message_id, item.index, item.set_id, item.control, "refused",
+                           code=str(error.code), reason=error.reason, po_number=getattr(current, "po_number", None))
+            if current is not None and not isinstance(current, FunctionalAck):
+                lifecycle.record_refusal(session, current, error, source)  # type: ignore[arg-type]
+        return "refused"
+    except MappingError as error:  # the applied document could not be written for its receiver
+        with session.begin_nested():
+            record_outcome(session, p.message_id, item.index, item.set_id, item.control, "failed",
+                           code="render", reason=f"cannot be written for {p.receiver.id}: {error}")
+        return "failed"
+
+
+def _apply_document(session: Session, blobs: BlobStore, doc: Document, item: SetItem, p: Parties,
+                    source: str) -> None:
+    if isinstance(doc, FunctionalAck):
+        add_event(session, p.message_id, f"set {item.control}: " + reconcile(session, doc, p.sender, p.message_id))
+        return
+    allowed = CUSTOMER_SENDS if p.sender.role == "customer" else VENDOR_SENDS
+    if type(doc).__name__ not in allowed:
+        raise BusinessError(Refusal.WRONG_SENDER, f"a {item.set_id} from {p.sender.id} (a {p.sender.role}) is not "
+                                                  f"accepted: {p.sender.role}s do not send it")
+    if parties(p.sender, p.receiver) is None:
+        raise BusinessError(Refusal.NOT_LINKED, f"{p.sender.id} ({p.sender.role}) sent it to {p.receiver.id} "
+                                                f"({p.receiver.role}): documents go between a customer and a vendor")
+    result = lifecycle.handle(session, doc, source)  # type: ignore[arg-type]
+    route(session, blobs, doc, result, inbound_set=item.set_id, sender=p.sender, receiver=p.receiver,
+          message_id=p.message_id, set_index=item.index, now=p.now)
+    po = getattr(doc, "po_number", None)
+    if po:
+        version = getattr(result, "version", None) if not isinstance(doc, VendorResponse) else doc.version
+        record_pos(session, p.message_id, [(po, version if isinstance(version, int) else None)])
+
+
+def _addressed(session: Session, doc: Document, p: Parties) -> Document:
+    """The document with its customer and vendor from the envelope; a vendor's answer naming `PO123-2` (an
+    850-replace vendor's echo of version 2) matched to PO123 version 2."""
+    found = parties(p.sender, p.receiver)
+    if found is None or isinstance(doc, FunctionalAck):
+        return doc
+    customer, vendor = found
+    update: dict[str, Any] = {"customer": customer, "vendor": vendor}
+    if isinstance(doc, VendorResponse) and p.sender.changes_as == "850-replace":
+        match = _SUFFIXED.fullmatch(doc.po_number)
+        if match and not _po_exists(session, customer, doc.po_number) and _po_exists(session, customer,
+                                                                                     match.group(1)):
+            update.update(po_number=match.group(1), version=int(match.group(2)))
+    return doc.model_copy(update=update)
+
+
+def _po_exists(session: Session, customer: str, po_number: str) -> bool:
+    return session.connection().execute(select(PO_T.c.id).where(
+        PO_T.c.customer_id == customer, PO_T.c.po_number == po_number)).first() is not None
+
+
+def _lock_in_order(session: Session, po_numbers: list[str], p: Parties) -> None:
+    """Lock the batch's existing PO rows in PO-number order (PostgreSQL; SQLite's writer holds the database)."""
+    found = parties(p.sender, p.receiver)
+    if not po_numbers or found is None or session.connection().dialect.name != "postgresql":
+        return
+    session.connection().execute(select(PO_T.c.id).where(
+        PO_T.c.customer_id == found[0], PO_T.c.po_number.in_(po_numbers)).order_by(PO_T.c.po_number)
+        .with_for_update()).all()

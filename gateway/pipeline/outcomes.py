@@ -1,0 +1,64 @@
+"""The outcome of each set of an inbound message (`applied_set`), and the message's summary of them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from gateway.messages.store import MESSAGE_T, insert_or_nothing
+from gateway.messages.tables import AppliedSet
+from gateway.models import utcnow
+from mappers.x12.validate import InterchangeReport
+
+APPLIED_SET_T = AppliedSet.__table__  # type: ignore[attr-defined]
+MAX_REASONS = 10
+
+__all__ = ["APPLIED_SET_T", "Raced", "insert_or_nothing", "record_outcome", "set_contents", "summary"]
+
+
+class Raced(Exception):
+    """Another worker moved the message first: this unit of work is undone and the step is left to it."""
+
+
+def set_contents(interchanges: list[InterchangeReport]) -> tuple[list[str], list[str]]:
+    """The set types and ISA13/GS06/ST02 of every set, in file order."""
+    types, controls = [], []
+    for ic in interchanges:
+        if ic.has_ta1:
+            types.append("TA1")  # an acknowledgment outside any set: the apply step reconciles it
+        for group in ic.groups:
+            for tx in group.sets:
+                types.append(tx.set_id)
+                controls.append(f"{ic.control_number}/{group.control_number}/{tx.control_number}")
+    return types, controls
+
+
+def record_outcome(session: Session, message_id: int, set_index: int, set_id: str, control: str, outcome: str,
+                   *, code: str | None = None, reason: str | None = None, po_number: str | None = None
+                   ) -> int | None:
+    """Insert the set's outcome first: None when it already has one (it was applied before: a no-op)."""
+    values: dict[str, Any] = {"message_id": message_id, "set_index": set_index, "set_id": set_id[:3],
+                              "control": control[:32], "outcome": outcome, "code": code, "reason": reason,
+                              "po_number": po_number[:22] if po_number else None, "at": utcnow()}
+    return insert_or_nothing(session, APPLIED_SET_T, values, ["message_id", "set_index"])
+
+
+def summary(session: Session, message_id: int, where: str) -> tuple[str, str | None]:
+    """A sentence for the timeline, and the reasons a person must act on (None when every set applied), each
+    starting with `where` (the file or channel id, and the partner)."""
+    rows = session.connection().execute(
+        select(APPLIED_SET_T).where(APPLIED_SET_T.c.message_id == message_id).order_by(APPLIED_SET_T.c.set_index)
+    ).all()
+    counts: dict[str, int] = {}
+    for row in rows:
+        counts[row.outcome] = counts.get(row.outcome, 0) + 1
+    queued = session.connection().execute(select(func.count()).where(
+        MESSAGE_T.c.caused_by_id == message_id, MESSAGE_T.c.kind == "document")).scalar_one()
+    text = ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items())) or "no sets"
+    problems = [f"{where}: set {r.control} ({r.set_id}){' PO ' + r.po_number if r.po_number else ''}: "
+                f"{r.code}: {r.reason}" for r in rows if r.outcome != "applied"]
+    reasons = "; ".join(problems[:MAX_REASONS]) + (f"; and {len(problems) - MAX_REASONS} more"
+                                                   if len(problems) > MAX_REASONS else "")
+    return f"{text}; {queued} outbound document(s) queued", reasons or None

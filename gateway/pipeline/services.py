@@ -1,0 +1,162 @@
+"""The pipeline's services: receive, process, replay (see gateway/pipeline/__init__.py for the list)."""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import delete, exists, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from gateway.db import read_session, unit_of_work
+from gateway.errors import Refusal, Rejected, Retryable
+from gateway.messages.blobs import FileBlobStore
+from gateway.messages.states import Direction, MessageState
+from gateway.messages.store import (
+    EVENT_T,
+    MESSAGE_T,
+    add_event,
+    read_envelope,
+    record_inbound,
+    state_of,
+    transition,
+)
+from gateway.messages.tables import Message
+from gateway.pipeline.acknowledge import reconcile
+from gateway.pipeline.apply import Parties, apply_batch, batches, sets_of
+from gateway.pipeline.directory import Directory
+from gateway.pipeline.outcomes import APPLIED_SET_T, Raced, summary
+from gateway.pipeline.validate import validate_and_acknowledge
+from gateway.settings import Settings
+from gateway.x12_profiles import sender_profiles
+from mappers.x12.segments import MappingError
+from mappers.x12.translate import interchange_acks, translate
+
+
+@dataclass(frozen=True)
+class Received:
+    message_id: int
+    duplicate_of: int | None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    message_id: int
+    state: MessageState
+    error: str | None
+
+
+def receive(engine: Engine, settings: Settings, data: bytes, *, partner: str | None = None,
+            transport: str | None = None, channel_id: str | None = None) -> Received:
+    """Archive the bytes (fsynced) and record the message; durable when this returns, so the transport may
+    then say "received" (delete the remote file, send the MDN). A duplicate is recorded as one, linked."""
+    blob = FileBlobStore(settings.blob_dir).put(data)
+    try:
+        with unit_of_work(engine) as session:
+            message_id, first = record_inbound(session, blob, read_envelope(data), partner_id=partner,
+                                               transport=transport, channel_id=channel_id)
+    except OperationalError as e:
+        raise Retryable(f"cannot record a received message: {str(e).splitlines()[0]}") from e
+    return Received(message_id, first)
+
+
+def process(engine: Engine, settings: Settings, message_id: int, *, now: datetime | None = None) -> Outcome:
+    """Take an inbound message as far as it goes: validated, acknowledged, applied, routed (or failed with a
+    reason). Returns at once for a message already past these steps; safe to run twice, or twice at once."""
+    now = now or datetime.now(UTC)
+    blobs = FileBlobStore(settings.blob_dir)
+    try:
+        if _state(engine, message_id) is MessageState.RECEIVED:
+            with contextlib.suppress(Raced), unit_of_work(engine) as session:
+                validate_and_acknowledge(session, blobs, message_id, now)
+        if _state(engine, message_id) is MessageState.ACKNOWLEDGED:
+            # Racing another worker here is safe too: each set's outcome row lets only one apply it.
+            _apply(engine, settings, message_id, now)
+    except Raced:
+        pass  # another worker finished the step; the message's state says how far it got
+    except (OperationalError, IntegrityError) as e:
+        # The database is away, a lock timed out, or another worker committed the same key first: nothing was
+        # half-written, and the next try sees what the other one did.
+        raise Retryable(f"message {message_id}: {str(e).splitlines()[0]}") from e
+    except (Rejected, MappingError, ValueError, OSError) as e:
+        _fail(engine, message_id, f"{type(e).__name__}: {e}")
+    return outcome(engine, message_id)
+
+
+def _apply(engine: Engine, settings: Settings, message_id: int, now: datetime) -> None:
+    blobs = FileBlobStore(settings.blob_dir)
+    with read_session(engine) as session:
+        message = session.get(Message, message_id)
+        assert message is not None
+        directory = Directory.load(session)
+    sender = directory.by_isa(message.sender_qualifier, message.sender_id)
+    receiver = directory.by_isa(message.receiver_qualifier, message.receiver_id)
+    if sender is None or receiver is None:
+        raise Rejected(f"message {message_id}: its sender or receiver left the partners file since it was "
+                       f"validated; run `gateway partners sync` and replay it")
+    parties = Parties(sender, receiver, message_id, now)
+    with blobs.open(message.sha256) as raw:  # translate streams: one set in memory at a time
+        documents = translate(raw, sender.encoding, sender_profiles(directory.partners))
+        for batch in batches(sets_of(documents), settings.apply_batch):
+            with unit_of_work(engine) as session:
+                if state_of(session, message_id) is not MessageState.ACKNOWLEDGED:
+                    raise Raced(message_id)
+                apply_batch(session, blobs, batch, parties)
+    with unit_of_work(engine) as session:
+        if "TA1" in message.set_types:  # TA1s stand outside any set (acknowledgments are small)
+            for ack in interchange_acks(blobs.get(message.sha256), sender.encoding):
+                add_event(session, message_id, "TA1: " + reconcile(session, ack, sender, message_id))
+        text, problems = summary(session, message_id, f"{message.channel_id or f'message {message_id}'}: "
+                                                      f"partner {sender.id}")
+        if not transition(session, message_id, MessageState.APPLIED, f"every set has its outcome: {text}"):
+            raise Raced(message_id)
+        if problems:
+            transition(session, message_id, MessageState.FAILED, "some sets were not applied", error=problems)
+        else:
+            transition(session, message_id, MessageState.ROUTED, "routed")
+
+
+def _state(engine: Engine, message_id: int) -> MessageState:
+    with read_session(engine) as session:
+        return state_of(session, message_id)
+
+
+def _fail(engine: Engine, message_id: int, reason: str) -> None:
+    with unit_of_work(engine) as session:
+        transition(session, message_id, MessageState.FAILED, "failed", error=reason)
+
+
+def outcome(engine: Engine, message_id: int) -> Outcome:
+    with read_session(engine) as session:
+        message = session.get(Message, message_id)
+        if message is None:
+            raise Rejected(f"message {message_id} does not exist")
+        return Outcome(message_id, MessageState(message.state), message.error)
+
+
+def replay(engine: Engine, settings: Settings, message_id: int, *, now: datetime | None = None) -> Outcome:
+    """Run a failed, dead, quarantined or routed message again. Its sets refused for a reason that can change
+    (unknown PO, unknown version, not yet confirmed) get another try; applied sets stay applied (no-ops).
+    An outbound message goes back to queued, its stored bytes unchanged."""
+    with unit_of_work(engine) as session:
+        state = state_of(session, message_id)
+        direction = Direction(session.connection().execute(
+            select(MESSAGE_T.c.direction).where(MESSAGE_T.c.id == message_id)).scalar_one())
+        if direction is Direction.OUT:
+            if not transition(session, message_id, MessageState.QUEUED, f"replayed from {state}"):
+                raise Rejected(f"message {message_id} is {state}; only failed or dead outbound messages are replayed")
+            return Outcome(message_id, MessageState.QUEUED, None)
+        session.connection().execute(delete(APPLIED_SET_T).where(
+            APPLIED_SET_T.c.message_id == message_id, APPLIED_SET_T.c.outcome == "refused",
+            APPLIED_SET_T.c.code.in_([c.value for c in Refusal if c.replayable])))
+        acknowledged = session.connection().execute(select(exists().where(
+            EVENT_T.c.message_id == message_id, EVENT_T.c.state == MessageState.ACKNOWLEDGED.value))).scalar()
+        target = MessageState.ACKNOWLEDGED if acknowledged and state is not MessageState.QUARANTINED \
+            else MessageState.RECEIVED
+        if not transition(session, message_id, target, f"replayed from {state}"):
+            raise Rejected(f"message {message_id} is {state}; replay takes failed, dead, quarantined or routed "
+                           f"messages")
+    return process(engine, settings, message_id, now=now)
+

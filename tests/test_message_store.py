@@ -1,0 +1,58 @@
+"""The message store's parts: the transition table, the blob store, the envelope read at receipt."""
+
+from __future__ import annotations
+
+import pytest
+
+from gateway.db import unit_of_work
+from gateway.messages.blobs import FileBlobStore
+from gateway.messages.states import Direction, IllegalTransition, MessageState, check
+from gateway.messages.store import count_attempt, read_envelope, record_inbound, state_of, transition
+from tests.factories import order
+from tests.hub import sent_by
+
+S = MessageState
+
+
+def test_transitions_follow_the_table_in_each_direction():
+    check(Direction.IN, S.RECEIVED, S.VALIDATED)
+    check(Direction.OUT, S.SENT, S.ACKNOWLEDGED)
+    for direction, current, target in ((Direction.IN, S.RECEIVED, S.APPLIED), (Direction.IN, S.DUPLICATE, S.RECEIVED),
+                                       (Direction.OUT, S.QUEUED, S.ACKNOWLEDGED), (Direction.IN, S.ROUTED, S.SENT)):
+        with pytest.raises(IllegalTransition, match=f"from {current} to {target}"):
+            check(direction, current, target)
+
+
+def test_a_message_moves_once_and_a_second_mover_is_told_no(engine, tmp_path):
+    data = sent_by("contoso", "fabrikam", "850", order("PO-1"), 5)
+    blob = FileBlobStore(tmp_path).put(data)
+    with unit_of_work(engine) as session:
+        message_id, first = record_inbound(session, blob, read_envelope(data), partner_id="contoso",
+                                           transport="test", channel_id="po.edi")
+        assert first is None
+        assert transition(session, message_id, S.VALIDATED, "validated")
+        assert not transition(session, message_id, S.VALIDATED, "validated again")  # already there
+        assert not transition(session, message_id, S.ROUTED, "skipping steps")  # not from validated
+        assert state_of(session, message_id) is S.VALIDATED
+        assert [count_attempt(session, message_id) for _ in range(3)] == [1, 2, 3]
+        assert transition(session, message_id, S.ACKNOWLEDGED, "acknowledged")
+        assert count_attempt(session, message_id) == 1  # a new step starts its own count
+
+
+def test_blobs_are_content_addressed_durable_files(tmp_path):
+    store = FileBlobStore(tmp_path / "blobs")
+    first, again = store.put(b"ISA*..."), store.put(b"ISA*...")
+    assert first == again and first.size == 7
+    path = store.path(first.sha256)
+    assert path.read_bytes() == b"ISA*..." and path.parent.parent.name == first.sha256[:2]
+    assert [p.name for p in path.parent.iterdir()] == [first.sha256]  # no temporary file left behind
+    with pytest.raises(ValueError):
+        store.path("../../etc/passwd")
+
+
+def test_the_envelope_is_read_from_the_isa_alone():
+    envelope = read_envelope(b"\n" + sent_by("northwind", "contoso", "850", order("PO-1"), 12))
+    assert envelope is not None
+    assert (envelope.sender_qualifier, envelope.sender_id, envelope.receiver_id, envelope.isa13) == \
+        ("01", "123456789", "CONTOSO", "000000012")
+    assert read_envelope(b"not x12") is None

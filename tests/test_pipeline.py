@@ -1,0 +1,210 @@
+"""Pipeline services on their own: duplicates, unknown partners, bad input, refusals and replay, savepoints
+per set, acknowledgments reconciled, overdue checks, retention."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlmodel import Session, col, select
+
+from gateway import workspace
+from gateway.canonical import Receipt, ReceiptLine, ResponseStatus, VendorResponse
+from gateway.db import read_session
+from gateway.messages.states import MessageState
+from gateway.messages.tables import AppliedSet, Message, MessageEvent
+from gateway.models import PoVersion
+from gateway.pipeline import mark, overdue_acks, overdue_responses, purge, replay
+from mappers.x12.acks import AckOptions, acknowledge
+from mappers.x12.validate import validate
+from mappers.x12.writer import ThrowawayNumbers
+from tests.factories import line, listed, order
+from tests.hub import NOW, Hub, sent_by, settings_for
+
+S = MessageState
+
+
+@pytest.fixture
+def hub(engine, tmp_path) -> Hub:
+    return Hub(engine, settings_for(tmp_path))
+
+
+def message(hub: Hub, message_id: int) -> Message:
+    with Session(hub.engine) as session:
+        found = session.get(Message, message_id)
+        assert found is not None
+        return found
+
+
+def outcomes(hub: Hub, message_id: int) -> list[tuple[int, str, str | None]]:
+    with Session(hub.engine) as session:
+        return [(a.set_index, a.outcome, a.code) for a in session.exec(
+            select(AppliedSet).where(AppliedSet.message_id == message_id).order_by(col(AppliedSet.set_index)))]
+
+
+def test_same_interchange_twice_is_a_linked_duplicate_never_applied_twice(hub):
+    data = sent_by("contoso", "fabrikam", "850", order("PO-1"), 7)
+    first = hub.ingest(data, "contoso")
+    again = hub.ingest(data, "contoso", name="again.edi")
+    assert (first.state, again.state) == (S.ROUTED, S.DUPLICATE)
+    assert message(hub, again.message_id).duplicate_of_id == first.message_id
+    assert hub.caused_by(again.message_id) == []  # no second 997, no second 850
+    with Session(hub.engine) as session:
+        assert len(session.exec(select(PoVersion)).all()) == 1
+
+
+def test_same_envelope_with_other_bytes_is_a_duplicate_too(hub):
+    first = hub.ingest(sent_by("contoso", "fabrikam", "850", order("PO-1"), 7), "contoso")
+    other = hub.ingest(sent_by("contoso", "fabrikam", "850", order("PO-2"), 7), "contoso")
+    assert other.state is S.DUPLICATE and message(hub, other.message_id).duplicate_of_id == first.message_id
+    assert listed(hub.engine, workspace.PoList.FOR_REVIEW) == ["PO-1"]
+
+
+def test_unknown_sender_on_a_known_channel_is_refused_with_ta1_006(hub):
+    data = sent_by("contoso", "fabrikam", "850", order("PO-1"), 9).replace(b"CONTOSO        ", b"STRANGER       ", 1)
+    result = hub.ingest(data, "contoso", name="in/po.edi")
+    assert result.state is S.FAILED
+    assert "in/po.edi" in result.error and "STRANGER" in result.error and "006" in result.error
+    (ta1,) = hub.outbox(result.message_id, "contoso", kind="ack")
+    assert b"TA1*000000009*" in ta1 and b"*R*006" in ta1
+
+
+def test_unknown_sender_with_no_route_back_is_quarantined_with_the_fix(hub):
+    data = sent_by("contoso", "fabrikam", "850", order("PO-1"), 9).replace(b"CONTOSO        ", b"STRANGER       ", 1)
+    result = hub.ingest(data, None, name="upload.edi")
+    assert result.state is S.QUARANTINED
+    assert "STRANGER" in result.error and "gateway partners sync" in result.error
+    assert hub.caused_by(result.message_id) == []
+
+
+def test_not_x12_is_quarantined_with_a_clear_reason(hub):
+    result = hub.ingest(b"hello, this is not EDI\n", "contoso", name="notes.txt")
+    assert result.state is S.QUARANTINED and "notes.txt" in result.error and "ISA" in result.error
+
+
+def test_a_syntax_error_is_answered_by_the_997_and_lands_on_the_message_with_its_position(hub):
+    data = sent_by("contoso", "fabrikam", "850", order("PO-1"), 11)
+    data = data.replace(b"BEG*00*SA*PO-1**", b"BEG*00*SA*PO-1**2026", 1)  # BEG05 of 12 digits
+    result = hub.ingest(data, "contoso", name="bad.edi")
+    assert result.state is S.FAILED
+    assert "bad.edi" in result.error and "BEG" in result.error
+    (ack,) = hub.outbox(result.message_id, "contoso", kind="ack")
+    assert b"AK5*R" in ack
+    assert listed(hub.engine, workspace.PoList.FOR_REVIEW) == []
+
+
+def test_one_refused_set_never_undoes_its_neighbours(hub, tmp_path):
+    hub.settings = settings_for(tmp_path, apply_batch=2)
+    sets = [order("PO-1"), order("PO-2", [line(1, qty=0)]), order("PO-3")]  # PO-2: quantity zero is refused
+    data = _three_sets(sets)
+    result = hub.ingest(data, "contoso")
+    assert result.state is S.FAILED and "PO-2" in result.error and "invalid_quantity" in result.error
+    assert outcomes(hub, result.message_id) == [(0, "applied", None), (1, "refused", "invalid_quantity"),
+                                                (2, "applied", None)]
+    assert sorted(listed(hub.engine, workspace.PoList.FOR_REVIEW)) == ["PO-1", "PO-3"]
+    assert len(hub.outbox(result.message_id, "fabrikam")) == 2
+
+
+def _three_sets(orders) -> bytes:
+    from gateway.x12_profiles import profile_for
+    from mappers.x12.translate import RenderRequest, render
+    from tests.hub import PARTNERS
+
+    profile = profile_for(PARTNERS.get("fabrikam"), PARTNERS.get("contoso"))
+    return render("850", [RenderRequest(o) for o in orders], profile, ThrowawayNumbers(30), NOW)
+
+
+def test_receipt_for_an_unknown_po_is_refused_and_applies_on_replay_once_the_po_exists(hub):
+    receipt = Receipt(receipt_number="R-1", po_number="PO-9", lines=(ReceiptLine(line_number="1", quantity=5),))
+    early = hub.send("contoso", "fabrikam", "861", receipt)
+    assert early.state is S.FAILED and "unknown_po" in early.error
+    assert hub.send("contoso", "fabrikam", "850", order("PO-9")).state is S.ROUTED
+    hub.send("fabrikam", "contoso", "855", VendorResponse(po_number="PO-9", status=ResponseStatus.ACCEPT))
+    from gateway.canonical import Confirmation
+
+    hub.send("contoso", "fabrikam", "860", Confirmation(po_number="PO-9", version=1))
+    again = replay(hub.engine, hub.settings, early.message_id, now=NOW)
+    assert again.state is S.ROUTED, again.error
+    assert outcomes(hub, early.message_id) == [(0, "applied", None)]
+    assert len(hub.outbox(early.message_id, "fabrikam")) == 1  # the 861 advice, once
+
+
+def test_processing_again_is_a_no_op(hub):
+    from gateway.pipeline import process
+
+    result = hub.send("contoso", "fabrikam", "850", order("PO-1"))
+    before = hub.caused_by(result.message_id)
+    assert process(hub.engine, hub.settings, result.message_id, now=NOW).state is S.ROUTED
+    assert hub.caused_by(result.message_id) == before
+
+
+def test_vendor_997_reconciles_our_850_and_is_never_forwarded(hub):
+    result = hub.send("contoso", "fabrikam", "850", order("PO-1"))
+    (ours,) = [m for m in hub.caused_by(result.message_id) if m.partner_id == "fabrikam"]
+    assert mark(hub.engine, ours.id, S.SENT, "written to the vendor's folder")
+    (vendor_850,) = hub.outbox(result.message_id, "fabrikam")
+    ack = acknowledge(validate(vendor_850).interchanges[0], AckOptions(), ThrowawayNumbers(500), NOW)
+    assert ack is not None
+    answer = hub.ingest(ack, "fabrikam")
+    assert answer.state is S.ROUTED, answer.error
+    assert hub.caused_by(answer.message_id) == []  # no ack of an ack, nothing forwarded to the customer
+    reconciled = message(hub, ours.id)
+    assert (reconciled.state, reconciled.ack_status) == ("acknowledged", "A")
+    assert message(hub, answer.message_id).answers_id == ours.id
+
+
+def test_overdue_acknowledgments_and_responses_follow_the_partner_windows(hub):
+    result = hub.send("contoso", "fabrikam", "850", order("PO-1"))
+    (ours,) = [m for m in hub.caused_by(result.message_id) if m.partner_id == "fabrikam"]
+    mark(hub.engine, ours.id, S.SENT, "sent")
+    po_time = message(hub, result.message_id).created_at
+    with read_session(hub.engine) as session:
+        assert overdue_acks(session, ours.updated_at + timedelta(hours=23)) == []
+        late = overdue_acks(session, ours.updated_at + timedelta(hours=25))
+        assert [(o.what, o.partner_id) for o in late] == [(f"message {ours.id}", "fabrikam")]
+        assert overdue_responses(session, po_time + timedelta(hours=47)) == []
+        assert [o.what for o in overdue_responses(session, po_time + timedelta(hours=49))] == ["PO PO-1 version 1"]
+
+
+def test_retention_purges_archived_bytes_of_settled_messages_only(hub):
+    result = hub.send("contoso", "fabrikam", "850", order("PO-1"))
+    inbound = message(hub, result.message_id)
+    path = hub.settings.blob_dir
+    assert purge(hub.engine, hub.settings, inbound.created_at + timedelta(days=89)) == 0
+    assert purge(hub.engine, hub.settings, inbound.created_at + timedelta(days=91)) == 1  # the 850 received
+    assert not (path / inbound.sha256[:2] / inbound.sha256[2:4] / inbound.sha256).exists()
+    for queued in hub.caused_by(result.message_id):  # the 997 and the vendor's 850 still wait for delivery
+        assert (path / queued.sha256[:2] / queued.sha256[2:4] / queued.sha256).exists()
+    with Session(hub.engine) as session:
+        events = session.exec(select(MessageEvent).where(MessageEvent.message_id == inbound.id)).all()
+    assert any("purged" in e.detail for e in events)
+
+
+def test_vendor_ta1_rejecting_our_interchange_fails_it_with_the_code(hub):
+    result = hub.send("contoso", "fabrikam", "850", order("PO-1"))
+    (ours,) = [m for m in hub.caused_by(result.message_id) if m.partner_id == "fabrikam"]
+    mark(hub.engine, ours.id, S.SENT, "sent")
+    ta1 = (b"ISA*00*          *00*          *ZZ*FABRIKAM       *ZZ*CONTOSO        *261125*1200*U*00401*000000777*0*P*>~"
+           b"TA1*" + ours.isa13.encode() + b"*261125*1200*R*022~IEA*0*000000777~")
+    answer = hub.ingest(ta1, "fabrikam")
+    assert answer.state is S.ROUTED, answer.error
+    rejected = message(hub, ours.id)
+    assert (rejected.state, rejected.ack_status) == ("failed", "R") and "TA1 R 022" in rejected.error
+
+
+def test_a_group_addressed_to_another_gs_id_than_the_isa_receiver_is_not_applied(hub):
+    data = sent_by("contoso", "fabrikam", "850", order("PO-1"), 13).replace(b"*CONTOSO*FABRIKAM*", b"*CONTOSO*LITWARE*")
+    result = hub.ingest(data, "contoso", name="mixed.edi")
+    assert result.state is S.FAILED
+    assert "mixed.edi: partner contoso" in result.error
+    assert "GS03 'LITWARE' is not the GS id of fabrikam" in result.error
+    assert hub.outbox(result.message_id, "fabrikam") == hub.outbox(result.message_id, "litware") == []
+
+
+def test_unknown_receiver_is_refused_to_its_sender_with_ta1_009(hub):
+    data = sent_by("contoso", "fabrikam", "850", order("PO-1"), 14).replace(b"FABRIKAM       ", b"NOBODY         ", 1)
+    result = hub.ingest(data, "contoso", name="po.edi")
+    assert result.state is S.FAILED and "receiver ZZ/NOBODY (ISA07/ISA08) is not a partner" in result.error
+    (ta1,) = hub.outbox(result.message_id, "contoso", kind="ack")
+    assert b"*R*009" in ta1 and b"*ZZ*NOBODY         *ZZ*CONTOSO        *" in ta1  # answered as the addressee
+    assert listed(hub.engine, workspace.PoList.FOR_REVIEW) == []
