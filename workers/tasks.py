@@ -1,35 +1,102 @@
-"""The tasks: thin wrappers around gateway services, registered on the app `create_app` builds."""
+"""The tasks: thin wrappers around gateway services, registered on the app `create_app` builds.
+
+Every task is keyed by a message id (or a partner id) and safe to run twice: the message's state in the database
+says what is left to do. A message's step counts its tries in the database (gateway.pipeline.attempts), so one
+that keeps killing its worker goes dead; after the last retry of a retryable error it goes dead with the reason.
+"""
 
 from __future__ import annotations
 
 import dataclasses
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
-from celery import Celery
+from celery import Celery, Task
 
-from gateway.errors import ConfigError, Retryable
+from gateway import pipeline
+from gateway.bootstrap import engine_for
+from gateway.errors import RETRYABLE, ConfigError, Retryable
 from gateway.leases import leases_for
+from gateway.messages.states import Direction, MessageState
 from gateway.partners import PartnersFile
+from gateway.pipeline import attempts, sweeper
+from gateway.pipeline.deliver import deliver as deliver_message
 from gateway.polling import poll, polled_transport, receive_service
 from gateway.settings import Settings
 
+log = logging.getLogger(__name__)
+
 
 def register(app: Celery, settings: Settings, partners: PartnersFile) -> None:
-    from workers.app import POLL_TASK, RETRY_POLICY
+    from workers.app import DELIVER_TASK, POLL_TASK, PROCESS_TASK, RETRY_POLICY, SWEEP_TASK
 
     leases = leases_for(settings)
-    receive = receive_service(settings)
+    intake = receive_service(settings)
+    engine = engine_for(settings)
 
-    @app.task(name=POLL_TASK, shared=False, **RETRY_POLICY)  # shared tasks would join every later app
+    def tried(task: Task, message_id: int, steps: frozenset[MessageState], work: Callable[[], object]) -> bool:
+        """Run `work` as one counted try of the message's step; False when there was nothing to do."""
+        if not attempts.begin(engine, message_id, steps):
+            return False
+        try:
+            work()
+        except RETRYABLE as e:
+            attempts.end(engine, message_id)
+            if task.request.retries >= RETRY_POLICY["max_retries"]:
+                attempts.give_up(engine, message_id, f"{type(e).__name__}: {e}")
+                return True
+            raise  # retried with backoff (autoretry_for)
+        attempts.end(engine, message_id)
+        return True
+
+    # shared=False everywhere: shared tasks would join every later app.
+    @app.task(name=POLL_TASK, shared=False, **RETRY_POLICY)
     def poll_partner(partner_id: str) -> dict[str, Any]:
-        """Poll one partner's channel under its lease; see gateway.polling."""
+        """Poll one partner's channel under its lease (see gateway.polling), then wake processing of each file."""
         try:
             partner = partners.get(partner_id)
         except KeyError:
             raise ConfigError([f"partner {partner_id!r} is not in the partners file"]) from None
-        report = poll(partner_id, polled_transport(partner), leases, receive, settings.poll_lease_seconds)
+        report = poll(partner_id, polled_transport(partner), leases, intake, settings.poll_lease_seconds)
         if report.busy:
             # Another poller holds the lease, or a dead one's lease has not expired yet: try again with backoff.
             # A scheduled poll's retries end with its period (`expires` carries over), so they never pile up.
             raise Retryable(f"partner {partner_id} is being polled elsewhere (its lease is held)")
+        for message_id in report.messages:  # lost wake-ups are the sweeper's to find
+            process_message.delay(message_id)
         return dataclasses.asdict(report)
+
+    @app.task(name=PROCESS_TASK, shared=False, bind=True, **RETRY_POLICY)
+    def process_message(self: Task, message_id: int) -> None:
+        """Validate, acknowledge, apply and route an inbound message, then wake delivery of what it queued."""
+        tried(self, message_id, attempts.IN_STEPS, lambda: pipeline.process(engine, settings, message_id))
+        # Also when there was nothing to do: a worker killed before this line left its deliveries unwoken.
+        for out_id in attempts.queued_outbound(engine, message_id):
+            deliver.delay(out_id)
+
+    @app.task(name=DELIVER_TASK, shared=False, bind=True, **RETRY_POLICY)
+    def deliver(self: Task, message_id: int) -> None:
+        """Send an outbound message through its partner's transport: queued -> sending -> sent."""
+        tried(self, message_id, attempts.OUT_STEPS, lambda: deliver_message(engine, settings, partners, message_id))
+
+    @app.task(name=SWEEP_TASK, shared=False, **RETRY_POLICY)
+    def sweep() -> int:
+        """Wake every message stuck in a middle state past `stuck_seconds` (the database is the truth)."""
+        found = sweeper.stuck(engine, datetime.now(UTC), settings.stuck_seconds)
+        for item in found:
+            (process_message if item.direction is Direction.IN else deliver).delay(item.message_id)
+        if found:
+            log.warning("sweeper: woke %d stuck messages", len(found))
+        return len(found)
+
+    @app.task(name="gateway.housekeeping.check_overdue", shared=False, **RETRY_POLICY)
+    def check_overdue() -> int:
+        """Flag outbound messages waiting too long for their 997/999, or their PO version for its 855/865."""
+        return sweeper.flag_overdue(engine, datetime.now(UTC))
+
+    @app.task(name="gateway.housekeeping.purge_retention", shared=False, **RETRY_POLICY)
+    def purge_retention() -> int:
+        """Remove archived raw bytes of settled messages older than `retention_days`."""
+        return pipeline.purge(engine, settings, datetime.now(UTC))
