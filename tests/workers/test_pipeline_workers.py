@@ -6,6 +6,8 @@ Redis, PostgreSQL and `gateway worker` + `gateway scheduler`; once embedded (fil
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
@@ -34,7 +36,7 @@ from mappers.x12.translate import Document
 from tests.factories import line, listed, order, split
 from tests.hub import sent_by
 from tests.test_pipeline_scenario import first_set
-from tests.workers.pipeline_gateway import PipelineGateway
+from tests.workers.pipeline_gateway import ROOT, PipelineGateway
 from tests.x12.helpers import assert_clean
 
 pytestmark = pytest.mark.slow
@@ -140,3 +142,31 @@ def test_the_seed_embedded_with_gateway_run(tmp_path, gateways):
     gateways.append(gateway)
     gateway.start("run")
     play_the_seed(Partners(gateway))
+
+
+def demo(gateway: PipelineGateway, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "gateway", "demo", *args], cwd=ROOT, env=gateway.env,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_gateway_demo_shows_the_vendors_850_the_customers_997_and_the_po_for_review(tmp_path, gateways):
+    gateway = PipelineGateway(tmp_path)
+    gateways.append(gateway)
+    gateway.start("run")
+    shown = demo(gateway)
+    assert shown.returncode == 0, shown.stdout + shown.stderr + gateway.logs()
+    vendor_850, ack = (shown.stdout.split(f"{label}: ")[1] for label in ("the vendor's 850 (fabrikam)",
+                                                                         "the customer's acknowledgment (contoso)"))
+    assert "*ZZ*CONTOSO        *ZZ*FABRIKAM       *" in vendor_850 and "\nBEG*00*SA*DEMO-" in vendor_850
+    assert "\nST*997*" in ack and "\nAK5*A~" in ack
+    assert "fabrikam's POs for review" in shown.stdout and "<- the demo's" in shown.stdout
+    assert [p.name.split("_")[0] for p in gateway.delivered("fabrikam")] == ["850"]
+
+
+def test_gateway_demo_with_no_gateway_running_says_so_and_fails(tmp_path):
+    gateway = PipelineGateway(tmp_path)
+    gateway.install()
+    shown = demo(gateway, "--timeout", "2")
+    assert shown.returncode == 1
+    assert "nothing after 2 s (not picked up yet). Is the gateway running? Start it with `make run`" in shown.stderr
+    assert "Traceback" not in shown.stderr
