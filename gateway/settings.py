@@ -22,7 +22,9 @@ class Settings(BaseSettings):
     database_url: str = ""  # empty: SQLite at <data_dir>/gateway.db
     broker_url: str = ""  # empty: the embedded filesystem broker under <data_dir>/broker
     partners: Path = DEFAULT_PARTNERS
-    apply_batch: int = Field(default=100, ge=1)  # transaction sets applied per transaction (each its own savepoint)
+    # Transaction sets applied per transaction, each under its own savepoint. Kept below 64: PostgreSQL tracks
+    # that many subtransactions per transaction cheaply, and past it every other session's snapshots slow down.
+    apply_batch: int = Field(default=50, ge=1)
     retention_days: int = Field(default=90, ge=1)  # archived raw bytes older than this are purged
     host: str = "127.0.0.1"
     port: int = 8000

@@ -1,9 +1,10 @@
 """Step two of `process`: map each accepted set, apply it, route what it causes, in batches.
 
 Sets are applied `Settings.apply_batch` to a transaction, each under its own savepoint, so one refused set
-never undoes its neighbours and a large interchange streams (translate reads one set at a time). A set's
-outcome row (`applied_set`, unique on message and position) is inserted first in its savepoint: a set applied
-before conflicts and is a no-op, which is what makes `process` safe to run twice, or twice at once. PO rows of
+never undoes its neighbours and a large interchange streams (translate reads one set at a time). The batch's
+outcome rows (`applied_set`, unique on message and position) are inserted first, in one statement: a set
+applied before conflicts and is skipped, which is what makes `process` safe to run twice, or twice at once (a
+second worker's insert waits for the first's transaction, then finds the rows taken). PO rows of
 a batch are locked in the order of their keys before anything is applied, so two interchanges touching the
 same POs never wait on each other in a circle.
 """
@@ -29,7 +30,7 @@ from gateway.messages.store import add_event, record_pos
 from gateway.partners import Partner
 from gateway.pipeline.acknowledge import reconcile
 from gateway.pipeline.directory import parties
-from gateway.pipeline.outcomes import record_outcome
+from gateway.pipeline.outcomes import claim, outcome_row, settle
 from gateway.pipeline.route import route
 from mappers.x12.segments import MappingError
 from mappers.x12.translate import Document, Translated
@@ -91,41 +92,42 @@ def batches(items: Iterator[SetItem], size: int) -> Iterator[list[SetItem]]:
 
 
 def apply_batch(session: Session, blobs: BlobStore, batch: list[SetItem], parties_: Parties) -> None:
-    """Every set of `batch`, PO rows locked first in key order; each set under its own savepoint."""
+    """Every set of `batch`: their outcome rows claimed in one statement, PO rows locked in key order, then
+    each claimed set applied under its own savepoint."""
     prepared = [(item, [_addressed(session, doc, parties_) for doc in item.documents]) for item in batch]
+    claimed = claim(session, [_claim_row(item, docs, parties_.message_id) for item, docs in prepared])
     _lock_in_order(session, sorted({str(getattr(d, "po_number", "")) for _, docs in prepared for d in docs} - {""}),
                    parties_)
     for item, docs in sorted(prepared, key=lambda pair: pair[0].po_key):  # stable: one PO's sets keep their order
-        _apply_set(session, blobs, item, docs, parties_)
+        if item.index in claimed and item.error is None:  # else: applied before, or not mappable (said so)
+            _apply_set(session, blobs, item, docs, parties_)
+
+
+def _claim_row(item: SetItem, docs: list[Document], message_id: int) -> dict[str, Any]:
+    if item.error is not None:
+        return outcome_row(message_id, item.index, item.set_id, item.control, "invalid", code="mapping",
+                           reason=item.error)
+    po = next((str(d.po_number) for d in docs if hasattr(d, "po_number")), None)
+    return outcome_row(message_id, item.index, item.set_id, item.control, "applied", po_number=po)
 
 
 def _apply_set(session: Session, blobs: BlobStore, item: SetItem, docs: list[Document], p: Parties) -> str:
     source = f"message {p.message_id} set {item.index}"
-    if item.error is not None:
-        record_outcome(session, p.message_id, item.index, item.set_id, item.control, "invalid", code="mapping",
-                       reason=item.error)
-        return "invalid"
     current: Document | None = None
     try:
         with session.begin_nested():
-            po = next((str(d.po_number) for d in docs if hasattr(d, "po_number")), None)
-            if record_outcome(session, p.message_id, item.index, item.set_id, item.control, "applied",
-                              po_number=po) is None:
-                return "duplicate"
             for current in docs:
                 _apply_document(session, blobs, current, item, p, source)
         return "applied"
     except BusinessError as error:
-        with session.begin_nested():
-            record_outcome(session, p.message_id, item.index, item.set_id, item.control, "refused",
-                           code=str(error.code), reason=error.reason, po_number=getattr(current, "po_number", None))
-            if current is not None and not isinstance(current, FunctionalAck):
-                lifecycle.record_refusal(session, current, error, source)  # type: ignore[arg-type]
+        settle(session, p.message_id, item.index, "refused", str(error.code), error.reason,
+               getattr(current, "po_number", None))
+        if current is not None and not isinstance(current, FunctionalAck):
+            lifecycle.record_refusal(session, current, error, source)  # type: ignore[arg-type]
         return "refused"
     except MappingError as error:  # the applied document could not be written for its receiver
-        with session.begin_nested():
-            record_outcome(session, p.message_id, item.index, item.set_id, item.control, "failed",
-                           code="render", reason=f"cannot be written for {p.receiver.id}: {error}")
+        settle(session, p.message_id, item.index, "failed", "render", f"cannot be written for {p.receiver.id}: "
+                                                                      f"{error}")
         return "failed"
 
 

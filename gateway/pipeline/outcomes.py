@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
 from gateway.messages.store import MESSAGE_T, insert_or_nothing
@@ -15,7 +17,8 @@ from mappers.x12.validate import InterchangeReport
 APPLIED_SET_T = AppliedSet.__table__  # type: ignore[attr-defined]
 MAX_REASONS = 10
 
-__all__ = ["APPLIED_SET_T", "Raced", "insert_or_nothing", "record_outcome", "set_contents", "summary"]
+__all__ = ["APPLIED_SET_T", "Raced", "claim", "insert_or_nothing", "outcome_row", "record_outcome", "set_contents",
+           "settle", "summary"]
 
 
 class Raced(Exception):
@@ -35,14 +38,40 @@ def set_contents(interchanges: list[InterchangeReport]) -> tuple[list[str], list
     return types, controls
 
 
+def outcome_row(message_id: int, set_index: int, set_id: str, control: str, outcome: str, *,
+                code: str | None = None, reason: str | None = None, po_number: str | None = None) -> dict[str, Any]:
+    return {"message_id": message_id, "set_index": set_index, "set_id": set_id[:3], "control": control[:32],
+            "outcome": outcome, "code": code, "reason": reason, "po_number": po_number[:22] if po_number else None,
+            "at": utcnow()}
+
+
 def record_outcome(session: Session, message_id: int, set_index: int, set_id: str, control: str, outcome: str,
                    *, code: str | None = None, reason: str | None = None, po_number: str | None = None
                    ) -> int | None:
     """Insert the set's outcome first: None when it already has one (it was applied before: a no-op)."""
-    values: dict[str, Any] = {"message_id": message_id, "set_index": set_index, "set_id": set_id[:3],
-                              "control": control[:32], "outcome": outcome, "code": code, "reason": reason,
-                              "po_number": po_number[:22] if po_number else None, "at": utcnow()}
-    return insert_or_nothing(session, APPLIED_SET_T, values, ["message_id", "set_index"])
+    return insert_or_nothing(session, APPLIED_SET_T, outcome_row(message_id, set_index, set_id, control, outcome,
+                                                                 code=code, reason=reason, po_number=po_number),
+                             ["message_id", "set_index"])
+
+
+def claim(session: Session, rows: list[dict[str, Any]]) -> set[int]:
+    """Insert the outcome rows of a batch's sets in one statement; the positions inserted now. A set left out
+    has its outcome already (applied before, or by another worker, whose insert this one waited for)."""
+    if not rows:
+        return set()
+    conn = session.connection()
+    dialect_insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    statement = dialect_insert(APPLIED_SET_T).values(rows).on_conflict_do_nothing(
+        index_elements=["message_id", "set_index"]).returning(APPLIED_SET_T.c.set_index)
+    return set(conn.execute(statement).scalars())
+
+
+def settle(session: Session, message_id: int, set_index: int, outcome: str, code: str, reason: str,
+           po_number: str | None = None) -> None:
+    """A claimed set that did not apply: its outcome and why (the claim survives the set's savepoint)."""
+    session.connection().execute(update(APPLIED_SET_T).where(
+        APPLIED_SET_T.c.message_id == message_id, APPLIED_SET_T.c.set_index == set_index).values(
+        outcome=outcome, code=code, reason=reason, **({"po_number": po_number[:22]} if po_number else {})))
 
 
 def summary(session: Session, message_id: int, where: str) -> tuple[str, str | None]:
