@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -91,10 +92,11 @@ class PollReport:
 
 
 def poll(partner_id: str, transport: PolledTransport, leases: Leases, intake: Intake,
-         lease_seconds: float) -> PollReport:
+         lease_seconds: float, taken: Callable[[int], object] = lambda message_id: None) -> PollReport:
     """One poll of one partner's channel; see the module's docstring. A poll finding the lease taken does
     nothing and says so (`busy`); the poll task retries it later, since a dead poller's lease expires after
-    `lease_seconds`."""
+    `lease_seconds`. `taken` is told each committed message id as soon as its file is settled (the worker wakes
+    its processing then, not after the whole poll)."""
     report = PollReport(partner_id)
     lease = leases.acquire(f"poll:{partner_id}", lease_seconds)
     if lease is None:
@@ -106,7 +108,9 @@ def poll(partner_id: str, transport: PolledTransport, leases: Leases, intake: In
         for inbound in transport.fetch():
             if heartbeat.lost:
                 break
-            _take(partner_id, inbound, transport, intake, report, heartbeat)
+            message_id = _take(partner_id, inbound, transport, intake, report, heartbeat)
+            if message_id is not None:
+                taken(message_id)
     finally:
         heartbeat.stop()
         leases.release(lease)
@@ -144,22 +148,23 @@ class _Heartbeat(threading.Thread):
 
 
 def _take(partner_id: str, inbound: Inbound, transport: PolledTransport, intake: Intake,
-          report: PollReport, heartbeat: _Heartbeat) -> None:
+          report: PollReport, heartbeat: _Heartbeat) -> int | None:
     if inbound.refusal is not None:
         log.warning("partner %s: %s refused: %s", partner_id, inbound.name, inbound.refusal)
         intake.refused(partner_id, inbound)  # recorded first: a crash before the settle records it again
         transport.settle(inbound)
         report.refused.append((inbound.name, inbound.refusal))
-        return
+        return None
     try:
         message_id = intake.receive(partner_id, inbound)
         if heartbeat.lost:  # another poller may be reading it now: leave it to them (duplicates are detected)
-            return
+            return None
         transport.settle(inbound)  # only now: the receive service has committed it
     except (Rejected, TransportRejected) as e:
         log.warning("partner %s: %s left in place: %s", partner_id, inbound.name, e.reason)
         report.rejected.append((inbound.name, e.reason))
-        return
+        return None
     report.received.append(inbound.name)
     if message_id is not None:
         report.messages.append(message_id)
+    return message_id

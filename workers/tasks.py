@@ -59,13 +59,13 @@ def register(app: Celery, settings: Settings, partners: PartnersFile) -> None:
             partner = partners.get(partner_id)
         except KeyError:
             raise ConfigError([f"partner {partner_id!r} is not in the partners file"]) from None
-        report = poll(partner_id, polled_transport(partner), leases, intake, settings.poll_lease_seconds)
+        # Each file's processing is woken as soon as it is settled; a lost wake-up is the sweeper's to find.
+        report = poll(partner_id, polled_transport(partner), leases, intake, settings.poll_lease_seconds,
+                      taken=lambda message_id: process_message.delay(message_id))
         if report.busy:
             # Another poller holds the lease, or a dead one's lease has not expired yet: try again with backoff.
             # A scheduled poll's retries end with its period (`expires` carries over), so they never pile up.
             raise Retryable(f"partner {partner_id} is being polled elsewhere (its lease is held)")
-        for message_id in report.messages:  # lost wake-ups are the sweeper's to find
-            process_message.delay(message_id)
         return dataclasses.asdict(report)
 
     @app.task(name=PROCESS_TASK, shared=False, bind=True, **RETRY_POLICY)

@@ -12,6 +12,7 @@ import pytest
 import redis
 
 from tests.conftest import REQUIRE_SERVICES, created_database
+from tests.workers.pipeline_gateway import PipelineGateway
 
 REDIS_URL = os.environ.get("GATEWAY_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
@@ -44,3 +45,12 @@ def fresh_postgres() -> Iterator[str]:
     """An empty PostgreSQL database of this test's own (worker processes connect to it); dropped afterwards."""
     with created_database() as url:
         yield url
+
+
+@pytest.fixture
+def gateways() -> Iterator[list[PipelineGateway]]:
+    """Whole gateways a test starts (tests.workers.pipeline_gateway); their processes are killed afterwards."""
+    started: list[PipelineGateway] = []
+    yield started
+    for gateway in started:
+        gateway.stop()

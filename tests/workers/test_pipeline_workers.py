@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 from itertools import count
@@ -117,14 +116,6 @@ def play_the_seed(partners: Partners) -> None:
     with Session(partners.gateway.engine) as session:
         held = workspace.onhand(session, workspace.Filters(vendor="northwind"))
     assert [(i.item, i.quantity) for i in held.items] == [("ITEM-1", Decimal(12))]
-
-
-@pytest.fixture
-def gateways() -> Iterator[list[PipelineGateway]]:
-    started: list[PipelineGateway] = []
-    yield started
-    for gateway in started:
-        gateway.stop()
 
 
 def test_the_seed_through_redis_postgresql_workers_and_the_scheduler(tmp_path, fresh_postgres, redis_url,
