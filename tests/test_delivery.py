@@ -103,6 +103,13 @@ def test_tries_that_finish_never_add_up(hub):
     assert hub.message(queued.id).state == S.QUEUED and hub.message(queued.id).attempts == 0
 
 
+def test_tries_a_database_outage_kept_from_being_taken_back_are_forgiven_by_the_retry(hub):
+    queued = vendor_850(hub)
+    for _ in range(5):  # each try failed with the database away: `end` never reached it, the retry owes one
+        assert attempts.begin(hub.engine, queued.id, attempts.OUT_STEPS, forgive=1)
+    assert hub.message(queued.id).state == S.QUEUED and hub.message(queued.id).attempts == 1
+
+
 def test_after_the_last_retry_the_message_is_dead_with_its_reason(hub):
     queued = vendor_850(hub)
     assert attempts.give_up(hub.engine, queued.id, "TransportRetryable: outbound directory unreachable")

@@ -14,6 +14,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from celery import Celery, Task
+from celery.utils.time import get_exponential_backoff_interval
+from sqlalchemy.exc import OperationalError
 
 from gateway import pipeline
 from gateway.bootstrap import engine_for
@@ -36,18 +38,26 @@ def register(app: Celery, settings: Settings, partners: PartnersFile) -> None:
     intake = receive_service(settings)
     engine = engine_for(settings)
 
-    def tried(task: Task, message_id: int, steps: frozenset[MessageState], work: Callable[[], object]) -> bool:
-        """Run `work` as one counted try of the message's step; False when there was nothing to do."""
-        if not attempts.begin(engine, message_id, steps):
+    def tried(task: Task, message_id: int, owed: int, steps: frozenset[MessageState],
+              work: Callable[[], object]) -> bool:
+        """Run `work` as one counted try of the message's step; False when there was nothing to do. A try that
+        fails with a retryable error is taken back, or, when the database is away too, owed by the retry."""
+        if not attempts.begin(engine, message_id, steps, forgive=owed):
             return False
         try:
             work()
         except RETRYABLE as e:
-            attempts.end(engine, message_id)
+            try:
+                attempts.end(engine, message_id)
+                owed = 0
+            except OperationalError:
+                owed = 1
             if task.request.retries >= RETRY_POLICY["max_retries"]:
                 attempts.give_up(engine, message_id, f"{type(e).__name__}: {e}")
                 return True
-            raise  # retried with backoff (autoretry_for)
+            countdown = get_exponential_backoff_interval(1, task.request.retries, RETRY_POLICY["retry_backoff_max"],
+                                                         full_jitter=True)
+            raise task.retry(kwargs={"message_id": message_id, "owed": owed}, exc=e, countdown=countdown) from e
         attempts.end(engine, message_id)
         return True
 
@@ -69,17 +79,18 @@ def register(app: Celery, settings: Settings, partners: PartnersFile) -> None:
         return dataclasses.asdict(report)
 
     @app.task(name=PROCESS_TASK, shared=False, bind=True, **RETRY_POLICY)
-    def process_message(self: Task, message_id: int) -> None:
+    def process_message(self: Task, message_id: int, owed: int = 0) -> None:
         """Validate, acknowledge, apply and route an inbound message, then wake delivery of what it queued."""
-        tried(self, message_id, attempts.IN_STEPS, lambda: pipeline.process(engine, settings, message_id))
+        tried(self, message_id, owed, attempts.IN_STEPS, lambda: pipeline.process(engine, settings, message_id))
         # Also when there was nothing to do: a worker killed before this line left its deliveries unwoken.
         for out_id in attempts.queued_outbound(engine, message_id):
             deliver.delay(out_id)
 
     @app.task(name=DELIVER_TASK, shared=False, bind=True, **RETRY_POLICY)
-    def deliver(self: Task, message_id: int) -> None:
+    def deliver(self: Task, message_id: int, owed: int = 0) -> None:
         """Send an outbound message through its partner's transport: queued -> sending -> sent."""
-        tried(self, message_id, attempts.OUT_STEPS, lambda: deliver_message(engine, settings, partners, message_id))
+        tried(self, message_id, owed, attempts.OUT_STEPS,
+              lambda: deliver_message(engine, settings, partners, message_id))
 
     @app.task(name=SWEEP_TASK, shared=False, **RETRY_POLICY)
     def sweep() -> int:

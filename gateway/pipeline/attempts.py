@@ -2,8 +2,10 @@
 looping (issue 7: three times).
 
 A task counts a try in the database before it works (`begin`) and takes it back when it ends, well or with an
-error it can report (`end`); a try whose worker was killed is never taken back. Each state change resets the
-count, so only tries of the same step add up. A message past its limit is marked dead with that reason.
+error it can report (`end`); a try whose worker was killed is never taken back. When the database itself is
+away, `end` cannot reach it: the retry carries the tries it owes and `begin` forgives them, so a database outage
+never looks like a killed worker. Each state change resets the count, so only tries of the same step add up. A
+message past its limit is marked dead with that reason.
 """
 
 from __future__ import annotations
@@ -22,14 +24,19 @@ IN_STEPS = frozenset({MessageState.RECEIVED, MessageState.VALIDATED, MessageStat
 OUT_STEPS = frozenset({MessageState.QUEUED, MessageState.SENDING})
 
 
-def begin(engine: Engine, message_id: int, steps: frozenset[MessageState]) -> bool:
-    """Count a try of the message's current step; False when there is nothing to do (past these steps, or
-    dead now because its earlier tries never finished)."""
+def begin(engine: Engine, message_id: int, steps: frozenset[MessageState], forgive: int = 0) -> bool:
+    """Count a try of the message's current step, less `forgive` earlier tries that ended with an error they
+    could not write down; False when there is nothing to do (past these steps, or dead now because its earlier
+    tries never finished)."""
     with unit_of_work(engine) as session:
         state = state_of(session, message_id)
         if state not in steps:
             return False
         tries = count_attempt(session, message_id)
+        if forgive:
+            tries = max(1, tries - forgive)
+            session.connection().execute(update(MESSAGE_T).where(MESSAGE_T.c.id == message_id)
+                                         .values(attempts=tries))
         if tries <= MAX_UNFINISHED_TRIES:
             return True
         transition(session, message_id, MessageState.DEAD, "given up",

@@ -58,9 +58,19 @@ def progress(gateway: PipelineGateway) -> int:
     return sum(len(gateway.delivered(v)) for v in VENDORS)
 
 
-def assert_exactly_once(gateway: PipelineGateway, sent: dict[str, str], timeout: float = 240) -> None:
-    gateway.wait(lambda: progress(gateway) >= len(sent) and len(gateway.delivered("contoso")) >= len(sent),
-                 timeout, f"{len(sent)} POs delivered to the vendors and {len(sent)} 997s to contoso")
+def settled(gateway: PipelineGateway) -> bool:
+    """No message left in a middle state (a worker killed between a send and its mark leaves one `sending`
+    until the sweeper wakes it)."""
+    with gateway.engine.connect() as conn:
+        middle = conn.execute(text("SELECT count(*) FROM message WHERE state IN ('received', 'validated', "
+                                   "'acknowledged', 'applied', 'queued', 'sending')")).scalar_one()
+    return middle == 0
+
+
+def assert_exactly_once(gateway: PipelineGateway, sent: dict[str, str], timeout: float = 300) -> None:
+    gateway.wait(lambda: progress(gateway) >= len(sent) and len(gateway.delivered("contoso")) >= len(sent)
+                 and settled(gateway), timeout,
+                 f"{len(sent)} POs delivered to the vendors, {len(sent)} 997s to contoso, every message settled")
     time.sleep(3)  # a second delivery would land now
     for vendor in VENDORS:
         pos, isa13s = [], []
@@ -157,11 +167,13 @@ class Proxy:
         self.lock = threading.Lock()
 
     def open(self) -> None:
-        self.listener = socket.create_server(("127.0.0.1", self.port), reuse_port=True)
+        self.listener = socket.create_server(("127.0.0.1", self.port))
         threading.Thread(target=self._accept, args=(self.listener,), daemon=True).start()
 
     def close(self) -> None:
         assert self.listener is not None
+        with contextlib.suppress(OSError):  # wakes the accepting thread; close alone leaves it listening
+            self.listener.shutdown(socket.SHUT_RDWR)
         self.listener.close()
         with self.lock:
             for conn in self.connections:
@@ -213,6 +225,8 @@ def test_a_database_refusing_connections_for_a_while_makes_messages_wait_not_die
     time.sleep(8)
     proxy.open()
     assert_exactly_once(gateway, sent)
+    worker_log = next(tmp_path.glob("worker-*.log")).read_text(errors="replace")
+    assert "retry: Retry in" in worker_log and "Connection refused" in worker_log  # the outage was felt
 
 
 def test_two_workers_from_different_directories_split_the_batch(tmp_path, fresh_postgres, redis_url, redis_prefix,
