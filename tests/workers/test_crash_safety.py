@@ -177,6 +177,10 @@ class Proxy:
         self.listener.close()
         with self.lock:
             for conn in self.connections:
+                # Shut down first: close alone leaves a socket another thread is reading alive, and PostgreSQL
+                # would keep that session (and its row locks) open behind a proxy that says it is closed.
+                with contextlib.suppress(OSError):
+                    conn.shutdown(socket.SHUT_RDWR)
                 conn.close()
             self.connections.clear()
 
