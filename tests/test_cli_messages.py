@@ -70,3 +70,12 @@ def test_unknown_partner_and_unreadable_file_are_one_clear_line(gateway, tmp_pat
     assert code == 1 and "partner 'acme' is not in the database" in err and "gateway partners sync" in err
     code, _, err = gateway("message", "99")
     assert code == 1 and err == "gateway: message 99 does not exist\n"
+
+
+def test_a_database_not_migrated_is_one_line_saying_what_to_run(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("GATEWAY_DATA_DIR", str(tmp_path / "fresh"))
+    monkeypatch.delenv("GATEWAY_DATABASE_URL", raising=False)
+    assert main(["messages"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("gateway: the database cannot be used (no such table: message)")
+    assert "gateway db upgrade" in err and "Traceback" not in err

@@ -9,7 +9,9 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -40,6 +42,23 @@ def register(subparsers: Any) -> None:
     replay.set_defaults(handler=cmd_replay)
 
 
+def _database_ready(handler: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """A database that is unreachable or not migrated is one clear line, never a traceback."""
+
+    @functools.wraps(handler)
+    def run(args: argparse.Namespace) -> int:
+        from sqlalchemy.exc import OperationalError, ProgrammingError
+
+        try:
+            return handler(args)
+        except (OperationalError, ProgrammingError) as e:
+            reason = str(e.orig).splitlines()[0] if e.orig else str(e).splitlines()[0]
+            raise Rejected(f"the database cannot be used ({reason}); run `gateway db upgrade` and "
+                           f"`gateway partners sync` first, or check GATEWAY_DATABASE_URL") from None
+
+    return run
+
+
 def _when(text: str) -> datetime:
     try:
         value = datetime.fromisoformat(text)
@@ -49,6 +68,7 @@ def _when(text: str) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
+@_database_ready
 def cmd_ingest(args: argparse.Namespace) -> int:
     from gateway.bootstrap import engine_for
     from gateway.db import read_session
@@ -75,6 +95,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return 1 if outcome.state in ("failed", "dead", "quarantined") else 0
 
 
+@_database_ready
 def cmd_messages(args: argparse.Namespace) -> int:
     from gateway.bootstrap import engine_for
     from gateway.db import read_session
@@ -94,6 +115,7 @@ def cmd_messages(args: argparse.Namespace) -> int:
     return 0
 
 
+@_database_ready
 def cmd_message(args: argparse.Namespace) -> int:
     from gateway.bootstrap import engine_for
     from gateway.db import read_session
@@ -107,6 +129,7 @@ def cmd_message(args: argparse.Namespace) -> int:
     return 0
 
 
+@_database_ready
 def cmd_replay(args: argparse.Namespace) -> int:
     from gateway.bootstrap import engine_for
     from gateway.db import read_session
