@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from sqlalchemy.exc import OperationalError
+
 from transports.errors import TransportRetryable
 
 
@@ -90,5 +92,6 @@ class UnknownPO(BusinessError):
         super().__init__(Refusal.UNKNOWN_PO, f"PO {po_number}{whose} is not known to the gateway")
 
 
-# What the workers retry (with backoff), wherever it was raised; everything else fails at once.
-RETRYABLE: tuple[type[Exception], ...] = (Retryable, TransportRetryable)
+# What the workers retry (with backoff), wherever it was raised; everything else fails at once. The database
+# refusing connections (or dropping one) is an OperationalError wherever it surfaces.
+RETRYABLE: tuple[type[Exception], ...] = (Retryable, TransportRetryable, OperationalError)

@@ -1,7 +1,8 @@
-"""Polling a partner's channel: under its lease, every complete file is handed to the receive service and settled
-(deleted or archived) only once that service has returned, i.e. stored and committed it (DESIGN section 5).
+"""Polling a partner's channel: under its lease, every complete file is handed to the intake (the receive service)
+and settled (deleted or archived) only once it has returned, i.e. stored and committed it (DESIGN section 5).
 
-- A file the transport refuses whole (too large, unsafe name) is set aside with its reason, never received.
+- A file the transport refuses whole (too large, unsafe name) is recorded by the intake with its reason, unread,
+  and set aside.
 - A file the receive service rejects stays where it is and the poll goes on with the next one.
 - Anything retryable (directory unreachable, database down) ends the poll and propagates, for the worker's retry
   with backoff; files already settled stay settled, the rest wait for the retry.
@@ -12,6 +13,7 @@ from __future__ import annotations
 import importlib
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -25,28 +27,46 @@ from transports import TRANSPORTS, Inbound, PolledTransport, TransportContext, T
 log = logging.getLogger(__name__)
 
 
-class Receive(Protocol):
-    def __call__(self, partner_id: str, inbound: Inbound) -> object:
-        """Store `inbound` durably and commit it as a message of `partner_id`; return only once committed.
+class Intake(Protocol):
+    """Where a poll hands what it finds (the pipeline's is gateway.pipeline.intake.PipelineIntake)."""
+
+    def receive(self, partner_id: str, inbound: Inbound) -> int | None:
+        """Store `inbound` durably and commit it as a message of `partner_id`; return only once committed, with
+        the id of the message to process next (None when there is nothing to process, e.g. a duplicate).
         Raise Rejected for a file that cannot be taken (it stays in place), Retryable to try again later."""
         ...
 
-
-def receive_unavailable(partner_id: str, inbound: Inbound) -> None:
-    """The default until the pipeline's receive service is plugged in: every file stays where it is."""
-    raise Rejected(f"partner {partner_id}: {inbound.name} stays in its inbound directory: no receive service is "
-                   "configured (GATEWAY_RECEIVE_SERVICE)")
+    def refused(self, partner_id: str, inbound: Inbound) -> None:
+        """Record a file the transport refused whole (`inbound.refusal`), unread, before it is set aside."""
+        ...
 
 
-def receive_service(settings: Settings) -> Receive:
-    """The receive service the settings name (module:function): the one place polls find it."""
+class Unavailable:
+    """An intake that takes nothing: every file stays where it is (GATEWAY_RECEIVE_SERVICE names it to pause)."""
+
+    def receive(self, partner_id: str, inbound: Inbound) -> int | None:
+        raise Rejected(f"partner {partner_id}: {inbound.name} stays in its inbound directory: receiving is "
+                       "paused (GATEWAY_RECEIVE_SERVICE=gateway.polling:unavailable)")
+
+    def refused(self, partner_id: str, inbound: Inbound) -> None:
+        return None
+
+
+def unavailable(settings: Settings) -> Intake:
+    return Unavailable()
+
+
+def receive_service(settings: Settings) -> Intake:
+    """The intake the settings name: `module:function`, a function called once with the Settings that returns
+    the Intake; the one place polls find it."""
     module_name, _, attribute = settings.receive_service.partition(":")
     try:
-        found: Receive = getattr(importlib.import_module(module_name), attribute)
+        factory = getattr(importlib.import_module(module_name), attribute)
     except (ImportError, AttributeError, ValueError) as e:
         raise ConfigError([f"GATEWAY_RECEIVE_SERVICE: {settings.receive_service!r} cannot be loaded ({e}); "
                            "expected module:function"]) from None
-    return found
+    intake: Intake = factory(settings)
+    return intake
 
 
 def polled_partners(partners: PartnersFile) -> list[Partner]:
@@ -68,15 +88,17 @@ class PollReport:
     busy: bool = False  # another poller holds the partner's lease: this poll did nothing
     lost_lease: bool = False  # the lease expired mid-poll: stopped, the rest is left to the new holder
     received: list[str] = field(default_factory=list)
+    messages: list[int] = field(default_factory=list)  # what the intake committed, for processing next
     refused: list[tuple[str, str]] = field(default_factory=list)  # set aside by the transport, with the reason
     rejected: list[tuple[str, str]] = field(default_factory=list)  # left in place by the receive service
 
 
-def poll(partner_id: str, transport: PolledTransport, leases: Leases, receive: Receive,
-         lease_seconds: float) -> PollReport:
+def poll(partner_id: str, transport: PolledTransport, leases: Leases, intake: Intake,
+         lease_seconds: float, taken: Callable[[int], object] = lambda message_id: None) -> PollReport:
     """One poll of one partner's channel; see the module's docstring. A poll finding the lease taken does
     nothing and says so (`busy`); the poll task retries it later, since a dead poller's lease expires after
-    `lease_seconds`."""
+    `lease_seconds`. `taken` is told each committed message id as soon as its file is settled (the worker wakes
+    its processing then, not after the whole poll)."""
     report = PollReport(partner_id)
     lease = leases.acquire(f"poll:{partner_id}", lease_seconds)
     if lease is None:
@@ -88,7 +110,9 @@ def poll(partner_id: str, transport: PolledTransport, leases: Leases, receive: R
         for inbound in transport.fetch():
             if heartbeat.lost:
                 break
-            _take(partner_id, inbound, transport, receive, report, heartbeat)
+            message_id = _take(partner_id, inbound, transport, intake, report, heartbeat)
+            if message_id is not None:
+                taken(message_id)
     finally:
         heartbeat.stop()
         leases.release(lease)
@@ -128,20 +152,24 @@ class _Heartbeat(threading.Thread):
         self.join()
 
 
-def _take(partner_id: str, inbound: Inbound, transport: PolledTransport, receive: Receive,
-          report: PollReport, heartbeat: _Heartbeat) -> None:
+def _take(partner_id: str, inbound: Inbound, transport: PolledTransport, intake: Intake,
+          report: PollReport, heartbeat: _Heartbeat) -> int | None:
     if inbound.refusal is not None:
         log.warning("partner %s: %s refused: %s", partner_id, inbound.name, inbound.refusal)
+        intake.refused(partner_id, inbound)  # recorded first: a crash before the settle records it again
         transport.settle(inbound)
         report.refused.append((inbound.name, inbound.refusal))
-        return
+        return None
     try:
-        receive(partner_id, inbound)
+        message_id = intake.receive(partner_id, inbound)
         if heartbeat.lost:  # another poller may be reading it now: leave it to them (duplicates are detected)
-            return
+            return None
         transport.settle(inbound)  # only now: the receive service has committed it
     except (Rejected, TransportRejected) as e:
         log.warning("partner %s: %s left in place: %s", partner_id, inbound.name, e.reason)
         report.rejected.append((inbound.name, e.reason))
-        return
+        return None
     report.received.append(inbound.name)
+    if message_id is not None:
+        report.messages.append(message_id)
+    return message_id

@@ -11,8 +11,8 @@ from mappers.x12.envelope import Limits
 
 DEFAULT_PARTNERS = Path(__file__).resolve().parent.parent / "fixtures" / "demo" / "partners.toml"
 DEFAULT_KEY_DIR = Path("keys")
-# The one line that plugs the pipeline's receive service into every poll.
-DEFAULT_RECEIVE_SERVICE = "gateway.polling:receive_unavailable"
+# The one line that plugs the pipeline's intake (receive service) into every poll.
+DEFAULT_RECEIVE_SERVICE = "gateway.pipeline.intake:pipeline_intake"
 
 
 class Settings(BaseSettings):
@@ -32,13 +32,17 @@ class Settings(BaseSettings):
     port: int = 8000
     key_dir: Path = DEFAULT_KEY_DIR  # SFTP private keys named in the partners file must lie under it
     broker_key_prefix: str = ""  # prefixes every Redis key of the broker and the leases: gateways sharing a Redis
-    # The service a poll hands each incoming file to, as module:function (gateway.polling.Receive).
+    # What a poll hands each incoming file to: module:function building a gateway.polling.Intake from Settings.
     receive_service: str = DEFAULT_RECEIVE_SERVICE
     poll_lease_seconds: float = Field(default=60, gt=0)  # a dead poller frees its partner after this
     overdue_check_seconds: float = Field(default=900, gt=0)  # how often the overdue-acknowledgment check runs
     as2_max_bytes: int = Field(default=256 * 1024 * 1024, ge=1)  # a larger AS2 body gets 413, unread
     as2_timeout_seconds: float = Field(default=120, gt=0)  # posting an AS2 message or an asynchronous MDN
     retention_check_seconds: float = Field(default=3600, gt=0)  # how often archived bytes past retention go
+    sweep_seconds: float = Field(default=60, gt=0)  # how often the sweeper looks for stuck messages
+    # A message in a middle state untouched this long is woken again by the sweeper (its task was lost with a
+    # killed worker, or never sent); longer than any step takes, so that a live worker is rarely doubled.
+    stuck_seconds: float = Field(default=300, gt=0)
 
     # The most X12 read at once, in characters (bytes for ASCII partners): beyond it reading stops with an
     # error naming the limit (mappers.x12.envelope.Limits). A set is held whole while validated and mapped.

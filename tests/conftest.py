@@ -10,6 +10,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -60,22 +61,30 @@ def postgres_or_skip() -> str:
     return POSTGRES_URL
 
 
-@pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
-    """A fresh database for this test session, built by the Alembic migrations; dropped at the end."""
+@contextmanager
+def created_database() -> Iterator[str]:
+    """An empty PostgreSQL database of its own (skip when the server is unreachable); dropped afterwards."""
     admin_url = postgres_or_skip()
     name = f"gw_test_{uuid.uuid4().hex[:10]}"
     admin = make_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = admin_url.rsplit("/", 1)[0] + f"/{name}"
-    engine = make_engine(url)
-    install(engine, load_partners(DEFAULT_PARTNERS))
-    engine.dispose()
-    yield url
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    try:
+        yield admin_url.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A fresh database for this test session, built by the Alembic migrations; dropped at the end."""
+    with created_database() as url:
+        engine = make_engine(url)
+        install(engine, load_partners(DEFAULT_PARTNERS))
+        engine.dispose()
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -48,6 +48,12 @@ class Hub:
         received = receive(self.engine, self.settings, data, partner=partner, transport="test", channel_id=name)
         return process(self.engine, self.settings, received.message_id, now=NOW)
 
+    def message(self, message_id: int) -> Message:
+        with Session(self.engine) as session:
+            found = session.get(Message, message_id)
+            assert found is not None, f"message {message_id} does not exist"
+            return found
+
     def caused_by(self, message_id: int) -> list[Message]:
         with Session(self.engine) as session:
             return list(session.exec(select(Message).where(Message.caused_by_id == message_id)

@@ -10,26 +10,33 @@ import pytest
 
 from gateway.errors import Rejected, Retryable
 from gateway.leases import FileLeases, Lease
-from gateway.polling import poll, receive_service, receive_unavailable
+from gateway.pipeline.intake import PipelineIntake
+from gateway.polling import Unavailable, poll, receive_service
 from gateway.settings import Settings
 from transports import Inbound
 from transports.folder import FolderConfig, FolderTransport
 
 
 class Recorder:
-    """A receive service that keeps what it is handed, and can be told to fail on a name."""
+    """An intake that keeps what it is handed, and can be told to fail on a name."""
 
     def __init__(self, fail: dict[str, Exception] | None = None, stall: float = 0) -> None:
         self.received: list[tuple[str, str, bytes]] = []
+        self.refusals: list[tuple[str, str, str | None]] = []
         self.fail = fail or {}
         self.stall = stall
 
-    def __call__(self, partner_id: str, inbound: Inbound) -> None:
+    def receive(self, partner_id: str, inbound: Inbound) -> int | None:
         if inbound.name in self.fail:
             raise self.fail[inbound.name]
         time.sleep(self.stall)
-        assert inbound.path is not None and inbound.path.exists(), "settled before it was received"
+        assert inbound.path is None or inbound.path.exists(), "settled before it was received"
         self.received.append((partner_id, inbound.name, inbound.read_bytes()))
+        return len(self.received)
+
+    def refused(self, partner_id: str, inbound: Inbound) -> None:
+        assert inbound.path is None or inbound.path.exists(), "set aside before it was recorded"
+        self.refusals.append((partner_id, inbound.name, inbound.refusal))
 
 
 @pytest.fixture
@@ -50,6 +57,7 @@ def test_each_file_is_received_then_archived(tmp_path, inbound):
     report = poll("contoso", transport(tmp_path), FileLeases(tmp_path / "leases"), recorder, 30)
     assert recorder.received == [("contoso", "a.edi", b"a.edi"), ("contoso", "b.edi", b"b.edi")]
     assert report.received == ["a.edi", "b.edi"] and list(inbound.iterdir()) == []
+    assert report.messages == [1, 2]  # what the poll task wakes processing for
     assert sorted(p.name for p in (tmp_path / "archive").iterdir()) == ["a.edi", "b.edi"]
 
 
@@ -75,8 +83,9 @@ def test_a_refused_file_is_set_aside_unread(tmp_path, inbound):
     (inbound / "big.edi").write_bytes(b"x" * 100)
     recorder = Recorder()
     report = poll("contoso", transport(tmp_path, max_bytes=99), FileLeases(tmp_path / "leases"), recorder, 30)
-    assert recorder.received == [] and report.refused == [("big.edi", "the file is 100 bytes, over the limit of "
-                                                                      "99 bytes (max_bytes)")]
+    reason = "the file is 100 bytes, over the limit of 99 bytes (max_bytes)"
+    assert recorder.received == [] and report.refused == [("big.edi", reason)]
+    assert recorder.refusals == [("contoso", "big.edi", reason)]
     assert (inbound / "refused" / "big.edi").exists()
 
 
@@ -105,12 +114,13 @@ def test_a_poll_that_lost_its_lease_stops_and_leaves_the_file_it_was_reading(tmp
     assert sorted(p.name for p in inbound.iterdir()) == ["a.edi", "b.edi"]  # the next holder reads both again
 
 
-def test_the_receive_service_comes_from_one_setting(tmp_path):
-    assert receive_service(Settings()) is receive_unavailable
-    assert receive_service(Settings(receive_service="tests.workers.recording:receive")).__name__ == "receive"
+def test_the_intake_comes_from_one_setting_and_is_the_pipeline_by_default(tmp_path):
+    assert isinstance(receive_service(Settings(data_dir=tmp_path)), PipelineIntake)
+    paused = receive_service(Settings(receive_service="gateway.polling:unavailable"))
+    assert isinstance(paused, Unavailable)
     from gateway.errors import ConfigError
 
     with pytest.raises(ConfigError, match="GATEWAY_RECEIVE_SERVICE: 'nowhere:receive' cannot be loaded"):
         receive_service(Settings(receive_service="nowhere:receive"))
-    with pytest.raises(Rejected, match="a.edi stays in its inbound directory: no receive service is configured"):
-        receive_unavailable("contoso", Inbound(channel_id="a.edi", name="a.edi", size=0, data=b""))
+    with pytest.raises(Rejected, match="a.edi stays in its inbound directory: receiving is paused"):
+        paused.receive("contoso", Inbound(channel_id="a.edi", name="a.edi", size=0, data=b""))

@@ -26,10 +26,14 @@ from gateway.settings import Settings
 QUEUES = ("inbound", "outbound", "housekeeping")
 POLL_TASK = "gateway.inbound.poll_partner"
 AS2_MDN_TASK = "gateway.outbound.as2_mdn"  # posts an asynchronous MDN we owe a partner
+PROCESS_TASK = "gateway.inbound.process_message"
+DELIVER_TASK = "gateway.outbound.deliver"
+SWEEP_TASK = "gateway.housekeeping.sweep"
 # Housekeeping the scheduler runs, by the task that does it and the setting that says how often. An entry is
-# scheduled only once its task exists (the overdue check and the retention purge come with the pipeline).
+# scheduled only if its task is registered.
 HOUSEKEEPING = {
-    "check overdue acknowledgments": ("gateway.housekeeping.check_overdue", "overdue_check_seconds"),
+    "wake stuck messages": (SWEEP_TASK, "sweep_seconds"),
+    "check overdue acknowledgments and responses": ("gateway.housekeeping.check_overdue", "overdue_check_seconds"),
     "purge raw documents past retention": ("gateway.housekeeping.purge_retention", "retention_check_seconds"),
 }
 # The retry policy of every task: 1, 2, 4... seconds, at most 10 minutes apart, jittered, 8 tries.

@@ -107,6 +107,7 @@ def cmd_messages(args: argparse.Namespace) -> int:
         sets = ",".join(m.set_types) or "-"
         name = m.channel_id or m.file_name or "-"
         error = f"  {m.error.splitlines()[0]}" if m.error else ""
+        error += f"  overdue: {m.overdue}" if m.overdue else ""
         print(f"{m.id:>6} {m.direction:<3} {m.state:<12} {m.partner_id or '?':<12} {sets:<10} "
               f"{m.created_at:%Y-%m-%d %H:%M:%S} {name}{error}")
     if not rows:

@@ -40,6 +40,8 @@ def describe(session: Session, message_id: int, blobs: BlobStore) -> list[str]:
                          ("duplicate of", m.duplicate_of_id)):
         if other is not None:
             lines.append(f"  {label:<9} message {other}")
+    if m.overdue:
+        lines.append(f"  overdue   {m.overdue}")
     if m.ack_status:
         lines.append(f"  ack       {m.ack_status}")
     pos = session.exec(select(MessagePo).where(MessagePo.message_id == message_id)).all()

@@ -7,6 +7,7 @@ answer.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -94,6 +95,21 @@ def record_inbound(session: Session, blob: StoredBlob, envelope: Envelope | None
                                    + f", {blob.size} bytes archived (sha256 {blob.sha256[:12]}...)",
               MessageState.RECEIVED)
     return message_id, None
+
+
+def record_refused(session: Session, *, partner_id: str, transport: str | None, channel_id: str, size: int,
+                   reason: str) -> int:
+    """A file its transport refused whole (too large, an unsafe name), unread: a failed inbound message with the
+    reason, so that `gateway messages --state failed` shows it. No bytes are archived (the sha256 is of none)."""
+    now = utcnow()
+    message_id: int = session.connection().execute(insert(MESSAGE_T).values(
+        direction=Direction.IN.value, kind="document", state=MessageState.FAILED.value, partner_id=partner_id,
+        transport=transport, channel_id=channel_id, sha256=hashlib.sha256(b"").hexdigest(), size=size,
+        set_types=[], controls=[], error=reason, created_at=now, updated_at=now).returning(MESSAGE_T.c.id)
+    ).scalar_one()
+    add_event(session, message_id, f"refused by the {transport or '?'} transport, unread, and set aside: {reason}",
+              MessageState.FAILED)
+    return message_id
 
 
 def _envelope_columns(envelope: Envelope) -> dict[str, Any]:

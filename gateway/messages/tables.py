@@ -52,6 +52,9 @@ class Message(SQLModel, table=True):
     outbox_key: str | None = Field(default=None, unique=True)
     ack_status: str | None = Field(default=None, max_length=1)  # outbound: A, E, P or R from the partner's ack
     error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # Recomputed by each scheduled check: no 997/999 within the partner's window, or no 855/865 to the PO version
+    # this message carried within the vendor's (gateway.pipeline.sweeper.flag_overdue).
+    overdue: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     # Tries of the current step: workers count them, so one that keeps killing its worker goes dead.
     attempts: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     created_at: datetime = Field(default_factory=utcnow, index=True)

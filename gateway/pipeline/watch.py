@@ -28,6 +28,9 @@ class Overdue:
     partner_id: str
     since: datetime
     window_hours: float
+    message_id: int | None = None  # the outbound message that waits for the acknowledgment
+    po_number: str | None = None  # the PO version that waits for the vendor's answer
+    version: int | None = None
 
 
 def overdue_acks(session: Session, now: datetime) -> list[Overdue]:
@@ -39,7 +42,8 @@ def overdue_acks(session: Session, now: datetime) -> list[Overdue]:
             MESSAGE_T.c.direction == "out", MESSAGE_T.c.kind == "document", MESSAGE_T.c.partner_id == partner.id,
             MESSAGE_T.c.state == MessageState.SENT.value, MESSAGE_T.c.updated_at < cutoff)
             .order_by(MESSAGE_T.c.id))
-        found += [Overdue(f"message {r.id}", partner.id, r.updated_at, partner.ack_window_hours) for r in rows]
+        found += [Overdue(f"message {r.id}", partner.id, r.updated_at, partner.ack_window_hours, message_id=r.id)
+                  for r in rows]
     return found
 
 
@@ -53,7 +57,8 @@ def overdue_responses(session: Session, now: datetime) -> list[Overdue]:
                                                    PO_T.c.state == PoState.FOR_REVIEW.value,
                                                    PO_T.c.updated_at < cutoff).order_by(PO_T.c.updated_at))
         found += [Overdue(f"PO {r.po_number} version {r.latest_version}", vendor.id, r.updated_at,
-                          vendor.response_window_hours) for r in rows]
+                          vendor.response_window_hours, po_number=r.po_number, version=r.latest_version)
+                  for r in rows]
     return found
 
 

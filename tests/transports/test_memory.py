@@ -6,6 +6,7 @@ import pytest
 
 from gateway.leases import FileLeases
 from gateway.polling import poll
+from tests.test_polling import Recorder
 from transports import PolledTransport
 from transports.errors import TransportRejected
 from transports.memory import MemoryTransport
@@ -15,10 +16,11 @@ def test_it_fits_the_seam_and_a_poll_settles_what_was_received(tmp_path):
     transport = MemoryTransport(max_bytes=5)
     assert isinstance(transport, PolledTransport)
     transport.inbox.update({"a.edi": b"ISA", "b.part": b"ISA", "big.edi": b"ISA*00*", "bad\x1b.edi": b"ISA"})
-    got: list[str] = []
-    report = poll("contoso", transport, FileLeases(tmp_path), lambda _, inbound: got.append(inbound.name), 30)
-    assert got == ["a.edi"] and report.received == ["a.edi"]
+    intake = Recorder()
+    report = poll("contoso", transport, FileLeases(tmp_path), intake, 30)
+    assert [name for _, name, _ in intake.received] == ["a.edi"] and report.received == ["a.edi"]
     assert sorted(name for name, _ in report.refused) == ["bad\x1b.edi", "big.edi"]
+    assert sorted(name for _, name, _ in intake.refusals) == ["bad\x1b.edi", "big.edi"]
     assert transport.inbox == {"b.part": b"ISA"}
 
 

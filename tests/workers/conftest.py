@@ -11,7 +11,8 @@ from collections.abc import Iterator
 import pytest
 import redis
 
-from tests.conftest import REQUIRE_SERVICES
+from tests.conftest import REQUIRE_SERVICES, created_database
+from tests.workers.pipeline_gateway import PipelineGateway
 
 REDIS_URL = os.environ.get("GATEWAY_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
@@ -37,3 +38,19 @@ def redis_prefix(redis_url: str) -> Iterator[str]:
     keys = list(client.scan_iter(match=f"{prefix}*", count=1000))
     if keys:
         client.delete(*keys)
+
+
+@pytest.fixture
+def fresh_postgres() -> Iterator[str]:
+    """An empty PostgreSQL database of this test's own (worker processes connect to it); dropped afterwards."""
+    with created_database() as url:
+        yield url
+
+
+@pytest.fixture
+def gateways() -> Iterator[list[PipelineGateway]]:
+    """Whole gateways a test starts (tests.workers.pipeline_gateway); their processes are killed afterwards."""
+    started: list[PipelineGateway] = []
+    yield started
+    for gateway in started:
+        gateway.stop()

@@ -1,5 +1,5 @@
-"""A receive service for worker tests (GATEWAY_RECEIVE_SERVICE=tests.workers.recording:receive): it records each
-file it is handed as a JSON line in GATEWAY_TEST_RECORD, as the real one would commit it.
+"""An intake for worker tests (GATEWAY_RECEIVE_SERVICE=tests.workers.recording:intake): it records each file it
+is handed as a JSON line in GATEWAY_TEST_RECORD, as the real one would commit it.
 
 A file named `*reject*` is rejected. With GATEWAY_TEST_STALL=SECONDS, the first attempt at each file records
 "started" and stalls (for a test to kill the worker process mid-task); later attempts go through.
@@ -14,7 +14,21 @@ import time
 from pathlib import Path
 
 from gateway.errors import Rejected
+from gateway.settings import Settings
 from transports import Inbound
+
+
+class Recording:
+    def receive(self, partner_id: str, inbound: Inbound) -> None:
+        receive(partner_id, inbound)
+
+    def refused(self, partner_id: str, inbound: Inbound) -> None:
+        _write(Path(os.environ["GATEWAY_TEST_RECORD"]), {"event": "refused", "partner": partner_id,
+                                                         "name": inbound.name, "reason": inbound.refusal})
+
+
+def intake(settings: Settings) -> Recording:
+    return Recording()
 
 
 def receive(partner_id: str, inbound: Inbound) -> None:

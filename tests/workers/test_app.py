@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sqlalchemy.exc import OperationalError
+
 from gateway.errors import RETRYABLE, ConfigError, Retryable
 from gateway.partners import load_partners
 from gateway.settings import DEFAULT_PARTNERS, Settings
@@ -25,7 +27,7 @@ def test_a_task_survives_its_worker_and_only_retryable_errors_are_retried(tmp_pa
     conf = app.conf
     assert (conf.task_acks_late, conf.task_reject_on_worker_lost, conf.worker_prefetch_multiplier) == (True, True, 1)
     task = app.tasks[POLL_TASK]
-    assert set(task.autoretry_for) == {Retryable, TransportRetryable} == set(RETRYABLE)
+    assert set(task.autoretry_for) == {Retryable, TransportRetryable, OperationalError} == set(RETRYABLE)
     assert task.retry_backoff and task.retry_jitter and task.max_retries == 8
     assert not issubclass(ConfigError, RETRYABLE) and not issubclass(TransportRejected, RETRYABLE)
 
@@ -46,10 +48,13 @@ def test_the_schedule_polls_each_polled_partner_and_names_only_tasks_that_exist(
     partners = load_partners(DEFAULT_PARTNERS)
     settings = Settings(data_dir=tmp_path, overdue_check_seconds=60)
     schedule = create_app(settings, partners).conf.beat_schedule
-    assert sorted(schedule) == ["poll contoso", "poll fabrikam", "poll litware", "poll northwind"]
+    assert sorted(schedule) == ["check overdue acknowledgments and responses", "poll contoso", "poll fabrikam",
+                                "poll litware", "poll northwind", "purge raw documents past retention",
+                                "wake stuck messages"]
+    assert schedule["wake stuck messages"] == {"task": "gateway.housekeeping.sweep", "schedule": 60.0}
     assert schedule["poll contoso"] == {"task": POLL_TASK, "schedule": 5.0, "args": ("contoso",),
                                         "options": {"expires": 5.0}}
     with_housekeeping = beat_schedule(settings, partners, {POLL_TASK, "gateway.housekeeping.check_overdue"})
-    assert with_housekeeping["check overdue acknowledgments"] == {"task": "gateway.housekeeping.check_overdue",
-                                                                 "schedule": 60.0}
-    assert "purge raw documents past retention" not in with_housekeeping
+    assert with_housekeeping["check overdue acknowledgments and responses"] == {
+        "task": "gateway.housekeeping.check_overdue", "schedule": 60.0}
+    assert "purge raw documents past retention" not in with_housekeeping  # its task is not registered there

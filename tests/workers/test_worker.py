@@ -52,7 +52,7 @@ class Gateway:
         partners.write_text(PARTNERS.format(root=root, poll=poll))
         self.env = {**os.environ, "GATEWAY_DATA_DIR": str(root / "data"), "GATEWAY_BROKER_URL": broker_url,
                     "GATEWAY_BROKER_KEY_PREFIX": prefix, "GATEWAY_PARTNERS": str(partners),
-                    "GATEWAY_RECEIVE_SERVICE": "tests.workers.recording:receive",
+                    "GATEWAY_RECEIVE_SERVICE": "tests.workers.recording:intake",
                     "GATEWAY_TEST_RECORD": str(self.record)}
         self.settings = Settings(data_dir=root / "data", broker_url=broker_url, broker_key_prefix=prefix,
                                  partners=partners)

@@ -3,8 +3,6 @@
 Revision ID: 0004
 Revises: 0003
 Create Date: 2026-12-02 13:59:05.629575
-
-The integrator re-chains this after 0003 (identifiers) at merge: only down_revision changes.
 """
 
 from collections.abc import Sequence

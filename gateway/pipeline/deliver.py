@@ -1,0 +1,106 @@
+"""Delivery: an outbound message goes queued -> sending -> sent through its partner's transport.
+
+Only this step calls a transport's `send`, always with the bytes stored in the outbox under the stored file name,
+so a retry (or a second worker) sends the same bytes under the same name and the transport answers "already
+there", which counts as sent. A message found in `sending` was left there by a worker that died or a retry:
+it is sent again, which is safe for that reason. Retryable errors propagate for the worker's retry with
+backoff; a send the transport rejects (no adapter, a different file under that name) fails the message with
+the reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
+
+from gateway.as2 import outbound as as2_outbound
+from gateway.as2.receive import As2Directory
+from gateway.db import read_session
+from gateway.errors import Retryable
+from gateway.health import record_failure, record_success
+from gateway.messages.blobs import FileBlobStore
+from gateway.messages.states import Direction, MessageState
+from gateway.messages.store import MESSAGE_T, state_of
+from gateway.partners import Partner, PartnersFile
+from gateway.pipeline.watch import mark
+from gateway.settings import Settings
+from transports import Transport, TransportContext, TransportError, TransportRejected, open_transport
+
+
+@dataclass(frozen=True)
+class Delivery:
+    message_id: int
+    state: MessageState
+    detail: str
+
+
+def deliver(engine: Engine, settings: Settings, partners: PartnersFile, message_id: int,
+            transport_for: Callable[[Partner], Transport] | None = None) -> Delivery:
+    """Send one outbound message; returns at once for a message already sent (or failed, dead, acknowledged)."""
+    try:
+        with read_session(engine) as session:
+            row = session.connection().execute(select(
+                MESSAGE_T.c.direction, MESSAGE_T.c.partner_id, MESSAGE_T.c.file_name, MESSAGE_T.c.sha256)
+                .where(MESSAGE_T.c.id == message_id)).one_or_none()
+            state = state_of(session, message_id)
+        if row is None or row.direction != Direction.OUT.value:
+            return Delivery(message_id, state, "not an outbound message")
+        if state is MessageState.QUEUED:
+            mark(engine, message_id, MessageState.SENDING, "sending")
+        elif state is not MessageState.SENDING:
+            return Delivery(message_id, state, f"already {state}")
+    except OperationalError as e:
+        raise Retryable(f"message {message_id}: {str(e).splitlines()[0]}") from e
+    try:
+        partner = partners.get(row.partner_id)
+    except KeyError:
+        return _failed(engine, message_id, f"partner {row.partner_id!r} is not in the partners file; add it and "
+                                           f"replay the message")
+    data = FileBlobStore(settings.blob_dir).get(row.sha256)
+    try:
+        detail = _send(engine, settings, partners, partner, row.file_name, data, message_id, transport_for)
+    except TransportRejected as e:
+        record_failure(engine, partner.id, f"send: {e.reason}")
+        return _failed(engine, message_id, f"{partner.transport.kind} transport of {partner.id}: {e.reason}")
+    except TransportError as e:
+        record_failure(engine, partner.id, f"send: {e.reason}")
+        raise
+    record_success(engine, partner.id, "send")
+    try:
+        mark(engine, message_id, MessageState.SENT, detail)
+    except OperationalError as e:  # sent but not marked: the retry finds it already there
+        raise Retryable(f"message {message_id}: sent, not yet marked: {str(e).splitlines()[0]}") from e
+    return Delivery(message_id, MessageState.SENT, detail)
+
+
+def _send(engine: Engine, settings: Settings, partners: PartnersFile, partner: Partner, name: str, data: bytes,
+          message_id: int, transport_for: Callable[[Partner], Transport] | None) -> str:
+    """Hand the stored bytes to the partner's transport; the line the timeline shows for it."""
+    if partner.transport.kind == "as2":
+        # AS2 sends as the gateway's own AS2 identity, which lives beside the partners, not in one adapter.
+        directory = As2Directory.from_partners(partners)
+        if directory is None:
+            raise TransportRejected("the partners file has no [gateway.as2] table: the gateway has no AS2 identity "
+                                    "to send with (`gateway keys generate` makes one)")
+        sent = as2_outbound.send(engine, directory, partner.id, name, data, message_id=message_id,
+                                 timeout=settings.as2_timeout_seconds)
+        return f"sent to {partner.id} over AS2 as {sent.as2_message_id}"
+    transport = (transport_for(partner) if transport_for is not None else
+                 open_transport(partner.transport, TransportContext(partner.id, settings.data_dir / "incoming")))
+    try:
+        receipt = transport.send(name, data)
+    finally:
+        close = getattr(transport, "close", None)  # SFTP holds a connection (and a paramiko thread)
+        if close is not None:
+            close()
+    return (f"sent to {partner.id} as {receipt.where}" +
+            (" (already there from an earlier try)" if receipt.already_there else ""))
+
+
+def _failed(engine: Engine, message_id: int, reason: str) -> Delivery:
+    mark(engine, message_id, MessageState.FAILED, "not sent", error=reason)
+    return Delivery(message_id, MessageState.FAILED, reason)
