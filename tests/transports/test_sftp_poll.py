@@ -18,20 +18,24 @@ from transports import Inbound, TransportRetryable
 
 
 class Receiver:
-    """A receive service that keeps what it is handed (checking the file is still on the server), and can stop
-    the server before the n-th file or refuse a name."""
+    """An intake that keeps what it is handed (checking the file is still on the server), and can stop the server
+    before the n-th file or refuse a name."""
 
     def __init__(self, partner: SftpPartner, stop_server_at: int = 0, refuse: str = "") -> None:
         self.partner, self.stop_server_at, self.refuse = partner, stop_server_at, refuse
         self.received: list[tuple[str, bytes]] = []
 
-    def __call__(self, partner_id: str, inbound: Inbound) -> None:
+    def receive(self, partner_id: str, inbound: Inbound) -> int | None:
         assert (self.partner.outbound / inbound.name).exists(), "settled before it was received"
         if inbound.name == self.refuse:
             raise Rejected(f"{inbound.name} is not X12")
         if self.stop_server_at and len(self.received) + 1 == self.stop_server_at:
             self.partner.server.stop()
         self.received.append((inbound.name, inbound.read_bytes()))
+        return None  # no message to wake: these tests stop at the poll
+
+    def refused(self, partner_id: str, inbound: Inbound) -> None:
+        assert (self.partner.outbound / inbound.name).exists(), "set aside before it was recorded"
 
 
 def drop_files(partner: SftpPartner, count: int) -> dict[str, bytes]:
@@ -109,11 +113,12 @@ def test_the_poll_task_records_the_partners_health(sftp_partner: SftpPartner, tm
     up = Partner(id="up", name="Up", isa_id="UP", gs_id="UP", transport=sftp_partner.config().model_dump(), **fields)
     down = Partner(id="down", name="Down", isa_id="DOWN", gs_id="DOWN", **fields,
                    transport=sftp_partner.config(port=free_port()).model_dump())
-    settings = Settings(data_dir=tmp_path / "data", database_url=f"sqlite:///{database}")
+    settings = Settings(data_dir=tmp_path / "data", database_url=f"sqlite:///{database}",
+                        receive_service="gateway.polling:unavailable")
     task = create_app(settings, PartnersFile(partners=(up, down))).tasks[POLL_TASK]
     drop_files(sftp_partner, 1)
 
-    task.run("up")  # no receive service is configured: the file stays, and the poll itself went through
+    task.run("up")  # receiving is paused: the file stays, and the poll itself went through
     with pytest.raises(TransportRetryable, match="partner down: SFTP server 127.0.0.1:.* is unreachable"):
         task.run("down")
     status = {s.partner_id: s for s in partner_status(make_engine(f"sqlite:///{database}"), [up, down])}
