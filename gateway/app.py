@@ -3,6 +3,8 @@ in later issues."""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI
@@ -14,6 +16,8 @@ from gateway.as2_endpoint import PostMdn, as2_router
 from gateway.bootstrap import engine_for
 from gateway.partners import load_partners
 from gateway.settings import Settings
+
+log = logging.getLogger(__name__)
 
 
 def create_app(settings: Settings, *, receive: Receive | None = None, post_mdn: PostMdn | None = None) -> FastAPI:
@@ -37,24 +41,40 @@ def create_app(settings: Settings, *, receive: Receive | None = None, post_mdn: 
 def _pipeline_receive(engine: Engine, settings: Settings) -> Receive:
     from gateway.pipeline.services import receive
 
+    wake = _sender(settings)
+
     def stored(payload: bytes, partner_id: str, as2_message_id: str) -> int:
-        return receive(engine, settings, payload, partner=partner_id, transport="as2",
-                       channel_id=as2_message_id).message_id
+        received = receive(engine, settings, payload, partner=partner_id, transport="as2",
+                           channel_id=as2_message_id)
+        if received.duplicate_of is None:
+            # Committed before this wake-up: if the broker loses it, the sweeper finds the message all the same.
+            try:
+                wake("PROCESS_TASK", received.message_id)
+            except Exception as e:  # noqa: BLE001  (a broker away must not cost the partner its positive MDN)
+                log.warning("AS2 message %s stored as message %d; processing not woken (%s): the sweeper will",
+                            as2_message_id, received.message_id, e)
+        return received.message_id
 
     return stored
 
 
 def _queue_mdn(settings: Settings) -> PostMdn:
-    celery: list[Any] = []  # built on first use: most gateways never receive an asynchronous MDN request
+    send = _sender(settings)
+    return lambda exchange_id: send("AS2_MDN_TASK", exchange_id)
 
-    def queue(exchange_id: int) -> None:
-        from workers.app import AS2_MDN_TASK, create_app  # the workers build on the gateway, not the reverse
+
+def _sender(settings: Settings) -> Callable[[str, int], None]:
+    """Sends a task (named by its constant in workers.app) with one id; the Celery app is built on first use."""
+    celery: list[Any] = []
+
+    def send(task: str, ident: int) -> None:
+        import workers.app  # the workers build on the gateway, not the reverse
 
         if not celery:
-            celery.append(create_app(settings))
-        celery[0].send_task(AS2_MDN_TASK, args=[exchange_id])
+            celery.append(workers.app.create_app(settings))
+        celery[0].send_task(getattr(workers.app, task), args=[ident])
 
-    return queue
+    return send
 
 
 def app_from_environment() -> FastAPI:
