@@ -249,9 +249,11 @@ CODES = {"AI": ChangeCode.ADD, "DI": ChangeCode.DELETE, "QI": ChangeCode.QUANTIT
 @st.composite
 def line_changes(draw: st.DrawFn, number: str) -> LineChange:
     code = draw(st.sampled_from(sorted(CODES)))
+    quantity = draw(st.none() | quantities)
+    units = st.sampled_from(["EA", "CA"])  # POC C0305: a quantity goes with its unit of measure
     return LineChange(
-        line_number=number, change=CODES[code], x12_code=code, quantity=draw(st.none() | quantities),
-        uom=draw(st.none() | st.sampled_from(["EA", "CA"])), unit_price=draw(st.none() | prices),
+        line_number=number, change=CODES[code], x12_code=code, quantity=quantity,
+        uom=draw(units if quantity is not None else st.none() | units), unit_price=draw(st.none() | prices),
         buyer_item=draw(st.none() | ident()), vendor_item=draw(st.none() | ident()),
         product_ids=draw(st.none() | product_ids(min_size=1)),
         description=draw(st.none() | text(max_size=100)), requested_delivery_date=draw(st.none() | dates),
