@@ -122,6 +122,14 @@ def test_a_quantity_change_must_say_increase_or_decrease() -> None:
         write(change, P4010)
 
 
+def test_a_quantity_without_its_unit_is_refused_naming_poc05() -> None:
+    # POC C0305 (the rule book's form of C030405): what render writes is held to what validate reads
+    change = PurchaseOrderChange(po_number="PO7", lines=(LineChange(line_number="1", change=ChangeCode.ADD,
+                                                                    x12_code="AI", quantity=Decimal(5)),))
+    with pytest.raises(MappingError, match=r"POC05 .*C0305"):
+        write(change, P4010)
+
+
 # ---------------------------------------------------------------- a later version as deltas
 
 BASE = PurchaseOrderVersion(
