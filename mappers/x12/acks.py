@@ -129,14 +129,31 @@ def _segment_notes(tx: SetReport, five: bool) -> list[Segment]:
             if code != "8":
                 continue
             for e in elements[:_MAX_AK4]:
-                where = f"{e.element}" + (f"{_COMPONENT_MARK}{e.component}" if e.component else "")
+                where = _composite(str(e.element), *([str(e.component)] if e.component else []))
                 out.append(Segment(("IK4" if five else "AK4", where, "", e.code, *_bad_value(e.value))))
+                if five and e.trigger is not None:
+                    out.append(_element_context(tag, position, e.trigger))
     return out
 
 
-# AK401 is a composite (C030): element position, component position. The writer turns this placeholder into
-# the receiver's component separator (see `_render`).
+# AK401/IK401 (C030) and CTX05 are composites: their components are joined with this placeholder, which
+# `_render` turns into the receiver's component separator once each component is known to be writable.
 _COMPONENT_MARK = "\x00"
+# CTX01-1 of the 999's Element Context (005010X231A1, loop 2110): the one context name it defines
+SITUATIONAL_TRIGGER = "SITUATIONAL TRIGGER"
+
+
+def _composite(*components: str) -> str:
+    return _COMPONENT_MARK.join(components)
+
+
+def _element_context(tag: str, position: int, trigger: int) -> Segment:
+    """The 999 CTX after an IK4 whose error a syntax note caused (723/621 2 or 10): the element whose presence
+    made the reported one required (or excluded), in the same segment. CTX02/CTX03 name that segment as IK301/
+    IK302 do, CTX05 the trigger's position. A business unit CTX (loop 2100) is not written: X231A1 defines
+    business unit names for health care sets only (TRN02, CLM01...), and one PO set is its own unit, named by
+    AK2."""
+    return Segment(("CTX", SITUATIONAL_TRIGGER, tag, str(position), "", _composite(str(trigger))))
 
 
 def _bad_value(value: str | None) -> tuple[str, ...]:
@@ -267,13 +284,24 @@ def _render(segments: list[Segment], d: Delimiters) -> str:
         if s.tag == "ISA":  # its ids were checked by `addressable`; ISA11 and ISA16 are delimiters themselves
             out.append(render_segment(s, d, "") + eol)
             continue
-        for index, value in enumerate(s.elements[1:], start=1):
-            if value and not _AN.fullmatch(value.replace(_COMPONENT_MARK, "")):
-                raise MappingError(f"{quoted(value)} holds characters outside the X12 character set", s.tag,
-                                   None, index)
-        text = render_segment(s, d, delimiters)
-        out.append(text.replace(_COMPONENT_MARK, d.component) + eol)
+        out.append(_ack_segment(s, d, delimiters) + eol)
     return "".join(out)
+
+
+def _ack_segment(s: Segment, d: Delimiters, delimiters: str) -> str:
+    """One segment of an ack: each value (each component of a composite) in the X12 character set and free of
+    the ack's delimiters, else MappingError naming the element; nothing is escaped or altered."""
+    values = [s.tag]
+    for index, value in enumerate(s.elements[1:], start=1):
+        components = value.split(_COMPONENT_MARK)
+        for part in components:
+            if part and not _AN.fullmatch(part):
+                raise MappingError(f"{quoted(part)} holds characters outside the X12 character set", s.tag,
+                                   None, index)
+            if any(c in part for c in delimiters):
+                raise MappingError(f"value {quoted(part)} contains a delimiter character", s.tag, None, index)
+        values.append(d.component.join(components))
+    return d.element.join(values) + d.segment
 
 
 def acknowledge_all(report: ValidationReport, options: AckOptions, numbers: ControlNumbers,

@@ -106,10 +106,17 @@ def detect_delimiters(isa: str) -> Delimiters:
     repetition = None
     if isa[84:89] >= "00501":
         repetition = isa[82]
-        if repetition.isalnum() or repetition in _NOT_DELIMITERS or repetition in (element, segment, component):
+        if repetition.isalnum() or repetition in _NOT_DELIMITERS:
             raise BrokenISA("022", f"ISA11 is {repetition!r} in a {isa[84:89]} interchange: from 00501 on it is "
-                                   "the repetition separator and must be a special character different from "
-                                   "the element, component and segment delimiters (4010 used 'U' here)")
+                                   "the repetition separator and must be a special character (4010 used 'U' here)")
+        # I18 has no code for the repetition separator: the code names the delimiter it collides with, which
+        # the partner can no longer use unambiguously either.
+        for other, code, name in ((element, "026", "element separator"), (component, "027", "component separator"),
+                                  (segment, "004", "segment terminator")):
+            if repetition == other:
+                raise BrokenISA(code, f"ISA11, the repetition separator of a {isa[84:89]} interchange, is "
+                                      f"{repetition!r}, the same character as the {name}: each delimiter must "
+                                      "be different")
     return Delimiters(element=element, component=component, segment=segment, repetition=repetition)
 
 

@@ -16,6 +16,7 @@ import pyx12.errors
 import pyx12.segment
 
 from mappers.x12.envelope import (
+    ISA_LENGTH,
     ISA_WIDTHS,
     SEPARATOR_OFFSETS,
     Limits,
@@ -112,7 +113,7 @@ class InterchangeCheck:
         16 elements: enough to address a TA1 that rejects it."""
         if len(text) < 4 or not text.startswith("ISA") or text[3].isalnum() or text[3] == " ":
             return
-        fields = text.split(text[3])
+        fields = _fixed_width_fields(text) or text.split(text[3])
         if len(fields) < 17 or not re.fullmatch(r"\d{9}", fields[13]):
             return
         ic = self.ic
@@ -331,3 +332,11 @@ class InterchangeCheck:
 def _is_count(text: str, actual: int) -> bool:
     return text.isdigit() and int(text) == actual
 
+
+def _fixed_width_fields(text: str) -> list[str] | None:
+    """ISA00..ISA16 read at their fixed offsets, when the element separator sits at each of them: an ISA11 that
+    repeats the separator (a broken 5010 repetition separator) then shifts nothing."""
+    if len(text) < ISA_LENGTH - 1 or any(text[o] != text[3] for o in SEPARATOR_OFFSETS):
+        return None
+    bounds = [*SEPARATOR_OFFSETS, ISA_LENGTH - 1]
+    return ["ISA"] + [text[bounds[i] + 1:bounds[i + 1]] for i in range(len(SEPARATOR_OFFSETS))]

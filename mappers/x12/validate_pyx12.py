@@ -206,9 +206,10 @@ class SetCheck:
         element: int | None = None
         component: int | None = None
         node = ee.map_node
+        trigger: int | None = None
         rule = _SYNTAX_RULE.search(ee.err_str or "")
         if rule:
-            element = _rule_target(rule.group(1), rule.group(2), raw)
+            element, trigger = _rule_target(rule.group(1), rule.group(2), raw)
         elif node is not None:
             if node.parent is not None and node.parent.is_composite():
                 element, component = node.parent.seq, node.seq
@@ -223,7 +224,7 @@ class SetCheck:
         if (tag, element) in _TRAILER_ELEMENTS:
             return
         found = self.outer._in_set("element", ee.err_cde, ee.err_str, segment=tag, position=position,
-                                   element=element, component=component, value=ee.err_val)
+                                   element=element, component=component, value=ee.err_val, trigger=trigger)
         if ee.err_cde == "7" and component is None and f"{tag}{element:02d}" in self.outer.private:
             assert self.outer.tx is not None
             self.outer.tx.warnings.append(found)  # a code the sender is known to use privately
@@ -234,17 +235,23 @@ class SetCheck:
 _SYNTAX_RULE = re.compile(r"Syntax Error \(([PRCEL])((?:\d\d)+)\)")
 
 
-def _rule_target(kind: str, digits: str, raw: RawSegment) -> int:
-    """The element an X12 syntax rule error is about. pyx12 names the rule's first element; the 723 code
-    (2 conditional required missing, 10 exclusion violated) is about the one that is missing or too many:
-    P (paired) and R (at least one): the first empty one; C and L (if the first, then the others): the first
-    empty one after the first; E (only one of): the second one present."""
+def _rule_target(kind: str, digits: str, raw: RawSegment) -> tuple[int, int | None]:
+    """The element an X12 syntax rule error is about, and the element that triggered the rule (None for R).
+
+    pyx12 names the rule's first element; the 723 code (2 conditional required missing, 10 exclusion violated)
+    is about the one that is missing or too many: P (paired) and R (at least one): the first empty one; C and L
+    (if the first, then the others): the first empty one after the first; E (only one of): the second one
+    present. The trigger is what the 999 reports as the situational trigger (CTX): the first element of a C or
+    L note, the first present one of a P or E note; an R note has none, nothing present asks for it."""
     elements = [int(digits[i:i + 2]) for i in range(0, len(digits), 2)]
     present = [e for e in elements if raw.get(e) != ""]
     if kind == "E":
-        return present[1] if len(present) > 1 else elements[0]
+        return (present[1], present[0]) if len(present) > 1 else (elements[0], None)
     candidates = elements[1:] if kind in ("C", "L") else elements
-    return next((e for e in candidates if raw.get(e) == ""), elements[0])
+    target = next((e for e in candidates if raw.get(e) == ""), elements[0])
+    if kind in ("C", "L"):
+        return target, elements[0]
+    return target, (present[0] if kind == "P" and present else None)
 
 
 def _first_codes(node: Any) -> list[str]:

@@ -35,6 +35,8 @@ class ValidationError:
     element: int | None = None  # element position, as in AK401-1
     component: int | None = None  # component position, as in AK401-2
     value: str | None = None  # the bad value, as in AK404
+    # the element whose presence made this one required or excluded (a syntax note's trigger), as in 999 CTX05
+    trigger: int | None = None
 
     def __post_init__(self) -> None:
         # Messages quote partners' data: control characters escaped, a 10 MB element not echoed whole.

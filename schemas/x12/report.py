@@ -92,7 +92,7 @@ def _release_section(release: str) -> list[str]:
            f"{sum(1 for n in refs if n in code_lists.NO_PUBLIC_LIST)} without a public list (not checked). "
            f"{with_notes} segments carry {sum(kinds.values())} syntax notes: "
            + ", ".join(f"{kinds[k]} {k} ({name})" for k, name in _KINDS.items()) + "; "
-           f"{len(used) - with_notes} segments have none in our sources.", "",
+           f"{len(used) - with_notes} segments have none ({_no_notes(per_segment, release)}).", "",
            "| element | name | code list | where |", "|---|---|---|---|"]
     names = element_table("005010") | element_table(release)
     for number in sorted(refs, key=lambda n: (len(n), n)):
@@ -101,11 +101,38 @@ def _release_section(release: str) -> list[str]:
     out += ["", "| segment | syntax notes | source | sets |", "|---|---|---|---|"]
     for seg_id in sorted(used):
         found = per_segment[seg_id]
-        source = notes.SOURCE.get(seg_id, "PAIRS" if found else "none in our sources")
-        if found and seg_id in notes.SOURCE and set(found) - set(listed_notes(seg_id, release)):
-            source += " + PAIRS"
+        source = _note_source(seg_id, release, found)
         out.append(f"| {seg_id} | {' '.join(found) or '-'} | {source} | {', '.join(used[seg_id])} |")
+    out += ["", "Checked in a weaker form than the standard's (`notes.DEPARTURES`):", ""]
+    out += [f"- {seg} {standard}: we check {ours}; {why}." for seg, (standard, ours, why) in notes.DEPARTURES.items()]
     return out + [""]
+
+
+def _no_notes(per_segment: dict[str, list[str]], release: str) -> str:
+    unknown = sorted(seg for seg, found in per_segment.items()
+                     if not found and "source found" in _note_source(seg, release, found))
+    return "none in the standard for all of them" if not unknown else \
+        f"no source found for {', '.join(unknown)}; the others have none in the standard"
+
+
+def _note_source(seg_id: str, release: str, found: list[str]) -> str:
+    """Where a segment's notes come from in `release`; for one without notes, whether the standard has none
+    (a source that lists the segment without notes) or no source was found."""
+    if release == "005010" and seg_id in notes.SOURCE_5010:
+        return notes.SOURCE_5010[seg_id]
+    if seg_id in notes.SOURCE:
+        source = notes.SOURCE[seg_id]
+        if set(found) - set(listed_notes(seg_id, release)):
+            source += " + PAIRS"
+    elif found:
+        source = "PAIRS"
+    elif seg_id in notes.NONE_4010.split():
+        source = "none in the standard (EDIENGINE)"
+    else:
+        return "no source found"
+    if release == "005010" and seg_id in segments.SEGMENTS_5010:
+        return source + ", 004010 list; its 005010 elements changed: no 005010 source found"
+    return source + (", 004010 list: same elements in 005010" if release == "005010" else "")
 
 
 def _envelope_section() -> list[str]:

@@ -249,8 +249,9 @@ CODES = {"AI": ChangeCode.ADD, "DI": ChangeCode.DELETE, "QI": ChangeCode.QUANTIT
 @st.composite
 def line_changes(draw: st.DrawFn, number: str) -> LineChange:
     code = draw(st.sampled_from(sorted(CODES)))
+    quantity = draw(st.none() | quantities)
     return LineChange(
-        line_number=number, change=CODES[code], x12_code=code, quantity=draw(st.none() | quantities),
+        line_number=number, change=CODES[code], x12_code=code, quantity=quantity,
         uom=draw(st.none() | st.sampled_from(["EA", "CA"])), unit_price=draw(st.none() | prices),
         buyer_item=draw(st.none() | ident()), vendor_item=draw(st.none() | ident()),
         product_ids=draw(st.none() | product_ids(min_size=1)),

@@ -117,7 +117,8 @@ CASES = [
     Case("5010 ISA11 is U", "pitfall 5: in 5010 ISA11 is a delimiter, 'U' cannot be one: 022",
          base(head=isa(version="00501", isa11="U")), [("interchange", "022")]),
     Case("5010 ISA11 = component separator", "section 1, I65: the repetition separator must differ from the "
-         "other delimiters: 022", base(head=isa(version="00501", isa11=">")), [("interchange", "022")]),
+         "other delimiters; I18 027 names the component separator it collides with",
+         base(head=isa(version="00501", isa11=">")), [("interchange", "027")]),
     Case("empty file", "an interchange starts with ISA; nothing at all is a premature end: 023", b"\r\n",
          [("interchange", "023")]),
     Case("not X12 at all", "an interchange starts with ISA: 022", b"hello, this is not EDI\n",

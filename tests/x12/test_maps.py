@@ -165,7 +165,7 @@ BODY_850_5010 = ["850", "BEG*00*SA*PO5010**20240105", "CUR*BY*USD", "REF*DP*038"
                  "SAC*A*C310***1500", "ITD*01*3*2**30**60", "DTM*002*20240201", "TD5*O*2*UPSN",
                  "N9*L1**NOTES", "MSG*CALL BEFORE DELIVERY", "MTX**DOCK 4", "N1*ST*STORE 12*92*0012",
                  "PO1*1*12*EA*3.25**UP*012345678905*VN*A-1", "PID*F****WIDGET", "PO4*6*1*EA",
-                 "SDQ*EA*92*0012*6*0013*6", "SCH*6*EA***002*20240201", "N9*L1", "MSG*LINE NOTE", "CTT*1"]
+                 "SDQ*EA*92*0012*6*0013*6", "SCH*6*EA***002*20240201", "N9*L1**LINE NOTES", "MSG*LINE NOTE", "CTT*1"]
 
 
 # 005010 with "|" as element separator, "^" repetition and ":" component separators (issue 3, point 8)

@@ -51,9 +51,19 @@ def test_the_5010_interchange_qualifiers_are_the_5010_list() -> None:
         == ["005"]
 
 
-def test_a_repetition_separator_equal_to_the_component_separator_still_gets_the_ta1_asked_for() -> None:
-    isa = _isa(_isa(ISA_5010, 11, ">"), 14, "1")
-    assert _ta1(envelope("PO", "005010", BODY_850, isa)).endswith("*R*022")
+@pytest.mark.parametrize(("repetition", "code"), [
+    ("*", "026"),  # the element separator: I18 026 Invalid Data Element Separator
+    (">", "027"),  # the component separator: I18 027 Invalid Component Element Separator
+    ("~", "004"),  # the segment terminator: I18 004 Invalid Segment Terminator
+    ("A", "022"),  # a letter is no delimiter at all: Invalid Control Structure
+])
+def test_a_repetition_separator_equal_to_another_delimiter_gets_the_ta1_asked_for_naming_it(
+        repetition: str, code: str) -> None:
+    isa = _isa(ISA_5010, 14, "1")
+    isa = isa[:82] + repetition + isa[83:]  # ISA11, by offset: a "*" there would shift a split
+    text = envelope("PO", "005010", BODY_850, isa)
+    assert [(e.level, e.code) for e in validate(text.encode()).errors] == [("interchange", code)]
+    assert _ta1(text).endswith(f"*R*{code}")
 
 
 @pytest.mark.parametrize("gs08", ["005010", "005010X231A1"])
