@@ -16,30 +16,11 @@ from gateway.messages.tables import Message, MessageEvent
 from tests.factories import order
 from tests.hub import sent_by
 from tests.transports.as2.conftest import free_port
-from tests.transports.as2.openssl_partner import OpensslPartner, make_key_pair
 from tests.transports.as2.partner_server import PartnerServer, partner_server
 from tests.workers.pipeline_gateway import PipelineGateway
+from tests.workers.remote_partners import put_on_as2
 
 pytestmark = pytest.mark.slow
-
-
-def put_fabrikam_on_as2(gateway: PipelineGateway, partner_url: str) -> OpensslPartner:
-    """Rewrite the gateway's partners file: fabrikam on AS2 at `partner_url` (its certificate pinned) and the
-    gateway's own AS2 identity; the openssl side that plays fabrikam."""
-    keys = gateway.root / "keys"
-    keys.mkdir()
-    ours, theirs = make_key_pair(keys, "gateway"), make_key_pair(keys, "fabrikam")
-    folder = (f'kind = "folder"\npoll_seconds = 0.5\ninbound_dir = "{gateway.root}/demo/fabrikam/outbox"\n'
-              f'outbound_dir = "{gateway.root}/demo/fabrikam/inbox"\ncreate_dirs = true')
-    text = gateway.partners_file.read_text()
-    assert folder in text
-    text = text.replace(folder, f'kind = "as2"\nas2_id = "FABRIKAM-AS2"\nurl = "{partner_url}"\n'
-                                f'certificate = "{theirs[1]}"')
-    text += f'\n[gateway.as2]\nas2_id = "GATEWAY-AS2"\nprivate_key = "{ours[0]}"\ncertificate = "{ours[1]}"\n'
-    gateway.partners_file.write_text(text)
-    work = gateway.root / "openssl"
-    work.mkdir()
-    return OpensslPartner(work, theirs[0], theirs[1], ours[1])
 
 
 def test_partner_answering_500_then_a_wrong_mic_ends_sent_with_a_positive_mdn_through_the_task_retries(
@@ -48,7 +29,7 @@ def test_partner_answering_500_then_a_wrong_mic_ends_sent_with_a_positive_mdn_th
     gateway = PipelineGateway(tmp_path, fresh_postgres, redis_url, redis_prefix)
     gateways.append(gateway)
     partner_url = f"http://127.0.0.1:{free_port()}/as2"
-    fabrikam = put_fabrikam_on_as2(gateway, partner_url)
+    fabrikam = put_on_as2(gateway, "fabrikam", partner_url)
     gateway.install()
     with partner_server(PartnerServer(fabrikam, script=["500", "wrong-mic"]), partner_url) as server:
         gateway.start("worker")
