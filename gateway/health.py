@@ -77,8 +77,10 @@ class PartnerStatus:
     expires: list[tuple[str, int]]  # (what, days until it expires; negative: expired) per certificate or key
 
 
-def partner_status(engine: Engine, partners: list[Partner], now: datetime | None = None) -> list[PartnerStatus]:
-    """Every partner of the file, in its order, with what was recorded for it (nothing yet: empty fields)."""
+def partner_status(engine: Engine, partners: list[Partner], now: datetime | None = None,
+                   own_certificate: Path | None = None) -> list[PartnerStatus]:
+    """Every partner of the file, in its order, with what was recorded for it (nothing yet: empty fields);
+    `own_certificate` is the gateway's AS2 certificate, whose expiry shows beside each AS2 partner's."""
     now = now or datetime.now(UTC)
     with engine.connect() as conn:
         rows = {row.partner_id: row for row in conn.execute(select(_TABLE))}
@@ -89,7 +91,7 @@ def partner_status(engine: Engine, partners: list[Partner], now: datetime | None
             partner_id=partner.id, kind=partner.transport.kind,
             last_poll_at=row.last_poll_at if row else None, last_send_at=row.last_send_at if row else None,
             consecutive_failures=row.consecutive_failures if row else 0, last_error=row.last_error if row else None,
-            expires=expiries(partner, now)))
+            expires=expiries(partner, now, own_certificate)))
     return statuses
 
 
@@ -109,11 +111,20 @@ def _when(at: datetime | None) -> str:
     return at.strftime("%Y-%m-%d %H:%M:%SZ") if at else "never"
 
 
-def expiries(partner: Partner, now: datetime) -> list[tuple[str, int]]:
-    """Days until each certificate the partner's channel relies on expires. SFTP keys do not expire: none."""
+def expiries(partner: Partner, now: datetime, own_certificate: Path | None = None) -> list[tuple[str, int]]:
+    """Days until each certificate the partner's channel relies on expires: the partner's, and for AS2 ours
+    (`own_certificate`, the [gateway.as2] one), which the partner pins and which breaks the channel as surely.
+    SFTP keys do not expire: none."""
     certificate = getattr(partner.transport, "certificate", None)
     if not isinstance(certificate, Path):
         return []
+    found = [_days_left(partner.id, certificate.name, certificate, now)]
+    if own_certificate is not None and partner.transport.kind == "as2":
+        found.append(_days_left(partner.id, f"ours {own_certificate.name}", own_certificate, now))
+    return found
+
+
+def _days_left(partner_id: str, label: str, certificate: Path, now: datetime) -> tuple[str, int]:
     from cryptography import x509
 
     try:
@@ -121,9 +132,9 @@ def expiries(partner: Partner, now: datetime) -> list[tuple[str, int]]:
         cert = (x509.load_pem_x509_certificate(data) if b"-----BEGIN" in data
                 else x509.load_der_x509_certificate(data))
     except (OSError, ValueError) as e:
-        log.warning("partner %s: certificate %s cannot be read: %s", partner.id, certificate, e)
-        return [(f"{certificate.name} (unreadable)", 0)]
-    return [(certificate.name, (cert.not_valid_after_utc - now).days)]
+        log.warning("partner %s: certificate %s cannot be read: %s", partner_id, certificate, e)
+        return (f"{label} (unreadable)", 0)
+    return (label, (cert.not_valid_after_utc - now).days)
 
 
 def _stored(at: datetime | None) -> datetime:

@@ -90,3 +90,28 @@ def test_partners_status_prints_one_aligned_line_per_partner(sqlite_template, tm
 
 def test_with_no_partners_the_table_is_its_header():
     assert status_table([]) == ["PARTNER  KIND  LAST POLL  LAST SEND  FAILURES  EXPIRES IN  LAST ERROR"]
+
+
+def test_partners_status_shows_the_days_left_on_both_as2_certificates(sqlite_template, tmp_path, monkeypatch,
+                                                                      capsys):
+    """An AS2 channel breaks when either side's certificate expires: the partner's and ours both show."""
+    from tests.transports.as2.conftest import FABRIKAM_FOLDER
+
+    now = dt.datetime.now(dt.UTC)  # the command reads the clock
+    theirs = self_signed(tmp_path / "fabrikam.pem", not_after=now + dt.timedelta(days=90, hours=1))
+    ours = self_signed(tmp_path / "gateway.pem", not_after=now + dt.timedelta(days=20, hours=1))
+    (tmp_path / "gateway.key").write_text("not read by status")
+    text = DEFAULT_PARTNERS.read_text().replace(FABRIKAM_FOLDER, f'kind = "as2"\nas2_id = "FABRIKAM-AS2"\n'
+                                                f'url = "https://fabrikam.example/as2"\ncertificate = "{theirs}"')
+    text += f'\n[gateway.as2]\nas2_id = "GATEWAY-AS2"\nprivate_key = "{tmp_path / "gateway.key"}"\n' \
+            f'certificate = "{ours}"\n'
+    (tmp_path / "partners.toml").write_text(text)
+    database = tmp_path / "gateway.db"
+    database.write_bytes(sqlite_template.read_bytes())
+    monkeypatch.setenv("GATEWAY_DATABASE_URL", f"sqlite:///{database}")
+    monkeypatch.setenv("GATEWAY_PARTNERS", str(tmp_path / "partners.toml"))
+
+    assert main(["partners", "status"]) == 0
+    (fabrikam,) = [line for line in capsys.readouterr().out.splitlines() if line.startswith("fabrikam ")]
+    assert fabrikam.split()[1] == "as2"
+    assert "fabrikam.pem 90d, ours gateway.pem 20d" in fabrikam

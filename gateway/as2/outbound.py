@@ -41,8 +41,9 @@ def send(engine: Engine, directory: As2Directory, partner_id: str, name: str, da
         exchange = store.record(session, "out", partner_id, receipt.as2_message_id, message_id=message_id,
                                 mic=receipt.mic, mic_hash=receipt.mic_hash)
         assert exchange.id is not None
+        # An earlier failed try recorded the exchange without the MIC: an asynchronous MDN is checked against it.
         store.set_mdn_result(session, exchange.id, mdn_status=status, disposition=receipt.disposition,
-                             error=None)
+                             error=None, mic=receipt.mic, mic_hash=receipt.mic_hash)
         if message_id is not None:
             add_event(session, message_id, f"sent over AS2 as {receipt.as2_message_id}; "
                                             + ("awaiting its MDN" if status == "pending" else "positive MDN"))

@@ -14,10 +14,12 @@ from typing import TypeVar
 
 from cryptography import x509
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 
 from gateway.as2 import store
 from gateway.db import read_session, unit_of_work
-from gateway.errors import ConfigError
+from gateway.errors import ConfigError, Retryable
+from gateway.messages.store import record_refused
 from gateway.partners import PartnersFile
 from transports.as2 import mdn
 from transports.as2.config import As2Config
@@ -109,6 +111,7 @@ def handle(engine: Engine, directory: As2Directory, headers: Mapping[str, str], 
         reason = (f"{who} is not a trading partner of this gateway (our AS2 id is "
                   f"{directory.identity.as2_id!r}); add it to the partners file with kind = \"as2\"")
         log.warning("AS2 message %s refused: %s", message_id, reason)
+        _record_refusal(engine, partner.partner_id if partner else None, message_id, len(body), reason)
         answer = mdn.build(identity=directory.identity, partner_as2_id=as2_from, original_message_id=message_id,
                            disposition=f"{mdn.PROCESSED}/error: {AUTHENTICATION_FAILED}", mic=None,
                            explanation=reason, request=request)
@@ -129,9 +132,12 @@ def _take(engine: Engine, directory: As2Directory, partner: As2Partner, message_
     stored_id: int | None = None
     mic: tuple[str, str] | None = None
     error: str | None = None
+    hint = ""
     if request.unsupported_required:
         disposition = f"{mdn.PROCESSED.split(';')[0]}; failed/Failure: unsupported {request.unsupported_required}"
-        error = f"the partner requires {request.unsupported_required}, which the gateway does not support"
+        error = (f"AS2 message {message_id} from {partner.partner_id} refused: the partner requires "
+                 f"{request.unsupported_required}, which the gateway does not support; ask the partner to offer "
+                 "a supported one or make it optional")
     else:
         try:
             unpacked = unpack(content_type, body, identity=directory.identity, partner=partner.certificate,
@@ -141,21 +147,38 @@ def _take(engine: Engine, directory: As2Directory, partner: As2Partner, message_
         except As2Failure as failure:
             disposition = f"{mdn.PROCESSED}/error: {failure.modifier}"
             error = f"AS2 message {message_id} from {partner.partner_id} refused ({failure.modifier}): {failure.reason}"
+            hint = f"; check the partner's certificate {partner.config.certificate} and the gateway's key"
         else:
             stored_id = receive(unpacked.payload, partner.partner_id, message_id)  # committed before the MDN
             mic, disposition = (unpacked.mic, unpacked.mic_hash), mdn.PROCESSED
     explanation = error or f"The message {message_id} was received and stored; it will be processed."
     if error:  # the operator's entry also names our files to check; the partner's MDN never does
-        error += f"; check the partner's certificate {partner.config.certificate} and the gateway's key"
+        error += hint
         log.warning("%s", error)
     answer = mdn.build(identity=directory.identity, partner_as2_id=partner.config.as2_id,
                        original_message_id=message_id, disposition=disposition, mic=mic,
                        explanation=explanation, request=request)
     with unit_of_work(engine) as session:  # the first to record it wins; a racing copy answers with that one
-        return store.record(session, "in", partner.partner_id, message_id, message_id=stored_id,
-                            mic=mic[0] if mic else None, mic_hash=mic[1] if mic else None,
-                            mdn_status="negative" if error else "positive", disposition=disposition,
-                            mdn=answer.raw(), mdn_url=request.async_url, error=error)
+        exchange = store.record(session, "in", partner.partner_id, message_id, message_id=stored_id,
+                                mic=mic[0] if mic else None, mic_hash=mic[1] if mic else None,
+                                mdn_status="negative" if error else "positive", disposition=disposition,
+                                mdn=answer.raw(), mdn_url=request.async_url, error=error)
+        if error and exchange.message_id is None and exchange.id is not None:  # ours, not a racing copy's
+            refused_id = record_refused(session, partner_id=partner.partner_id, transport="as2",
+                                        channel_id=message_id, size=len(body), reason=error)
+            store.set_mdn_result(session, exchange.id, message_id=refused_id)
+        return exchange
+
+
+def _record_refusal(engine: Engine, partner_id: str | None, message_id: str, size: int, reason: str) -> None:
+    """A message refused before it reached a partner's exchange (unknown AS2 ids): a failed message with the
+    reason, where operators look (`gateway messages --state failed`), not only in the log. Each repeat is seen."""
+    try:
+        with unit_of_work(engine) as session:
+            record_refused(session, partner_id=partner_id, transport="as2", channel_id=message_id, size=size,
+                           reason=reason)
+    except OperationalError as e:  # answered 503: the sender tries again and the refusal is recorded then
+        raise Retryable(f"cannot record a refused AS2 message: {str(e).splitlines()[0]}") from e
 
 
 def _answer(exchange: store.As2Exchange, request: mdn.Requested, wants_mdn: bool) -> Answer:

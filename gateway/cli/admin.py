@@ -66,7 +66,10 @@ def cmd_partners_status(args: argparse.Namespace) -> int:
 
     settings = Settings()
     partners = load_partners(settings.partners, key_dir=settings.key_dir)
-    for line in status_table(partner_status(make_engine(settings.effective_database_url), list(partners.partners))):
+    own = partners.gateway.as2.certificate if partners.gateway.as2 is not None else None
+    statuses = partner_status(make_engine(settings.effective_database_url), list(partners.partners),
+                              own_certificate=own)
+    for line in status_table(statuses):
         print(line)
     return 0
 

@@ -97,10 +97,11 @@ def record_inbound(session: Session, blob: StoredBlob, envelope: Envelope | None
     return message_id, None
 
 
-def record_refused(session: Session, *, partner_id: str, transport: str | None, channel_id: str, size: int,
+def record_refused(session: Session, *, partner_id: str | None, transport: str | None, channel_id: str, size: int,
                    reason: str) -> int:
-    """A file its transport refused whole (too large, an unsafe name), unread: a failed inbound message with the
-    reason, so that `gateway messages --state failed` shows it. No bytes are archived (the sha256 is of none)."""
+    """A file its transport refused whole (too large, an unsafe name, an AS2 message from an unknown id or that
+    does not verify), unread: a failed inbound message with the reason, so that `gateway messages --state failed`
+    shows it; `partner_id` None when the sender is not a partner. No bytes are archived (the sha256 is of none)."""
     now = utcnow()
     message_id: int = session.connection().execute(insert(MESSAGE_T).values(
         direction=Direction.IN.value, kind="document", state=MessageState.FAILED.value, partner_id=partner_id,

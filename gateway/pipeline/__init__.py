@@ -12,9 +12,10 @@ or at once: the message's state and the unique constraints of the message store 
   inbound message runs again (its replayable refusals are retried); an outbound one goes back to queued.
 - `mark(engine, message_id, state, detail, error=)`: the delivery task; outbound queued -> sending -> sent,
   failed or dead (False when the message was already past that point).
-- `overdue_acks(session, now)`, `overdue_responses(session, now)`: the scheduler. Outbound documents without
-  the partner's 997/999 within its `ack_window_hours`; PO versions without the vendor's 855/865 within its
-  `response_window_hours`.
+- `overdue_acks(session, now)`, `overdue_responses(session, now)`, `overdue_mdns(session, now)`: the
+  scheduler. Outbound documents without the partner's 997/999 within its `ack_window_hours`; PO versions without
+  the vendor's 855/865 within its `response_window_hours`; AS2 sends whose asynchronous MDN has not come within
+  the `ack_window_hours`.
 - `purge(engine, settings, now)`: housekeeping; archived bytes of settled messages older than
   `retention_days`.
 
@@ -23,7 +24,7 @@ name in `Message.file_name`; delivery sends exactly those bytes under that name.
 """
 
 from gateway.pipeline.services import Outcome, Received, outcome, process, receive, replay
-from gateway.pipeline.watch import Overdue, mark, overdue_acks, overdue_responses, purge
+from gateway.pipeline.watch import Overdue, mark, overdue_acks, overdue_mdns, overdue_responses, purge
 
-__all__ = ["Outcome", "Overdue", "Received", "mark", "outcome", "overdue_acks", "overdue_responses", "process",
-           "purge", "receive", "replay"]
+__all__ = ["Outcome", "Overdue", "Received", "mark", "outcome", "overdue_acks", "overdue_mdns", "overdue_responses",
+           "process", "purge", "receive", "replay"]

@@ -18,7 +18,7 @@ from gateway.db import unit_of_work
 from gateway.messages.states import Direction, MessageState
 from gateway.messages.store import MESSAGE_PO_T, MESSAGE_T, add_event
 from gateway.pipeline.attempts import IN_STEPS, OUT_STEPS
-from gateway.pipeline.watch import overdue_acks, overdue_responses
+from gateway.pipeline.watch import overdue_acks, overdue_mdns, overdue_responses
 
 
 @dataclass(frozen=True)
@@ -53,9 +53,10 @@ def stuck(engine: Engine, now: datetime, timeout_seconds: float, limit: int = 10
 
 
 def flag_overdue(engine: Engine, now: datetime) -> int:
-    """Recompute the overdue flags: an outbound message without the partner's 997/999 within its window, and
-    the outbound messages that carried a PO version its vendor has not answered within its window. Returns how
-    many messages are flagged."""
+    """Recompute the overdue flags: an outbound message without the partner's 997/999 within its window, the
+    outbound messages that carried a PO version its vendor has not answered within its window, and an AS2 send
+    whose asynchronous MDN has not come within the window (that flag wins: the partner may not have the message
+    at all). Returns how many messages are flagged."""
     with unit_of_work(engine) as session:
         conn = session.connection()
         flags: dict[int, str] = {}
@@ -72,6 +73,9 @@ def flag_overdue(engine: Engine, now: datetime) -> int:
             for message_id in carried:
                 flags[message_id] = (f"{late.what}: no 855/865 from {late.partner_id} within "
                                      f"{late.window_hours:g} h")
+        for late in overdue_mdns(session, now):
+            if late.message_id is not None:
+                flags[late.message_id] = f"{late.what}: no MDN from {late.partner_id} within {late.window_hours:g} h"
         conn.execute(update(MESSAGE_T).where(MESSAGE_T.c.overdue.is_not(None),
                                              MESSAGE_T.c.id.notin_(list(flags))).values(overdue=None))
         for message_id, reason in flags.items():

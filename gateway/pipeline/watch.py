@@ -9,6 +9,7 @@ from sqlalchemy import and_, select, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from gateway.as2.store import EXCHANGE_T
 from gateway.db import unit_of_work
 from gateway.lifecycle.common import PO_T
 from gateway.messages.blobs import FileBlobStore
@@ -44,6 +45,22 @@ def overdue_acks(session: Session, now: datetime) -> list[Overdue]:
             .order_by(MESSAGE_T.c.id))
         found += [Overdue(f"message {r.id}", partner.id, r.updated_at, partner.ack_window_hours, message_id=r.id)
                   for r in rows]
+    return found
+
+
+def overdue_mdns(session: Session, now: datetime) -> list[Overdue]:
+    """Messages we sent over AS2 whose asynchronous MDN has not come within the partner's `ack_window_hours`.
+    Only sends that went through wait for one (a failed try carries its error and is the retries' business)."""
+    found = []
+    for partner in Directory.load(session).partners.partners:
+        cutoff = now - timedelta(hours=partner.ack_window_hours)
+        rows = session.connection().execute(select(EXCHANGE_T.c.message_id, EXCHANGE_T.c.as2_message_id,
+                                                   EXCHANGE_T.c.updated_at).where(
+            EXCHANGE_T.c.direction == "out", EXCHANGE_T.c.partner_id == partner.id,
+            EXCHANGE_T.c.mdn_status == "pending", EXCHANGE_T.c.error.is_(None),
+            EXCHANGE_T.c.message_id.is_not(None), EXCHANGE_T.c.updated_at < cutoff).order_by(EXCHANGE_T.c.id))
+        found += [Overdue(f"AS2 message {r.as2_message_id}", partner.id, r.updated_at, partner.ack_window_hours,
+                          message_id=r.message_id) for r in rows]
     return found
 
 

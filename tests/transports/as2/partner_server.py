@@ -27,7 +27,8 @@ class Received:
 @dataclass
 class PartnerServer:
     partner: OpensslPartner
-    script: list[str] = field(default_factory=list)  # "500", "wrong-mic", "negative"; then it answers properly
+    # "500", "wrong-mic", "negative", "no-mdn" (an asynchronous MDN that never comes); then it answers properly
+    script: list[str] = field(default_factory=list)
     received: list[Received] = field(default_factory=list)
     async_posts: list[httpx.Response] = field(default_factory=list)
 
@@ -48,6 +49,8 @@ class PartnerServer:
                        "AS2-To": headers["as2-from"], "AS2-Version": "1.2",
                        "Message-ID": f"<{uuid.uuid4().hex}@fabrikam>"}
         url = headers.get("receipt-delivery-option")
+        if url and behaviour == "no-mdn":
+            return 200, {}, b""
         if url:
             threading.Thread(target=self._post_later, args=(url, mdn_headers, mdn), daemon=True).start()
             return 200, {}, b""

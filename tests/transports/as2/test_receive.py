@@ -5,6 +5,7 @@ openssl dgst computes over the exact signed part."""
 from __future__ import annotations
 
 import base64
+import hashlib
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -16,6 +17,7 @@ from sqlmodel import Session, select
 
 from gateway.as2.receive import As2Directory
 from gateway.as2.store import As2Exchange
+from gateway.cli import main
 from gateway.errors import ConfigError, Retryable
 from gateway.messages.blobs import FileBlobStore
 from gateway.messages.tables import Message
@@ -45,13 +47,18 @@ def exchanges(served: Served) -> list[As2Exchange]:
 
 
 def refused(served: Served, partner: OpensslPartner, headers: dict[str, str], body: bytes) -> str:
-    """Post a message the gateway must refuse; return the disposition of its (signed) MDN."""
+    """Post a message the gateway must refuse; return the disposition of its (signed) MDN. Nothing is stored to
+    process, and the refusal is a failed message with its reason, where operators look."""
     response = post(served.url, headers, body)
     assert response.status_code == 200, response.text
     fields = partner.read_mdn(response.headers["content-type"], response.content)
     assert "received-content-mic" not in fields
     assert b".crt" not in response.content and b".key" not in response.content  # our files stay ours
-    assert stored_messages(served) == []
+    [failed] = stored_messages(served)
+    assert (failed.state, failed.channel_id, failed.size) == ("failed", headers["Message-ID"], len(body))
+    if failed.partner_id is not None:  # a partner's refusal names it and the message (an unknown sender: its id)
+        assert headers["Message-ID"] in (failed.error or "") and failed.partner_id in (failed.error or "")
+    assert failed.sha256 == hashlib.sha256(b"").hexdigest()  # unread: no bytes archived
     return fields["disposition"]
 
 
@@ -147,10 +154,21 @@ def test_content_encrypted_for_another_certificate_gets_decryption_failed(
 
 
 @pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
-def test_unknown_as2_id_gets_authentication_failed(gateway: Served, partner: OpensslPartner) -> None:
+def test_unknown_as2_id_gets_authentication_failed_and_shows_in_the_failed_messages(
+        gateway: Served, partner: OpensslPartner, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
     partner.as2_id = "NOBODY"
     built = partner.build(PAYLOAD)
     assert refused(gateway, partner, built.headers, built.body).endswith("processed/error: authentication-failed")
+    [failed] = stored_messages(gateway)
+    assert failed.partner_id is None and "AS2-From 'NOBODY' is not a trading partner" in (failed.error or "")
+
+    monkeypatch.setenv("GATEWAY_DATABASE_URL", gateway.engine.url.render_as_string(hide_password=False))
+    monkeypatch.setenv("GATEWAY_DATA_DIR", str(gateway.settings.data_dir))
+    assert main(["messages", "--state", "failed"]) == 0
+    [line] = capsys.readouterr().out.splitlines()
+    assert " in  failed " in line and built.headers["Message-ID"] in line
+    assert "AS2-From 'NOBODY' is not a trading partner of this gateway" in line
 
 
 @pytest.mark.parametrize("engine", ["sqlite"], indirect=True)

@@ -5,6 +5,8 @@ that fails before it answers properly."""
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlmodel import Session, select
@@ -12,10 +14,15 @@ from sqlmodel import Session, select
 from gateway.as2.outbound import send
 from gateway.as2.receive import As2Directory, As2Partner
 from gateway.as2.store import As2Exchange
+from gateway.messages.states import MessageState
 from gateway.messages.tables import MessageEvent
 from gateway.partners import load_partners
+from gateway.pipeline import sweeper
+from gateway.pipeline.deliver import deliver
 from gateway.pipeline.services import receive
-from tests.transports.as2.conftest import Served
+from tests.hub import Hub
+from tests.test_delivery import vendor_850
+from tests.transports.as2.conftest import Served, partners_file
 from tests.transports.as2.openssl_partner import OpensslPartner
 from tests.transports.as2.partner_server import PartnerServer, partner_server
 from tests.transports.as2.test_receive import PAYLOAD
@@ -110,3 +117,29 @@ def test_negative_mdn_is_rejected_and_shows_on_the_message_timeline(
     assert refused.value.reason in timeline
     [exchange] = outbound(gateway)
     assert (exchange.mdn_status, exchange.message_id) == ("negative", message_id)
+
+
+@pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
+def test_an_asynchronous_mdn_that_never_comes_flags_the_message_overdue(
+        gateway: Served, partner: OpensslPartner, partner_url: str, keys: dict[str, tuple[Path, Path]],
+        tmp_path: Path) -> None:
+    (tmp_path / "async").mkdir()
+    partners = load_partners(partners_file(tmp_path / "async", keys, partner_url, mdn='"async"',
+                                           mdn_url=f'"{gateway.url}/as2"'))
+    hub = Hub(gateway.engine, gateway.settings)
+    queued = vendor_850(hub)
+    with partner_server(PartnerServer(partner, script=["no-mdn"]), partner_url) as server:
+        delivery = deliver(gateway.engine, gateway.settings, partners, queued.id)
+    assert delivery.state is MessageState.SENT and len(server.received) == 1
+    [exchange] = outbound(gateway)
+    assert (exchange.mdn_status, exchange.message_id) == ("pending", queued.id)
+
+    now = datetime.now(UTC)
+    assert sweeper.flag_overdue(gateway.engine, now + timedelta(hours=23)) == 0  # within fabrikam's ack window
+    sweeper.flag_overdue(gateway.engine, now + timedelta(hours=25))
+    # The 997 is late too, but a missing MDN says more: fabrikam may not have the message at all.
+    assert hub.message(queued.id).overdue == (f"AS2 message {exchange.as2_message_id}: no MDN from fabrikam "
+                                              "within 24 h")
+    with Session(gateway.engine) as session:
+        timeline = [e.detail for e in session.exec(select(MessageEvent).where(MessageEvent.message_id == queued.id))]
+    assert f"overdue: {hub.message(queued.id).overdue}" in timeline
