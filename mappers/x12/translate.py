@@ -33,7 +33,7 @@ from mappers.x12.envelope import Limits
 from mappers.x12.reader import Located, iter_transactions
 from mappers.x12.segments import ControlNumbers, MappingError, Segment, Transaction
 from mappers.x12.writable import check_document, check_rendered
-from mappers.x12.writer import OutboundSet, Profile, render_interchange
+from mappers.x12.writer import OutboundSet, Profile, check_set, render_interchange
 
 if TYPE_CHECKING:  # the validator (and pyx12) load only when something is translated
     from mappers.x12.validate_interchange import PrivateCodes
@@ -257,20 +257,31 @@ def render(set_id: str, requests: list[RenderRequest], profile: Profile, numbers
 
     Held to the rules we read by (`mappers.x12.writable`): a document no X12 element can carry is refused
     naming its field, and the interchange is validated before it is returned; MappingError says why."""
+    return envelope([write_set(set_id, r, profile, now) for r in requests], profile, numbers, now)
+
+
+def write_set(set_id: str, request: RenderRequest, profile: Profile, now: datetime) -> OutboundSet:
+    """One `set_id` set for `profile`'s receiver, not yet enveloped nor numbered, its segments checked for what
+    the receiver's delimiters and encoding can carry (so a set that cannot be written is known on its own,
+    before it joins others in an interchange); MappingError says why."""
     writer = WRITERS.get(set_id)
     if writer is None:
         raise MappingError(f"transaction set {set_id} cannot be written; known: {', '.join(sorted(WRITERS))}")
-    for request in requests:
-        for name, document in (("", request.document), ("previous", request.previous),
-                               ("answers", request.answers)):
-            if document is not None:
-                check_document(document, name)
+    for name, document in (("", request.document), ("previous", request.previous), ("answers", request.answers)):
+        if document is not None:
+            check_document(document, name)
     try:
-        sets = [OutboundSet(set_id, writer(r, profile, r.today or now.date())) for r in requests]
+        written = OutboundSet(set_id, writer(request, profile, request.today or now.date()))
     except (ValueError, ArithmeticError) as e:  # a canonical model or a number refused while writing
         if isinstance(e, MappingError):
             raise
         raise MappingError(f"the {set_id} cannot be written: {e}") from None
+    check_set(written, profile)
+    return written
+
+
+def envelope(sets: list[OutboundSet], profile: Profile, numbers: ControlNumbers, now: datetime) -> bytes:
+    """`sets` (from `write_set`) in one numbered interchange, validated before it is returned."""
     data = render_interchange(profile, numbers, sets, now)
     check_rendered(data, profile.encoding)
     return data
