@@ -168,7 +168,8 @@ class Translated:
 
 
 def translate(source: bytes | BinaryIO, encoding: str = "utf-8", profile: ProfileChoice = None,
-              limits: Limits | None = None, private_codes: PrivateCodes | None = None) -> Iterator[Translated]:
+              limits: Limits | None = None, private_codes: PrivateCodes | None = None,
+              verdicts: Sequence[Verdict] | None = None) -> Iterator[Translated]:
     """Every transaction set of `source` mapped by its ST01; a set that cannot be mapped carries its error
     and does not stop the others. Broken envelope structure raises (nothing after it can be trusted).
     `profile` is the sender's (or a function choosing it per set): its conventions decide how sets are read.
@@ -177,12 +178,16 @@ def translate(source: bytes | BinaryIO, encoding: str = "utf-8", profile: Profil
     of its group and interchange: an alphabetic ISA13, an unsupported GS08) is taken first, in one bounded
     pass, and a set it refused carries that reason instead of a document. A file object must be seekable:
     it is read twice. `private_codes` names, per sender, the elements where its codes outside the X12 lists are
-    warnings (`mappers.x12.validate`), so such a set is mapped as the validator accepted it."""
-    verdicts = iter(list(_verdicts(source, encoding, limits, private_codes)))  # whole before the source is read again
-    if not isinstance(source, bytes | bytearray):
-        source.seek(0)
+    warnings (`mappers.x12.validate`), so such a set is mapped as the validator accepted it.
+    `verdicts`: the validator's verdicts on these very bytes, when the caller has them already (the pipeline
+    validated the message in an earlier step and kept them): validation is then not run a second time."""
+    if verdicts is None:
+        verdicts = list(_verdicts(source, encoding, limits, private_codes))  # whole before the source is read again
+        if not isinstance(source, bytes | bytearray):
+            source.seek(0)
+    taken = iter(verdicts)
     for found in iter_transactions(source, encoding, limits):
-        refusal = _refusal(found, next(verdicts, None))
+        refusal = _refusal(found, next(taken, None))
         if refusal is not None:
             yield Translated(found, None, refusal)
             continue
@@ -210,11 +215,11 @@ def translate(source: bytes | BinaryIO, encoding: str = "utf-8", profile: Profil
 
 
 # One per set, in file order: (ISA13, GS06, ST02) and why validation refused it (None when accepted).
-_Verdict: TypeAlias = tuple[tuple[str, str, str], MappingError | None]
+Verdict: TypeAlias = tuple[tuple[str, str, str], MappingError | None]
 
 
 def _verdicts(source: bytes | BinaryIO, encoding: str, limits: Limits | None,
-              private_codes: PrivateCodes | None) -> Iterator[_Verdict]:
+              private_codes: PrivateCodes | None) -> Iterator[Verdict]:
     from mappers.x12.validate import iter_validate  # pyx12 loads only when something is translated
 
     for ic in iter_validate(source, encoding=encoding, limits=limits, private_codes=private_codes):
@@ -231,7 +236,7 @@ def _verdicts(source: bytes | BinaryIO, encoding: str, limits: Limits | None,
                 yield (ic.control_number or "", group.control_number, tx.control_number), reason
 
 
-def _refusal(found: Located, verdict: _Verdict | None) -> MappingError | None:
+def _refusal(found: Located, verdict: Verdict | None) -> MappingError | None:
     key = (found.interchange.control_number, found.group.control_number, found.transaction.control_number)
     if verdict is None or verdict[0] != key:  # cannot happen while both read the same segments; never guess
         return MappingError("validation did not reach this set: it is not mapped")
