@@ -26,12 +26,17 @@ PARTNERS = load_partners(DEFAULT_PARTNERS)
 
 def sent_by(sender_id: str, receiver_id: str, set_id: str, doc: Document, isa13: int, **request: object) -> bytes:
     """`doc` as `sender_id` would send it to `receiver_id`: in the sender's version and delimiters."""
+    return sent_together(sender_id, receiver_id, set_id, [RenderRequest(doc, **request)], isa13)  # type: ignore[arg-type]
+
+
+def sent_together(sender_id: str, receiver_id: str, set_id: str, requests: list[RenderRequest], isa13: int) -> bytes:
+    """One interchange of `set_id` sets, one per request, as `sender_id` would send it to `receiver_id`."""
     sender, receiver = PARTNERS.get(sender_id), PARTNERS.get(receiver_id)
     d = sender.delimiters
     profile = Profile(sender.isa_qualifier, sender.isa_id, receiver.isa_qualifier, receiver.isa_id, sender.gs_id,
                       receiver.gs_id, version=sender.x12_version,
                       delimiters=Delimiters(d.element, d.component, d.segment, d.repetition))
-    return render(set_id, [RenderRequest(doc, **request)], profile, ThrowawayNumbers(isa13), NOW)  # type: ignore[arg-type]
+    return render(set_id, requests, profile, ThrowawayNumbers(isa13), NOW)
 
 
 @dataclass

@@ -128,7 +128,7 @@ class Outbound:
     envelope: Envelope
     gs06: str
     set_types: list[str]
-    outbox_key: str  # what caused it, e.g. "42/3/850": queueing it twice conflicts
+    outbox_key: str  # what caused it, e.g. "42/3/PO" (message, first set, group): queueing it twice conflicts
     caused_by_id: int
     kind: str = "document"
     answers_id: int | None = None

@@ -3,8 +3,8 @@
 Uniqueness lives here, never in check-then-insert code:
 - `message.interchange_key` (sender qualifier+id, receiver qualifier+id, ISA13) and `message.content_key`
   (sha256) are set on the first inbound copy only: a second copy conflicts and is stored as a duplicate;
-- `message.outbox_key` names what caused an outbound document (message, set, what): rendering it twice
-  conflicts instead of queueing it twice;
+- `message.outbox_key` names what caused an outbound document (message, first set of its batch, functional group):
+  rendering it twice conflicts instead of queueing it twice;
 - `applied_set` (message_id, set_index) is inserted before a set is applied: applying it again is a no-op.
 """
 

@@ -4,7 +4,8 @@ Sets are applied `Settings.apply_batch` to a transaction, each under its own sav
 never undoes its neighbours and a large interchange streams (translate reads one set at a time). The batch's
 outcome rows (`applied_set`, unique on message and position) are inserted first, in one statement: a set
 applied before conflicts and is skipped, which is what makes `process` safe to run twice, or twice at once (a
-second worker's insert waits for the first's transaction, then finds the rows taken). PO rows of
+second worker's insert waits for the first's transaction, then finds the rows taken). What the
+batch's sets become for the receiver is enveloped at its end, one interchange per functional group. PO rows of
 a batch are locked in the order of their keys before anything is applied, so two interchanges touching the
 same POs never wait on each other in a circle.
 """
@@ -31,7 +32,7 @@ from gateway.partners import Partner
 from gateway.pipeline.acknowledge import reconcile
 from gateway.pipeline.directory import parties
 from gateway.pipeline.outcomes import claim, outcome_row, settle
-from gateway.pipeline.route import route
+from gateway.pipeline.route import Routed, queue_routed, route
 from mappers.x12.segments import MappingError
 from mappers.x12.translate import Document, Translated
 
@@ -98,9 +99,12 @@ def apply_batch(session: Session, blobs: BlobStore, batch: list[SetItem], partie
     claimed = claim(session, [_claim_row(item, docs, parties_.message_id) for item, docs in prepared])
     _lock_in_order(session, sorted({str(getattr(d, "po_number", "")) for _, docs in prepared for d in docs} - {""}),
                    parties_)
+    routed: list[Routed] = []
     for item, docs in sorted(prepared, key=lambda pair: pair[0].po_key):  # stable: one PO's sets keep their order
         if item.index in claimed and item.error is None:  # else: applied before, or not mappable (said so)
-            _apply_set(session, blobs, item, docs, parties_)
+            routed += _apply_set(session, item, docs, parties_)
+    queue_routed(session, blobs, routed, sender=parties_.sender, receiver=parties_.receiver,
+                 message_id=parties_.message_id, now=parties_.now)
 
 
 def _claim_row(item: SetItem, docs: list[Document], message_id: int) -> dict[str, Any]:
@@ -111,31 +115,32 @@ def _claim_row(item: SetItem, docs: list[Document], message_id: int) -> dict[str
     return outcome_row(message_id, item.index, item.set_id, item.control, "applied", po_number=po)
 
 
-def _apply_set(session: Session, blobs: BlobStore, item: SetItem, docs: list[Document], p: Parties) -> str:
+def _apply_set(session: Session, item: SetItem, docs: list[Document], p: Parties) -> list[Routed]:
+    """The set applied under its own savepoint; what it becomes for the receiver (nothing when refused)."""
     source = f"message {p.message_id} set {item.index}"
     current: Document | None = None
+    routed: list[Routed] = []
     try:
         with session.begin_nested():
             for current in docs:
-                _apply_document(session, blobs, current, item, p, source)
-        return "applied"
+                routed += _apply_document(session, current, item, p, source)
+        return routed
     except BusinessError as error:
         settle(session, p.message_id, item.index, "refused", str(error.code), error.reason,
                getattr(current, "po_number", None))
         if current is not None and not isinstance(current, FunctionalAck):
             lifecycle.record_refusal(session, current, error, source)  # type: ignore[arg-type]
-        return "refused"
+        return []
     except MappingError as error:  # the applied document could not be written for its receiver
         settle(session, p.message_id, item.index, "failed", "render", f"cannot be written for {p.receiver.id}: "
                                                                       f"{error}")
-        return "failed"
+        return []
 
 
-def _apply_document(session: Session, blobs: BlobStore, doc: Document, item: SetItem, p: Parties,
-                    source: str) -> None:
+def _apply_document(session: Session, doc: Document, item: SetItem, p: Parties, source: str) -> list[Routed]:
     if isinstance(doc, FunctionalAck):
         add_event(session, p.message_id, f"set {item.control}: " + reconcile(session, doc, p.sender, p.message_id))
-        return
+        return []
     allowed = CUSTOMER_SENDS if p.sender.role == "customer" else VENDOR_SENDS
     if type(doc).__name__ not in allowed:
         raise BusinessError(Refusal.WRONG_SENDER, f"a {item.set_id} from {p.sender.id} (a {p.sender.role}) is not "
@@ -144,12 +149,13 @@ def _apply_document(session: Session, blobs: BlobStore, doc: Document, item: Set
         raise BusinessError(Refusal.NOT_LINKED, f"{p.sender.id} ({p.sender.role}) sent it to {p.receiver.id} "
                                                 f"({p.receiver.role}): documents go between a customer and a vendor")
     result = lifecycle.handle(session, doc, source)  # type: ignore[arg-type]
-    route(session, blobs, doc, result, inbound_set=item.set_id, sender=p.sender, receiver=p.receiver,
-          message_id=p.message_id, set_index=item.index, now=p.now)
+    routed = route(session, doc, result, inbound_set=item.set_id, sender=p.sender, receiver=p.receiver,
+                   set_index=item.index, now=p.now)
     po = getattr(doc, "po_number", None)
     if po:
         version = getattr(result, "version", None) if not isinstance(doc, VendorResponse) else doc.version
         record_pos(session, p.message_id, [(po, version if isinstance(version, int) else None)])
+    return routed
 
 
 def _addressed(session: Session, doc: Document, p: Parties) -> Document:

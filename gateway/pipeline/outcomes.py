@@ -12,13 +12,15 @@ from sqlmodel import Session
 from gateway.messages.store import MESSAGE_T, insert_or_nothing
 from gateway.messages.tables import AppliedSet
 from gateway.models import utcnow
+from mappers.x12.segments import MappingError
+from mappers.x12.translate import Verdict
 from mappers.x12.validate import InterchangeReport
 
 APPLIED_SET_T = AppliedSet.__table__  # type: ignore[attr-defined]
 MAX_REASONS = 10
 
 __all__ = ["APPLIED_SET_T", "Raced", "claim", "insert_or_nothing", "outcome_row", "record_outcome", "set_contents",
-           "settle", "summary"]
+           "settle", "summary", "verdicts"]
 
 
 class Raced(Exception):
@@ -64,6 +66,22 @@ def claim(session: Session, rows: list[dict[str, Any]]) -> set[int]:
     statement = dialect_insert(APPLIED_SET_T).values(rows).on_conflict_do_nothing(
         index_elements=["message_id", "set_index"]).returning(APPLIED_SET_T.c.set_index)
     return set(conn.execute(statement).scalars())
+
+
+def verdicts(session: Session, message_id: int, controls: list[str]) -> list[Verdict]:
+    """What validation said of each set (`controls`, ISA13/GS06/ST02 in file order), from the outcome rows the
+    validation step wrote for the sets it refused: `translate` takes them instead of validating the same bytes
+    a second time (pyx12 is the most expensive part of reading)."""
+    rows = session.connection().execute(select(APPLIED_SET_T.c.set_index, APPLIED_SET_T.c.reason).where(
+        APPLIED_SET_T.c.message_id == message_id, APPLIED_SET_T.c.outcome == "invalid")).all()
+    refused: dict[int, str | None] = {row.set_index: row.reason for row in rows}
+    found: list[Verdict] = []
+    for index, control in enumerate(controls):
+        isa13, gs06, st02 = (control.split("/", 2) + ["", ""])[:3]  # ISA13 and GS06 are numeric; ST02 may hold "/"
+        reason = refused.get(index)
+        found.append(((isa13, gs06, st02), None if index not in refused else
+                      MappingError(f"refused by validation: {reason or 'invalid'}")))
+    return found
 
 
 def settle(session: Session, message_id: int, set_index: int, outcome: str, code: str, reason: str,

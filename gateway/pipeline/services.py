@@ -27,7 +27,7 @@ from gateway.messages.tables import Message
 from gateway.pipeline.acknowledge import reconcile
 from gateway.pipeline.apply import Parties, apply_batch, batches, sets_of
 from gateway.pipeline.directory import Directory
-from gateway.pipeline.outcomes import APPLIED_SET_T, Raced, summary
+from gateway.pipeline.outcomes import APPLIED_SET_T, Raced, summary, verdicts
 from gateway.pipeline.validate import validate_and_acknowledge
 from gateway.settings import Settings
 from gateway.x12_profiles import private_codes, sender_profiles
@@ -91,6 +91,7 @@ def _apply(engine: Engine, settings: Settings, message_id: int, now: datetime) -
         message = session.get(Message, message_id)
         assert message is not None
         directory = Directory.load(session)
+        validated = verdicts(session, message_id, list(message.controls))
     sender = directory.by_isa(message.sender_qualifier, message.sender_id)
     receiver = directory.by_isa(message.receiver_qualifier, message.receiver_id)
     if sender is None or receiver is None:
@@ -99,7 +100,7 @@ def _apply(engine: Engine, settings: Settings, message_id: int, now: datetime) -
     parties = Parties(sender, receiver, message_id, now)
     with blobs.open(message.sha256) as raw:  # translate streams: one set in memory at a time
         documents = translate(raw, sender.encoding, sender_profiles(directory.partners),
-                              private_codes=private_codes(directory.partners))
+                              private_codes=private_codes(directory.partners), verdicts=validated)
         for batch in batches(sets_of(documents), settings.apply_batch):
             with unit_of_work(engine) as session:
                 if state_of(session, message_id) is not MessageState.ACKNOWLEDGED:

@@ -33,7 +33,7 @@ from mappers.x12.envelope import Limits
 from mappers.x12.reader import Located, iter_transactions
 from mappers.x12.segments import ControlNumbers, MappingError, Segment, Transaction
 from mappers.x12.writable import check_document, check_rendered
-from mappers.x12.writer import OutboundSet, Profile, render_interchange
+from mappers.x12.writer import OutboundSet, Profile, check_set, render_interchange
 
 if TYPE_CHECKING:  # the validator (and pyx12) load only when something is translated
     from mappers.x12.validate_interchange import PrivateCodes
@@ -168,7 +168,8 @@ class Translated:
 
 
 def translate(source: bytes | BinaryIO, encoding: str = "utf-8", profile: ProfileChoice = None,
-              limits: Limits | None = None, private_codes: PrivateCodes | None = None) -> Iterator[Translated]:
+              limits: Limits | None = None, private_codes: PrivateCodes | None = None,
+              verdicts: Sequence[Verdict] | None = None) -> Iterator[Translated]:
     """Every transaction set of `source` mapped by its ST01; a set that cannot be mapped carries its error
     and does not stop the others. Broken envelope structure raises (nothing after it can be trusted).
     `profile` is the sender's (or a function choosing it per set): its conventions decide how sets are read.
@@ -177,12 +178,16 @@ def translate(source: bytes | BinaryIO, encoding: str = "utf-8", profile: Profil
     of its group and interchange: an alphabetic ISA13, an unsupported GS08) is taken first, in one bounded
     pass, and a set it refused carries that reason instead of a document. A file object must be seekable:
     it is read twice. `private_codes` names, per sender, the elements where its codes outside the X12 lists are
-    warnings (`mappers.x12.validate`), so such a set is mapped as the validator accepted it."""
-    verdicts = iter(list(_verdicts(source, encoding, limits, private_codes)))  # whole before the source is read again
-    if not isinstance(source, bytes | bytearray):
-        source.seek(0)
+    warnings (`mappers.x12.validate`), so such a set is mapped as the validator accepted it.
+    `verdicts`: the validator's verdicts on these very bytes, when the caller has them already (the pipeline
+    validated the message in an earlier step and kept them): validation is then not run a second time."""
+    if verdicts is None:
+        verdicts = list(_verdicts(source, encoding, limits, private_codes))  # whole before the source is read again
+        if not isinstance(source, bytes | bytearray):
+            source.seek(0)
+    taken = iter(verdicts)
     for found in iter_transactions(source, encoding, limits):
-        refusal = _refusal(found, next(verdicts, None))
+        refusal = _refusal(found, next(taken, None))
         if refusal is not None:
             yield Translated(found, None, refusal)
             continue
@@ -210,11 +215,11 @@ def translate(source: bytes | BinaryIO, encoding: str = "utf-8", profile: Profil
 
 
 # One per set, in file order: (ISA13, GS06, ST02) and why validation refused it (None when accepted).
-_Verdict: TypeAlias = tuple[tuple[str, str, str], MappingError | None]
+Verdict: TypeAlias = tuple[tuple[str, str, str], MappingError | None]
 
 
 def _verdicts(source: bytes | BinaryIO, encoding: str, limits: Limits | None,
-              private_codes: PrivateCodes | None) -> Iterator[_Verdict]:
+              private_codes: PrivateCodes | None) -> Iterator[Verdict]:
     from mappers.x12.validate import iter_validate  # pyx12 loads only when something is translated
 
     for ic in iter_validate(source, encoding=encoding, limits=limits, private_codes=private_codes):
@@ -231,7 +236,7 @@ def _verdicts(source: bytes | BinaryIO, encoding: str, limits: Limits | None,
                 yield (ic.control_number or "", group.control_number, tx.control_number), reason
 
 
-def _refusal(found: Located, verdict: _Verdict | None) -> MappingError | None:
+def _refusal(found: Located, verdict: Verdict | None) -> MappingError | None:
     key = (found.interchange.control_number, found.group.control_number, found.transaction.control_number)
     if verdict is None or verdict[0] != key:  # cannot happen while both read the same segments; never guess
         return MappingError("validation did not reach this set: it is not mapped")
@@ -257,20 +262,31 @@ def render(set_id: str, requests: list[RenderRequest], profile: Profile, numbers
 
     Held to the rules we read by (`mappers.x12.writable`): a document no X12 element can carry is refused
     naming its field, and the interchange is validated before it is returned; MappingError says why."""
+    return envelope([write_set(set_id, r, profile, now) for r in requests], profile, numbers, now)
+
+
+def write_set(set_id: str, request: RenderRequest, profile: Profile, now: datetime) -> OutboundSet:
+    """One `set_id` set for `profile`'s receiver, not yet enveloped nor numbered, its segments checked for what
+    the receiver's delimiters and encoding can carry (so a set that cannot be written is known on its own,
+    before it joins others in an interchange); MappingError says why."""
     writer = WRITERS.get(set_id)
     if writer is None:
         raise MappingError(f"transaction set {set_id} cannot be written; known: {', '.join(sorted(WRITERS))}")
-    for request in requests:
-        for name, document in (("", request.document), ("previous", request.previous),
-                               ("answers", request.answers)):
-            if document is not None:
-                check_document(document, name)
+    for name, document in (("", request.document), ("previous", request.previous), ("answers", request.answers)):
+        if document is not None:
+            check_document(document, name)
     try:
-        sets = [OutboundSet(set_id, writer(r, profile, r.today or now.date())) for r in requests]
+        written = OutboundSet(set_id, writer(request, profile, request.today or now.date()))
     except (ValueError, ArithmeticError) as e:  # a canonical model or a number refused while writing
         if isinstance(e, MappingError):
             raise
         raise MappingError(f"the {set_id} cannot be written: {e}") from None
+    check_set(written, profile)
+    return written
+
+
+def envelope(sets: list[OutboundSet], profile: Profile, numbers: ControlNumbers, now: datetime) -> bytes:
+    """`sets` (from `write_set`) in one numbered interchange, validated before it is returned."""
     data = render_interchange(profile, numbers, sets, now)
     check_rendered(data, profile.encoding)
     return data

@@ -116,6 +116,20 @@ def render_segment(segment: Segment, d: Delimiters, forbidden: str, position: in
     return d.element.join(values) + d.segment
 
 
+def check_set(member: OutboundSet, profile: Profile) -> None:
+    """MappingError when `member`'s segments cannot be written with `profile`'s delimiters and encoding: what
+    `render_interchange` would refuse for this set, found before it joins others in an interchange."""
+    d = check_delimiters(profile)
+    forbidden = _forbidden(d, profile.uses_repetition)
+    text = "".join(render_segment(segment, d, forbidden, position)
+                   for position, segment in enumerate(member.body, start=2))
+    try:
+        text.encode(profile.encoding)
+    except UnicodeEncodeError as e:
+        raise MappingError(f"character {text[e.start]!r} cannot be written in the receiver's encoding "
+                           f"{profile.encoding}") from None
+
+
 def render_interchange(profile: Profile, numbers: ControlNumbers, sets: Iterable[OutboundSet],
                        now: datetime) -> bytes:
     """One interchange: a functional group per GS01 in order of first appearance, each set numbered."""
