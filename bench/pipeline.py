@@ -150,6 +150,9 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="smaller batches (a minute or two in all)")
     args = parser.parse_args()
     batch_files, singles, offered = (3, 60, 10) if args.quick else (10, 200, 30)
+    from gateway.x12_maps import install
+
+    install()  # the pyx12 map directories this process validates with (the gateway's processes build their own)
     engine = engine_alone(batch_files * 100)
     print(f"X12 engine alone (validate + ack + read + map, no database): {engine:,.0f} POs/s")
     print(f"{'workers':>7} {'batch POs/s':>12} {'x engine':>9} {'single files/s':>15} {'p50 s':>7} {'p99 s':>7}"

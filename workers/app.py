@@ -43,8 +43,10 @@ RETRY_POLICY: dict[str, Any] = {"autoretry_for": RETRYABLE, "retry_backoff": Tru
 
 def create_app(settings: Settings, partners: PartnersFile | None = None) -> Celery:
     """The Celery app for these settings; `partners` defaults to the partners file the settings name."""
+    from gateway import x12_maps
     from workers import tasks
 
+    x12_maps.install()  # a worker validates X12 however it was started (gateway worker, or celery itself)
     partners = partners or load_partners(settings.partners, key_dir=settings.key_dir)
     app = Celery("gateway", set_as_current=False)
     app.conf.update(
