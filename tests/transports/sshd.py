@@ -18,6 +18,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.ports import free_port  # noqa: F401  (others import it from here too)
+
 SSHD = Path("/usr/sbin/sshd")
 
 
@@ -29,10 +31,6 @@ def generate_key(path: Path, kind: str = "ed25519") -> Path:
     return path
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass

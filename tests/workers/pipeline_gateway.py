@@ -7,7 +7,6 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -19,16 +18,12 @@ from gateway.bootstrap import install
 from gateway.db import make_engine
 from gateway.partners import load_partners
 from gateway.settings import DEFAULT_PARTNERS, Settings
+from tests.ports import free_port  # noqa: F401  (others import it from here too)
 
 ROOT = Path(__file__).resolve().parents[2]
 T = TypeVar("T")
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 class PipelineGateway:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -14,14 +13,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.ports import free_port  # noqa: F401  (others import it from here too)
 from tests.workers.recording import entries
 from tests.workers.test_worker import EDI, PARTNERS, ROOT, Gateway, wait_for
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def children_of(pid: int) -> dict[int, str]:

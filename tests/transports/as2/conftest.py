@@ -3,7 +3,6 @@ with fabrikam on AS2, and throwaway keys made by openssl for both sides."""
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -19,6 +18,7 @@ from sqlalchemy.engine import Engine
 from gateway.app import create_app
 from gateway.as2.receive import Receive, post_async_mdn
 from gateway.settings import DEFAULT_PARTNERS, Settings
+from tests.ports import free_port  # noqa: F401  (others import it from here too)
 from tests.transports.as2.openssl_partner import OpensslPartner, make_key_pair
 from tests.workers.conftest import redis_prefix, redis_url  # noqa: F401  (fixtures the worker test uses)
 
@@ -48,10 +48,6 @@ def partners_file(directory: Path, keys: dict[str, tuple[Path, Path]], partner_u
     return path
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
