@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from gateway import lifecycle
-from gateway.canonical import DOCUMENT_CLASSES, DOCUMENT_TYPES, carried_by, document_type
+from gateway.canonical import DOCUMENT_CLASSES, DOCUMENT_TYPES, carried_by, document_type, meant_by
 from gateway.cli import main
 from gateway.cli.x12_translate import SETS
 from mappers.x12.translate import WRITERS
@@ -29,6 +29,10 @@ def test_each_set_carries_the_types_the_workflow_says() -> None:
     assert [t.name for t in carried_by("860")] == ["PurchaseOrderVersion", "PurchaseOrderChange", "Cancellation",
                                                    "Confirmation"]
     assert [t.name for t in carried_by("855")] == ["VendorResponse"]
+    # An 850-replace vendor gets confirmations and cancellations as 850s; a bare 850 is still a PO version.
+    assert [t.name for t in carried_by("850")] == ["PurchaseOrderVersion", "Cancellation", "Confirmation"]
+    assert [getattr(meant_by(s), "name", None) for s in ("850", "860", "865")] == ["PurchaseOrderVersion", None,
+                                                                                  "VendorResponse"]
     with pytest.raises(KeyError, match="'Invoice' is not a canonical document type; known: PurchaseOrderVersion"):
         document_type("Invoice")
 

@@ -8,10 +8,11 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from gateway import workspace
 from gateway.canonical import (
+    Cancellation,
     ChangeCode,
     Confirmation,
     LineChange,
@@ -26,6 +27,7 @@ from gateway.canonical import (
 )
 from gateway.canonical import PurchaseOrderChange as Change
 from gateway.messages.states import MessageState
+from gateway.models import PoVersion, PurchaseOrder
 from mappers.x12.reader import read_interchanges
 from tests.factories import line, listed, order, split
 from tests.hub import Hub, settings_for
@@ -59,6 +61,12 @@ def step(hub: Hub, sender: str, receiver: str, set_id: str, doc, **request):
     for data in hub.outbox(sent.message_id, sender, kind="ack") + hub.outbox(sent.message_id, receiver):
         assert_clean(data)
     return sent
+
+
+def versions(hub: Hub, po_number: str = PO) -> int:
+    with Session(hub.engine) as session:
+        return len(session.exec(select(PoVersion).join(PurchaseOrder).where(
+            PurchaseOrder.po_number == po_number)).all())
 
 
 def lists(hub: Hub) -> dict[str, list[str]]:
@@ -107,7 +115,11 @@ def test_seed_over_the_pipeline_4010_customer_5010_vendor_taking_850_replaces(hu
 
     sent = step(hub, "contoso", "northwind", "860", Confirmation(po_number=PO, version=2))
     tx = first_set(only(hub.outbox(sent.message_id, "northwind")))[2]
-    assert tx.set_id == "860" and tx.one("BCH").elements[1] == "06" and tx.one("BCH").elements[5] == "2"
+    # An 850-replace vendor knows version 2 as PO-2: it gets an 850 BEG01 06 restating it as confirmed.
+    assert tx.set_id == "850" and tx.one("BEG").elements[1:4] == ("06", "SA", f"{PO}-2")
+    assert tx.one("REF").elements[1:3] == ("PP", "2")
+    assert [(p.elements[1], p.elements[2]) for p in tx.all("PO1")] == [("1", "100"), ("2", "50")]
+    assert versions(hub) == 2  # a confirmation never makes a version
     assert lists(hub) == {"open_confirmed": [PO], "all_confirmed": [PO]}
 
     receipt = Receipt(receipt_number="R-1", po_number=PO, received_on=date(2026, 12, 2),
@@ -124,3 +136,46 @@ def test_seed_over_the_pipeline_4010_customer_5010_vendor_taking_850_replaces(hu
     with Session(hub.engine) as session:
         held = workspace.onhand(session, workspace.Filters(vendor="northwind"))
     assert [(i.item, i.quantity) for i in held.items] == [("ITEM-1", Decimal(12))]
+
+
+def test_a_cancellation_reaches_an_850_replace_vendor_as_850_beg01_01_under_the_latest_number(hub):
+    original = order("E2E-2", [line(1, 10, "2.00")], vendor="northwind")
+    step(hub, "contoso", "northwind", "850", original)
+    change = Change(po_number="E2E-2", change_sequence="2", lines=(
+        LineChange(line_number="1", change=ChangeCode.QUANTITY, x12_code="QI", quantity=Decimal(12)),))
+    step(hub, "contoso", "northwind", "860", change)
+    sent = step(hub, "contoso", "northwind", "860", Cancellation(po_number="E2E-2", reason="STORE CLOSED"))
+    tx = first_set(only(hub.outbox(sent.message_id, "northwind")))[2]
+    assert tx.set_id == "850" and tx.one("BEG").elements[1:4] == ("01", "SA", "E2E-2-2")
+    assert [p.elements[2] for p in tx.all("PO1")] == ["12"]
+    assert versions(hub, "E2E-2") == 2  # a cancellation never makes a version
+    assert lists(hub) == {}
+
+
+def test_a_vendor_taking_860s_still_gets_the_confirmation_as_860_bch01_06(hub):
+    original = order("E2E-3", [line(1, 10, "2.00")])  # fabrikam: changes_as 860
+    step(hub, "contoso", "fabrikam", "850", original)
+    answer = VendorResponse(po_number="E2E-3", status=ResponseStatus.ACCEPT, response_date=date(2026, 11, 26),
+                            lines=(ResponseLine(line_number="1", status=LineStatus.ACCEPT),))
+    step(hub, "fabrikam", "contoso", "855", answer, answers=original)
+    sent = step(hub, "contoso", "fabrikam", "860", Confirmation(po_number="E2E-3", version=1))
+    tx = first_set(only(hub.outbox(sent.message_id, "fabrikam")))[2]
+    assert tx.set_id == "860" and tx.one("BCH").elements[1:6] == ("06", "SA", "E2E-3", "", "1")
+
+
+def test_a_confirmation_of_the_vendors_changes_restates_what_will_be_delivered(hub):
+    original = order("E2E-4", [line(1, 100, "9.25"), line(2, 40, "3.10")], vendor="northwind")
+    step(hub, "contoso", "northwind", "850", original)
+    answer = VendorResponse(po_number="E2E-4", status=ResponseStatus.ACCEPT_WITH_CHANGES,
+                            response_date=date(2026, 11, 26),
+                            lines=(split(1, (30, date(2026, 12, 15)), (50, date(2026, 12, 4))),
+                                   ResponseLine(line_number="2", status=LineStatus.REJECT)))
+    step(hub, "northwind", "contoso", "855", answer, answers=original)
+    sent = step(hub, "contoso", "northwind", "860", Confirmation(po_number="E2E-4", version=1))
+    tx = first_set(only(hub.outbox(sent.message_id, "northwind")))[2]
+    assert tx.one("BEG").elements[1:4] == ("06", "SA", "E2E-4")  # version 1: its own number, no REF*PP
+    assert all(ref.elements[1] != "PP" for ref in tx.all("REF"))
+    # The split's sum from its first delivery date; the rejected line with nothing to deliver.
+    assert [(p.elements[1], p.elements[2]) for p in tx.all("PO1")] == [("1", "80"), ("2", "0")]
+    first_line = next(iter(tx.loops("PO1")))
+    assert [s.elements[1:3] for s in first_line if s.tag == "DTM"] == [("002", "20261204")]

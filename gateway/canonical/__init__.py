@@ -48,6 +48,7 @@ from gateway.canonical.types import (
     DocumentType,
     carried_by,
     document_type,
+    meant_by,
 )
 
 __all__ = [
@@ -58,6 +59,7 @@ __all__ = [
     "ProductId",
     "carried_by",
     "document_type",
+    "meant_by",
     "ElementNote",
     "FunctionalAck",
     "InterchangeAck",

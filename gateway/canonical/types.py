@@ -38,8 +38,8 @@ class DocumentType:
 DOCUMENT_TYPES: tuple[DocumentType, ...] = (
     DocumentType(PurchaseOrderVersion, "purchase-order-version", ("850", "860")),
     DocumentType(PurchaseOrderChange, "purchase-order-change", ("860",)),
-    DocumentType(Cancellation, "cancellation", ("860",)),
-    DocumentType(Confirmation, "confirmation", ("860",)),
+    DocumentType(Cancellation, "cancellation", ("860", "850")),  # an 850 BEG01 01 / 06 for 850-replace partners
+    DocumentType(Confirmation, "confirmation", ("860", "850")),
     DocumentType(VendorResponse, "vendor-response", ("855", "865")),
     DocumentType(Receipt, "receipt", ("861",)),
     DocumentType(OnHandSnapshot, "on-hand-snapshot", ("846",)),
@@ -59,3 +59,11 @@ def document_type(name: str) -> DocumentType:
 def carried_by(set_id: str) -> tuple[DocumentType, ...]:
     """The document types an X12 set carries (an 860 carries four)."""
     return tuple(t for t in DOCUMENT_TYPES if set_id in t.sets)
+
+
+def meant_by(set_id: str) -> DocumentType | None:
+    """The type a bare document of `set_id` means: the one type whose first set it is (an 850 is a
+    PurchaseOrderVersion, though it also carries confirmations); None when several are (an 860)."""
+    carried = carried_by(set_id)
+    first = [t for t in carried if t.sets[0] == set_id] if len(carried) > 1 else carried
+    return first[0] if len(first) == 1 else None

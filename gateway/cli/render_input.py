@@ -36,6 +36,7 @@ class _Entry(BaseModel):
     document: dict[str, Any]
     previous: dict[str, Any] | None = None
     answers: dict[str, Any] | None = None
+    restated: dict[str, Any] | None = None
 
 
 def render_requests(raw: bytes, set_id: str) -> list[RenderRequest]:
@@ -56,7 +57,8 @@ def render_requests(raw: bytes, set_id: str) -> list[RenderRequest]:
         out.append(RenderRequest(
             _document(entry.type or _bare_type(set_id), entry.document, set_id, where),
             version=entry.version, previous=_version(entry.previous, f"{where}previous."),
-            answers=_version(entry.answers, f"{where}answers.")))
+            answers=_version(entry.answers, f"{where}answers."),
+            restated=_version(entry.restated, f"{where}restated.")))
     return out
 
 
@@ -87,10 +89,10 @@ def _version(data: dict[str, Any] | None, where: str) -> canonical.PurchaseOrder
 
 
 def _bare_type(set_id: str) -> str | None:
-    """The type a bare document given for `set_id` is read as: the one type the set carries (gateway.canonical's
-    table), None for an 860, which carries four."""
-    carried = canonical.carried_by(set_id)
-    return carried[0].name if len(carried) == 1 else None
+    """The type a bare document given for `set_id` is read as (gateway.canonical's table), None for an 860,
+    which carries four."""
+    meant = canonical.meant_by(set_id)
+    return meant.name if meant else None
 
 
 def _document(type_name: str | None, data: Any, set_id: str, where: str) -> BaseModel:

@@ -16,7 +16,8 @@ when the file cannot be read, or is a pipe: it is read twice). Input limits come
 render reads one canonical document as JSON, or an entry / a list of entries in the shape translate prints
 (`set` and envelope keys are ignored), each entry optionally with `"version": n` (the PO version number: an
 860 names it in BCH05, an 850 for a `changes_as = "850-replace"` partner suffixes it), `"previous": {...}`
-(the previous version, for an 860 of deltas) and `"answers": {...}` (the version an 855/865 answers). A bare
+(the previous version, for an 860 of deltas), `"answers": {...}` (the version an 855/865 answers) and
+`"restated": {...}` (the PO an 850 Confirmation or Cancellation restates: an 850 needs its lines). A bare
 document is read as the one class `--type` implies (850 PurchaseOrderVersion, 855/865 VendorResponse, 861
 Receipt, 846 OnHandSnapshot); an 860 carries several classes, so it needs an entry with `type`. The X12 is
 written for the partner `--partner` (its delimiters, version, ids) as the party it trades with: for a vendor

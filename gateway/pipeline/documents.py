@@ -2,10 +2,24 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session
+from typing import Any
 
-from gateway.canonical import Charge, Note, OrderKind, Party, PurchaseOrderVersion, VersionPurpose
+from sqlmodel import Session, select
+
+from gateway.canonical import (
+    Cancellation,
+    Charge,
+    Confirmation,
+    Note,
+    OrderKind,
+    Party,
+    PurchaseOrderVersion,
+    VersionPurpose,
+)
 from gateway.lifecycle.common import LATEST, lines_of, locate, require_version, row_to_line
+from gateway.models import ConfirmedLine
+from mappers.x12.translate import RenderRequest, set_for_notice
+from mappers.x12.writer import Profile
 
 
 def version_document(session: Session, po_number: str, customer: str, vendor: str,
@@ -24,3 +38,33 @@ def version_document(session: Session, po_number: str, customer: str, vendor: st
         charges=tuple(Charge.model_validate(c) for c in row.charges or ()),
         lines=tuple(row_to_line(line) for line in lines_of(session, row)))
     return document, int(row.version)
+
+
+def notice_set(session: Session, doc: Cancellation | Confirmation, result: Any, profile: Profile
+               ) -> tuple[str, RenderRequest, tuple[str, int | None]]:
+    """A cancellation or confirmation for the vendor (`result`: what the lifecycle made of it): an 860 BCH01 01
+    / 06, or for an 850-replace vendor an 850 BEG01 01 / 06 restating the PO (the 850 needs its lines) under
+    the number that vendor knows it by: the latest version's, or the confirmed one's as it will be delivered."""
+    assert doc.customer and doc.vendor
+    version = doc.version if isinstance(doc, Confirmation) else None
+    set_id = set_for_notice(profile)
+    if set_id == "860":
+        return set_id, RenderRequest(doc), (doc.po_number, version)
+    restated, number = version_document(session, doc.po_number, doc.customer, doc.vendor, version or LATEST)
+    if isinstance(doc, Confirmation):
+        restated = _as_confirmed(session, restated, int(result.id))
+    return set_id, RenderRequest(doc, version=number, restated=restated), (doc.po_number, version)
+
+
+def _as_confirmed(session: Session, order: PurchaseOrderVersion, confirmation_id: int) -> PurchaseOrderVersion:
+    """`order` with each line's confirmed quantity and (first) delivery date: the vendor's changes, when the
+    customer confirmed them, are what will be delivered."""
+    confirmed = {c.line_number: c for c in session.exec(
+        select(ConfirmedLine).where(ConfirmedLine.confirmation_id == confirmation_id))}
+    lines = []
+    for line in order.lines:
+        c = confirmed.get(line.line_number)
+        lines.append(line if c is None else line.model_copy(update={
+            "quantity": c.quantity,
+            "requested_delivery_date": c.delivery_date or line.requested_delivery_date}))
+    return order.model_copy(update={"lines": tuple(lines)})

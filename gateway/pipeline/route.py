@@ -28,7 +28,7 @@ from gateway.control_numbers import ReservedNumbers
 from gateway.messages.blobs import BlobStore
 from gateway.messages.store import Outbound, queue_outbound, read_envelope
 from gateway.partners import Partner
-from gateway.pipeline.documents import version_document
+from gateway.pipeline.documents import notice_set, version_document
 from gateway.x12_profiles import profile_for
 from mappers.x12.translate import Document, RenderRequest, envelope, set_for_version, write_set
 from mappers.x12.writer import FUNCTIONAL_IDS, OutboundSet, Profile
@@ -83,11 +83,8 @@ def _outbound_sets(session: Session, doc: Document, result: Any, inbound_set: st
                    ) -> list[tuple[str, RenderRequest, tuple[str, int | None] | None]]:
     if isinstance(doc, PurchaseOrderVersion | PurchaseOrderChange):
         return [_version(session, doc, int(result.version), profile)]
-    if isinstance(doc, Cancellation):
-        return [("860", RenderRequest(doc), (doc.po_number, None))]
-    if isinstance(doc, Confirmation):
-        # 850 BEG01 06 for an 850-replace vendor is not written by mappers.x12 yet: every vendor gets the 860.
-        return [("860", RenderRequest(doc), (doc.po_number, doc.version))]
+    if isinstance(doc, Cancellation | Confirmation):
+        return [notice_set(session, doc, result, profile)]
     if isinstance(doc, VendorResponse):
         assert doc.customer and doc.vendor
         answered, _ = version_document(session, doc.po_number, doc.customer, doc.vendor, doc.version)

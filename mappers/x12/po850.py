@@ -1,8 +1,10 @@
 """850 Purchase Order ⇄ canonical `PurchaseOrderVersion`, 004010 and 005010 (docs/x12-mapping.md, "850").
 
-Inbound: BEG01 00 is an original (version 1), 05 a replace of the previous version; BEG02 CN is a
-consignment PO. Outbound: version 1 as an original; a later version for a partner with
-`changes_as = "850-replace"` as BEG01 05 with the version suffixed to the PO number (PO123-2).
+Inbound: BEG01 00 is an original (version 1), 05 a replace of the previous version, 06 the customer's
+confirmation of a version (REF*PP names it, else version 1) and 01 a cancellation of the whole PO; BEG02 CN is
+a consignment PO. Outbound: version 1 as an original; for a partner with `changes_as = "850-replace"` a later
+version as BEG01 05 with the version suffixed to the PO number (PO123-2), and a confirmation or cancellation
+as BEG01 06 / 01 restating the PO under the number that partner knows it by.
 The PO1 line is shared with the 860's POC line (`read_line_details`, `line_detail_segments`).
 """
 
@@ -15,7 +17,9 @@ from typing import Any
 
 from gateway.canonical import (
     Attachment,
+    Cancellation,
     Charge,
+    Confirmation,
     Dimensions,
     Note,
     OrderKind,
@@ -59,6 +63,7 @@ from mappers.x12.common import (
 from mappers.x12.segments import MappingError, Segment, Transaction
 
 PURPOSES = {"00": Purpose.ORIGINAL, "05": Purpose.REPLACE}
+CANCELLATION, CONFIRMATION = "01", "06"  # BEG01 of the 850s that restate a PO without making a version
 CONSIGNMENT = "CN"
 STANDARD = "SA"  # stand-alone order, what we write for a standard PO
 
@@ -122,17 +127,25 @@ def read_terms(itds: Sequence[Segment]) -> str | None:
     return ", ".join(parts) or None
 
 
-def read_850(tx: Transaction) -> PurchaseOrderVersion:
+def read_850(tx: Transaction) -> PurchaseOrderVersion | Confirmation | Cancellation:
     if tx.set_id != "850":
         raise MappingError(f"expected an 850, got a {tx.set_id}", "ST", 1, 1)
     beg = tx.one("BEG")
-    purpose = PURPOSES.get(beg.required(1))
-    if purpose is None:
-        raise MappingError(f"purpose {beg.get(1)!r} is not supported: 00 (original) or 05 (replace)",
-                           "BEG", beg.position, 1)
-    head = read_header(header_segments(tx, "PO1"))
+    code = beg.required(1)
+    purpose = PURPOSES.get(code)
+    if purpose is None and code not in (CONFIRMATION, CANCELLATION):
+        raise MappingError(f"purpose {beg.get(1)!r} is not supported: 00 (original), 05 (replace), "
+                           "06 (confirmation) or 01 (cancellation)", "BEG", beg.position, 1)
+    head_segments = header_segments(tx, "PO1")
+    head = read_header(head_segments)
     lines = tuple(read_po1(loop, i) for i, loop in enumerate(tx.loops("PO1"), start=1))
     check_lines(lines, tx, "PO1")
+    if code == CONFIRMATION:  # the restated lines are what was confirmed: no version comes of them
+        return Confirmation(po_number=_po_number(beg, 3), version=_confirmed_version(head_segments))
+    if code == CANCELLATION:
+        return Cancellation(po_number=_po_number(beg, 3),
+                            reason="\n".join(n.text for n in head.notes) or None)
+    assert purpose is not None
     return PurchaseOrderVersion(
         po_number=_po_number(beg, 3), purpose=purpose,
         kind=OrderKind.CONSIGNMENT if beg.required(2) == CONSIGNMENT else OrderKind.STANDARD,
@@ -145,6 +158,17 @@ def _po_number(s: Segment, index: int) -> str:
     if len(value) > 22:
         raise MappingError(f"PO number {value!r} is longer than 22 characters", s.tag, s.position, index)
     return value
+
+
+def _confirmed_version(head: Sequence[Segment]) -> int:
+    """REF*PP names the confirmed version; without it, version 1 (the 855's convention)."""
+    ref = next((s for s in head if s.tag == "REF" and s.get(1) == "PP"), None)
+    if ref is None:
+        return 1
+    text = ref.required(2)
+    if not text.isdigit() or int(text) < 1:
+        raise MappingError(f"{text!r} is not a PO version number (1, 2, ...)", "REF", ref.position, 2)
+    return int(text)
 
 
 def _header_fields(head: Header) -> dict[str, Any]:
@@ -248,8 +272,29 @@ def write_850(order: PurchaseOrderVersion, *, today: date, version: int = 1, rel
               ) -> list[Segment]:
     """The segments between ST and SE. `version` > 1 writes a replace with the version suffixed to the PO
     number (`changes_as = "850-replace"`)."""
-    po_number = order.po_number
     purpose = "05" if version > 1 or order.purpose is Purpose.REPLACE else "00"
+    return _write(order, purpose, version, today, release)
+
+
+def write_confirmation(doc: Confirmation, order: PurchaseOrderVersion, *, today: date, release: str = "004010"
+                       ) -> list[Segment]:
+    """BEG01 06: `order` (the confirmed version as it will be delivered) restated under the PO number the
+    850-replace partner knows that version by, REF*PP naming the version when it is not 1 (as an 855 does)."""
+    return _write(order.model_copy(update={"po_number": doc.po_number}), CONFIRMATION, doc.version, today,
+                  release)
+
+
+def write_cancellation(doc: Cancellation, order: PurchaseOrderVersion, *, version: int, today: date,
+                       release: str = "004010") -> list[Segment]:
+    """BEG01 01: `order` (the latest version, number `version`) restated under the PO number the 850-replace
+    partner knows it by, the cancellation's reason as its only header note."""
+    notes = (Note(text=doc.reason),) if doc.reason else ()
+    return _write(order.model_copy(update={"po_number": doc.po_number, "notes": notes}), CANCELLATION, version,
+                  today, release)
+
+
+def _write(order: PurchaseOrderVersion, purpose: str, version: int, today: date, release: str) -> list[Segment]:
+    po_number = order.po_number
     if version > 1:
         po_number = f"{order.po_number}-{version}"
         if len(po_number) > 22:
@@ -257,10 +302,14 @@ def write_850(order: PurchaseOrderVersion, *, today: date, version: int = 1, rel
                                "characters; send this partner 860s instead")
     kind = CONSIGNMENT if order.kind is OrderKind.CONSIGNMENT else STANDARD
     out = [seg("BEG", purpose, kind, po_number, None, fmt_date(order.order_date or today))]
-    out += header_body(currency=order.currency, requested=order.requested_delivery_date,
-                       terms=order.payment_terms, notes=order.notes, charges=order.charges,
-                       attachments=order.attachments, buyer=order.buyer, ship_to=order.ship_to,
-                       site=order.site, warehouse=order.warehouse, release=release)
+    header = header_body(currency=order.currency, requested=order.requested_delivery_date,
+                         terms=order.payment_terms, notes=order.notes, charges=order.charges,
+                         attachments=order.attachments, buyer=order.buyer, ship_to=order.ship_to,
+                         site=order.site, warehouse=order.warehouse, release=release)
+    if purpose == CONFIRMATION and version != 1:  # REF comes after CUR, the header's only segment before it
+        at = 1 if header and header[0].tag == "CUR" else 0
+        header.insert(at, seg("REF", "PP", str(version)))
+    out += header
     for line in order.lines:
         out.append(seg("PO1", line.line_number, fmt_decimal(line.quantity), line.uom,
                        fmt_decimal(line.unit_price), None, *order_ids(line)))

@@ -50,6 +50,9 @@ class RenderRequest:
     previous: PurchaseOrderVersion | None = None  # for an 860 of deltas
     today: date | None = None  # BEG05/BCH06 when the document has no date; defaults to the envelope's
     answers: PurchaseOrderVersion | None = None  # the version an 855/865 answers: PO1/POC echo it
+    # The PO an 850 confirmation or cancellation restates (its PO1 loop is mandatory): the confirmed version
+    # as it will be delivered, or the latest version; `version` is then that version's number.
+    restated: PurchaseOrderVersion | None = None
 
 
 # A reader returns one document, or a list when one set holds several (an 861 for two POs, an 846 for two
@@ -90,8 +93,15 @@ def _carried(req: RenderRequest, set_id: str) -> BaseModel:
 
 def _write_850(req: RenderRequest, profile: Profile, today: date) -> list[Segment]:
     doc = _carried(req, "850")
-    assert isinstance(doc, PurchaseOrderVersion)
-    return po850.write_850(doc, today=today, version=req.version or 1, release=profile.version)
+    if isinstance(doc, PurchaseOrderVersion):
+        return po850.write_850(doc, today=today, version=req.version or 1, release=profile.version)
+    if req.restated is None:
+        raise MappingError(f"an 850 {type(doc).__name__} restates the PO: give it (\"restated\": {{...}})")
+    if isinstance(doc, Confirmation):
+        return po850.write_confirmation(doc, req.restated, today=today, release=profile.version)
+    assert isinstance(doc, Cancellation)
+    return po850.write_cancellation(doc, req.restated, version=req.version or 1, today=today,
+                                    release=profile.version)
 
 
 def _write_860(req: RenderRequest, profile: Profile, today: date) -> list[Segment]:
@@ -154,6 +164,12 @@ def set_for_version(version: int, profile: Profile) -> str:
     if version <= 1 or profile.changes_as == "850-replace":
         return "850"
     return "860"
+
+
+def set_for_notice(profile: Profile) -> str:
+    """Which set carries a confirmation or a cancellation to this receiver: an 850 (BEG01 06 / 01) for an
+    850-replace partner, which knows each version by its own PO number, else an 860 (BCH01 06 / 01)."""
+    return "850" if profile.changes_as == "850-replace" else "860"
 
 
 # ---------------------------------------------------------------- both directions
@@ -272,7 +288,8 @@ def write_set(set_id: str, request: RenderRequest, profile: Profile, now: dateti
     writer = WRITERS.get(set_id)
     if writer is None:
         raise MappingError(f"transaction set {set_id} cannot be written; known: {', '.join(sorted(WRITERS))}")
-    for name, document in (("", request.document), ("previous", request.previous), ("answers", request.answers)):
+    for name, document in (("", request.document), ("previous", request.previous), ("answers", request.answers),
+                           ("restated", request.restated)):
         if document is not None:
             check_document(document, name)
     try:

@@ -10,7 +10,9 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from gateway.canonical import (
+    Cancellation,
     Charge,
+    Confirmation,
     Dimensions,
     OrderKind,
     OrderLine,
@@ -90,6 +92,60 @@ def test_850_replace_mode_sends_beg01_05_with_the_version_suffix() -> None:
     assert back.po_number == "4500012345-2" and back.purpose is VersionPurpose.REPLACE
 
 
+def notice(doc: Confirmation | Cancellation, restated: PurchaseOrderVersion, profile: Profile = P5010,
+           version: int | None = None) -> bytes:
+    data = render("850", [RenderRequest(doc, version=version, restated=restated)], profile, ThrowawayNumbers(), NOW)
+    return data.replace(b"\n", b"")
+
+
+def test_a_confirmation_for_an_850_replace_partner_is_beg01_06_under_the_number_it_knows() -> None:
+    (_, doc), = expected_documents("850_vics_4010")
+    assert isinstance(doc, PurchaseOrderVersion)
+    data = notice(Confirmation(po_number=doc.po_number, version=2), doc)
+    assert b"BEG|06|SA|4500012345-2||20261120~CUR|BY|USD~REF|PP|2~" in data and b"PO1|1|120|EA|" in data
+    assert_clean(data)
+    # Read back: the confirmation (of the PO as that partner knows it), never a new version.
+    assert read_all(data) == [Confirmation(po_number="4500012345-2", version=2)]
+    first = notice(Confirmation(po_number=doc.po_number, version=1), doc, P4010)
+    assert b"BEG*06*SA*4500012345**20261120~CUR" in first  # version 1: its own number, no REF*PP
+    assert_clean(first)
+    assert read_all(first) == [Confirmation(po_number="4500012345", version=1)]
+
+
+def test_a_cancellation_for_an_850_replace_partner_is_beg01_01_with_its_reason() -> None:
+    (_, doc), = expected_documents("850_consignment")
+    assert isinstance(doc, PurchaseOrderVersion)
+    data = notice(Cancellation(po_number=doc.po_number, reason="STORE CLOSED"), doc, version=3)
+    assert f"BEG|01|CN|{doc.po_number}-3||".encode() in data and b"MTX||STORE CLOSED~" in data
+    assert_clean(data)
+    assert read_all(data) == [Cancellation(po_number=f"{doc.po_number}-3", reason="STORE CLOSED")]
+
+
+def test_an_850_confirmation_needs_the_po_it_restates() -> None:
+    with pytest.raises(MappingError, match="restates"):
+        render("850", [RenderRequest(Confirmation(po_number="PO7", version=1))], P4010, ThrowawayNumbers(), NOW)
+
+
+def test_an_850_confirmation_with_a_version_that_is_no_number_is_refused() -> None:
+    (t,) = translate(_one_set("BEG*06*SA*PO1**20261120~REF*PP*X~PO1*1*1*EA"))
+    assert t.error is not None and (t.error.segment, t.error.element) == ("REF", 2)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(order=orders(), version=st.integers(1, 999), profile=st.sampled_from([P4010, P5010]))
+def test_any_confirmation_and_cancellation_round_trips_through_850(order: PurchaseOrderVersion, version: int,
+                                                                  profile: Profile) -> None:
+    assume(len(f"{order.po_number}-{version}") <= 22 and order.lines)
+    known_as = order.po_number if version == 1 else f"{order.po_number}-{version}"
+    for doc, expected in ((Confirmation(po_number=order.po_number, version=version),
+                           Confirmation(po_number=known_as, version=version)),
+                          (Cancellation(po_number=order.po_number, reason="NO LONGER NEEDED"),
+                           Cancellation(po_number=known_as, reason="NO LONGER NEEDED"))):
+        data = notice(doc, order, profile, version)
+        assert_clean(data)
+        assert read_all(data) == [expected]
+
+
 def test_850_replace_mode_refuses_a_suffix_beyond_22_characters() -> None:
     doc = PurchaseOrderVersion(po_number="P" * 21, lines=(OrderLine(line_number="1", quantity=Decimal(1)),))
     with pytest.raises(MappingError, match="22"):
@@ -112,7 +168,7 @@ def test_a_line_without_quantity_is_refused_naming_the_segment_position() -> Non
 
 def test_an_unsupported_purpose_is_refused() -> None:
     (t,) = translate(_one_set("BEG*22*SA*PO1**20261120~PO1*1*1*EA"))
-    assert t.error is not None and "BEG01" in str(t.error)
+    assert t.error is not None and "BEG01" in str(t.error) and "06 (confirmation)" in str(t.error)
 
 
 def test_a_date_that_does_not_exist_is_refused() -> None:

@@ -153,3 +153,20 @@ def test_render_refuses_an_855_addressed_to_a_vendor_and_names_the_right_command
     assert (code, err) == (0, "")
     (i,) = read_interchanges(out.encode())
     assert (i.sender_id, i.receiver_id) == ("FABRIKAM", "CONTOSO")
+
+
+def test_render_an_850_confirmation_for_an_850_replace_vendor_from_the_po_it_restates(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    (_, doc), = expected_documents("850_vics_4010")
+    entry = {"type": "Confirmation", "document": {"po_number": doc.po_number, "version": 2},
+             "restated": json.loads(doc.model_dump_json())}
+    source = tmp_path / "confirmation.json"
+    source.write_text(json.dumps(entry))
+    code, out, err = run(capsys, "render", "--type", "850", "--partner", "northwind", *PARTNERS, str(source))
+    assert (code, err) == (0, "")
+    assert f"BEG|06|SA|{doc.po_number}-2|" in out
+    assert_bots_accepts(out.encode())
+    del entry["restated"]
+    source.write_text(json.dumps(entry))
+    code, _, err = run(capsys, "render", "--type", "850", "--partner", "northwind", *PARTNERS, str(source))
+    assert code == 1 and "restates the PO" in err
