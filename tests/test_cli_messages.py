@@ -79,3 +79,25 @@ def test_a_database_not_migrated_is_one_line_saying_what_to_run(tmp_path, monkey
     err = capsys.readouterr().err
     assert err.startswith("gateway: the database cannot be used (no such table: message)")
     assert "gateway db upgrade" in err and "Traceback" not in err
+
+
+def test_a_bug_while_processing_fails_the_message_naming_the_error_with_its_traceback(gateway, tmp_path,
+                                                                                      monkeypatch):
+    import gateway.lifecycle as lifecycle
+
+    def broken(*args: object) -> None:  # stands in for a bug in the lifecycle: no step raises this on purpose
+        raise KeyError("line_number")
+
+    working = lifecycle.handle
+    monkeypatch.setattr(lifecycle, "handle", broken)
+    po = write(tmp_path, "po.edi", sent_by("contoso", "fabrikam", "850", order("PO-9"), 90))
+    code, out, _ = gateway("ingest", po, "--partner", "contoso")
+    assert code == 1 and out.startswith("message 1: failed\ninternal error (a bug, not the document): KeyError")
+    code, out, _ = gateway("messages", "--state", "failed")
+    (line,) = out.splitlines()
+    assert line.split()[:3] == ["1", "in", "failed"] and "KeyError: 'line_number'" in line
+    code, out, _ = gateway("message", "1")
+    assert "Traceback (most recent call last)" in out and 'raise KeyError("line_number")' in out
+    monkeypatch.setattr(lifecycle, "handle", working)  # the bug fixed: a replay takes it through
+    code, out, _ = gateway("replay", "1")
+    assert (code, out) == (0, "message 1: routed\n")

@@ -92,7 +92,7 @@ def test_a_step_started_three_times_that_never_finished_goes_dead(hub):
         assert attempts.begin(hub.engine, queued.id, attempts.OUT_STEPS)
     assert not attempts.begin(hub.engine, queued.id, attempts.OUT_STEPS)
     dead = hub.message(queued.id)
-    assert dead.state == S.DEAD and "started 3 times and never finished" in (dead.error or "")
+    assert dead.state == S.DEAD and "started 3 times and never finished: it killed its worker" in (dead.error or "")
 
 
 def test_tries_that_finish_never_add_up(hub):

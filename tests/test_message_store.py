@@ -36,7 +36,12 @@ def test_a_message_moves_once_and_a_second_mover_is_told_no(engine, tmp_path):
         assert state_of(session, message_id) is S.VALIDATED
         assert [count_attempt(session, message_id) for _ in range(3)] == [1, 2, 3]
         assert transition(session, message_id, S.ACKNOWLEDGED, "acknowledged")
-        assert count_attempt(session, message_id) == 1  # a new step starts its own count
+        # A new step starts its own count, with the try in flight that moved it: if that try never ends (its
+        # worker was killed), the next one is the step's second.
+        assert count_attempt(session, message_id) == 2
+        assert transition(session, message_id, S.FAILED, "failed")
+        assert transition(session, message_id, S.ACKNOWLEDGED, "replayed")  # no try in flight: from zero
+        assert count_attempt(session, message_id) == 1
 
 
 def test_blobs_are_content_addressed_durable_files(tmp_path):

@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import Session, col, select
 
 from gateway import workspace
-from gateway.canonical import Receipt, ReceiptLine, ResponseStatus, VendorResponse
+from gateway.canonical import LineStatus, Receipt, ReceiptLine, ResponseLine, ResponseStatus, VendorResponse
 from gateway.db import read_session
 from gateway.messages.states import MessageState
 from gateway.messages.tables import AppliedSet, Message, MessageEvent
@@ -208,3 +208,44 @@ def test_unknown_receiver_is_refused_to_its_sender_with_ta1_009(hub):
     (ta1,) = hub.outbox(result.message_id, "contoso", kind="ack")
     assert b"*R*009" in ta1 and b"*ZZ*NOBODY         *ZZ*CONTOSO        *" in ta1  # answered as the addressee
     assert listed(hub.engine, workspace.PoList.FOR_REVIEW) == []
+
+
+def _answer(po: str) -> VendorResponse:
+    return VendorResponse(po_number=po, status=ResponseStatus.ACCEPT, response_date=NOW.date(),
+                          lines=(ResponseLine(line_number="1", status=LineStatus.ACCEPT),
+                                 ResponseLine(line_number="2", status=LineStatus.ACCEPT)))
+
+
+def test_a_file_from_several_senders_is_answered_and_applied_per_sender(hub):
+    """A VAN mailbox may hand over one file holding interchanges from several partners: each gets the
+    acknowledgment its own partner options ask for, and each interchange is applied as its sender sent it."""
+    by_northwind, by_litware = order("PO-N", vendor="northwind"), order("PO-L", vendor="litware")
+    for vendor, po in (("northwind", by_northwind), ("litware", by_litware)):
+        assert hub.send("contoso", vendor, "850", po).state is S.ROUTED
+    data = (sent_by("contoso", "fabrikam", "850", order("PO-1"), 301)
+            + sent_by("northwind", "contoso", "855", _answer("PO-N"), 302, answers=by_northwind)
+            + sent_by("litware", "contoso", "855", _answer("PO-L"), 303, answers=by_litware))
+    result = hub.ingest(data, "contoso", name="mailbox.edi")
+    assert result.state is S.ROUTED, result.error
+    (contoso,) = hub.outbox(result.message_id, "contoso", kind="ack")
+    (northwind,) = hub.outbox(result.message_id, "northwind", kind="ack")
+    (litware,) = hub.outbox(result.message_id, "litware", kind="ack")
+    assert b"ST*997*" in contoso and b"TA1" not in contoso  # 4010, TA1 on request only
+    assert b"ST|999|" in northwind and b"|01|123456789      |" in northwind  # 5010 with its own delimiters
+    assert b"TA1*000000303*" in litware and b"ST*997*" in litware  # ta1 = "always"
+    assert [b"BEG*00*SA*PO-1*" in x for x in hub.outbox(result.message_id, "fabrikam")] == [True]
+    assert sorted(b"BAK*00*AD*PO-N*" in x for x in hub.outbox(result.message_id, "contoso")) == [False, True]
+    assert sorted(listed(hub.engine, workspace.PoList.AWAITING_CUSTOMER, v) for v in ("northwind", "litware")) \
+        == [["PO-L"], ["PO-N"]]
+    assert listed(hub.engine, workspace.PoList.FOR_REVIEW) == ["PO-1"]
+
+
+def test_an_interchange_from_an_unknown_sender_inside_a_file_is_refused_alone(hub):
+    stranger = sent_by("contoso", "fabrikam", "850", order("PO-2"), 312).replace(b"CONTOSO        ",
+                                                                                 b"STRANGER       ", 1)
+    data = sent_by("contoso", "fabrikam", "850", order("PO-1"), 311) + stranger
+    result = hub.ingest(data, "contoso", name="mailbox.edi")
+    assert result.state is S.FAILED and "STRANGER" in result.error and "006" in result.error
+    acks = b"".join(hub.outbox(result.message_id, "contoso", kind="ack"))
+    assert b"ST*997*" in acks and b"TA1*000000312*" in acks and b"*R*006" in acks
+    assert listed(hub.engine, workspace.PoList.FOR_REVIEW) == ["PO-1"]

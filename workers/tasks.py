@@ -61,6 +61,8 @@ def register(app: Celery, settings: Settings, partners: PartnersFile) -> None:
             countdown = get_exponential_backoff_interval(1, task.request.retries, RETRY_POLICY["retry_backoff_max"],
                                                          full_jitter=True)
             raise task.retry(kwargs={"message_id": message_id, "owed": owed}, exc=e, countdown=countdown) from e
+        except Exception as e:  # a bug (processing handles its own; this is delivery's): failed, naming it
+            attempts.fail_on_bug(engine, message_id, e)
         attempts.end(engine, message_id)
         return True
 

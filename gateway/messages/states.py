@@ -55,6 +55,9 @@ OUTBOUND: dict[MessageState, frozenset[MessageState]] = {
     S.DEAD: frozenset({S.QUEUED}),
 }
 TRANSITIONS = {Direction.IN: INBOUND, Direction.OUT: OUTBOUND}
+# The middle states: those a worker's step takes a message out of (the sweeper wakes a message left in one).
+STEPS = {Direction.IN: frozenset({S.RECEIVED, S.VALIDATED, S.ACKNOWLEDGED, S.APPLIED}),
+         Direction.OUT: frozenset({S.QUEUED, S.SENDING})}
 
 
 class IllegalTransition(GatewayError):

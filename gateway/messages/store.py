@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import case, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -21,7 +21,7 @@ from sqlalchemy.sql.schema import Table
 from sqlmodel import Session
 
 from gateway.messages.blobs import StoredBlob
-from gateway.messages.states import Direction, MessageState, check, sources_of
+from gateway.messages.states import STEPS, Direction, MessageState, check, sources_of
 from gateway.messages.tables import Message, MessageEvent, MessagePo
 from gateway.models import utcnow
 
@@ -173,7 +173,10 @@ def transition(session: Session, message_id: int, target: MessageState, detail: 
     conn = session.connection()
     direction = conn.execute(select(MESSAGE_T.c.direction).where(MESSAGE_T.c.id == message_id)).scalar_one()
     sources = sources_of(Direction(direction), target)
-    values: dict[str, Any] = {"state": target.value, "updated_at": at or utcnow(), "attempts": 0}
+    # The tries counted so far were of the step the message leaves; a try in flight (one counted, not yet ended)
+    # is now one of the step it enters, so that if it kills its worker there, it counts (gateway.pipeline.attempts).
+    in_flight = case((MESSAGE_T.c.attempts > 0, 1), else_=0) if target in STEPS[Direction(direction)] else 0
+    values: dict[str, Any] = {"state": target.value, "updated_at": at or utcnow(), "attempts": in_flight}
     if error is not None or target not in (MessageState.FAILED, MessageState.DEAD, MessageState.QUARANTINED):
         values["error"] = error
     moved = conn.execute(update(MESSAGE_T).where(MESSAGE_T.c.id == message_id,

@@ -23,11 +23,12 @@ from mappers.x12.acks import acknowledge, parse_acks
 from mappers.x12.validate import InterchangeReport, ValidationError
 
 
-def queue_acks(session: Session, blobs: BlobStore, interchanges: list[InterchangeReport], sender: Partner,
+def queue_acks(session: Session, blobs: BlobStore, interchanges: list[tuple[InterchangeReport, Partner]],
                message_id: int, now: datetime) -> list[str]:
-    """Queue the TA1/997/999 owed for each interchange, per the sender's options; what was queued, described."""
+    """Queue the TA1/997/999 owed for each interchange to its partner (its sender), per that partner's options;
+    what was queued, described."""
     queued = []
-    for index, ic in enumerate(interchanges):
+    for index, (ic, sender) in enumerate(interchanges):
         data = acknowledge(ic, ack_options(sender), TransactionNumbers(session.connection(), sender.id), now)
         if data is None:
             continue
@@ -38,7 +39,7 @@ def queue_acks(session: Session, blobs: BlobStore, interchanges: list[Interchang
         queue_outbound(session, Outbound(
             receiver_id=sender.id, blob=blobs.put(data), envelope=envelope, gs06="", set_types=kinds,
             outbox_key=f"{message_id}/ack/{index}", caused_by_id=message_id, kind="ack", answers_id=message_id))
-        queued.append("/".join(kinds) or "ack")
+        queued.append(f"{'/'.join(kinds) or 'ack'}" + (f" to {sender.id}" if len(interchanges) > 1 else ""))
     return queued
 
 

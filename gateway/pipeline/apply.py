@@ -51,6 +51,8 @@ class SetItem:
     control: str
     documents: list[Document] = field(default_factory=list)
     error: str | None = None
+    # ISA05/06 and ISA07/08 of its interchange: a file may hold interchanges of several senders
+    parties: tuple[str, str, str, str] = ("", "", "", "")
 
     @property
     def po_key(self) -> str:
@@ -77,7 +79,8 @@ def sets_of(translated: Iterable[Translated]) -> Iterator[SetItem]:
             last, tx = t.located, t.located.transaction
             ic, group = t.located.interchange, t.located.group
             index += 1
-            current = SetItem(index, tx.set_id, f"{ic.control_number}/{group.control_number}/{tx.control_number}")
+            current = SetItem(index, tx.set_id, f"{ic.control_number}/{group.control_number}/{tx.control_number}",
+                              parties=(ic.sender_qualifier, ic.sender_id, ic.receiver_qualifier, ic.receiver_id))
         assert current is not None
         if t.error is not None:
             current.error = str(t.error)

@@ -4,24 +4,30 @@ looping (issue 7: three times).
 A task counts a try in the database before it works (`begin`) and takes it back when it ends, well or with an
 error it can report (`end`); a try whose worker was killed is never taken back. When the database itself is
 away, `end` cannot reach it: the retry carries the tries it owes and `begin` forgives them, so a database outage
-never looks like a killed worker. Each state change resets the count, so only tries of the same step add up. A
-message past its limit is marked dead with that reason.
+never looks like a killed worker. Each state change resets the count to the try that made it, if any
+(`gateway.messages.store.transition`), so only tries of the same step add up, and a try that moved the message
+on and then killed its worker counts against the step it died in. A
+message past its limit is marked dead with that reason. A try that ends in a bug (an exception nothing raises on
+purpose) is finished too: the message fails naming the error (`fail_on_bug`), rather than wait as "never finished".
 """
 
 from __future__ import annotations
+
+import logging
+import traceback
 
 from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
 
 from gateway.db import unit_of_work
-from gateway.messages.states import MessageState
-from gateway.messages.store import MESSAGE_T, count_attempt, state_of, transition
+from gateway.messages.states import STEPS, Direction, MessageState
+from gateway.messages.store import MESSAGE_T, add_event, count_attempt, state_of, transition
+
+log = logging.getLogger(__name__)
 
 MAX_UNFINISHED_TRIES = 3
 # The steps a worker takes a message through, by the state it starts from.
-IN_STEPS = frozenset({MessageState.RECEIVED, MessageState.VALIDATED, MessageState.ACKNOWLEDGED,
-                      MessageState.APPLIED})
-OUT_STEPS = frozenset({MessageState.QUEUED, MessageState.SENDING})
+IN_STEPS, OUT_STEPS = STEPS[Direction.IN], STEPS[Direction.OUT]
 
 
 def begin(engine: Engine, message_id: int, steps: frozenset[MessageState], forgive: int = 0) -> bool:
@@ -40,8 +46,9 @@ def begin(engine: Engine, message_id: int, steps: frozenset[MessageState], forgi
         if tries <= MAX_UNFINISHED_TRIES:
             return True
         transition(session, message_id, MessageState.DEAD, "given up",
-                   error=f"its {state} step was started {tries - 1} times and never finished (the worker was "
-                         f"killed or lost each time); look at the message before replaying it")
+                   error=f"its {state} step was started {tries - 1} times and never finished: it killed its "
+                         f"worker (or the worker was lost) {tries - 1} times; look at the message before "
+                         f"replaying it")
     return False
 
 
@@ -57,6 +64,22 @@ def give_up(engine: Engine, message_id: int, reason: str) -> bool:
     """After the last retry: dead with the reason of the last failure (False when already past that)."""
     with unit_of_work(engine) as session:
         return transition(session, message_id, MessageState.DEAD, "given up after the last retry", error=reason)
+
+
+def fail_on_bug(engine: Engine, message_id: int, error: BaseException) -> bool:
+    """The message failed with an unexpected exception (a bug): failed, with a reason naming the error and the
+    traceback on its timeline and in the log, so operators see it (`gateway messages --state failed`) and can
+    replay it once the bug is fixed. False when it is already past the step that failed."""
+    log.error("message %s: unexpected %s", message_id, type(error).__name__, exc_info=error)
+    text = str(error).replace("\n", " ")
+    reason = (f"internal error (a bug, not the document): {type(error).__name__}: {text[:500]}; the traceback is "
+              f"on the message's timeline; replay the message once the bug is fixed")
+    trace = "".join(traceback.format_exception(error))
+    with unit_of_work(engine) as session:
+        if not transition(session, message_id, MessageState.FAILED, "failed", error=reason):
+            return False
+        add_event(session, message_id, "traceback:\n" + trace[-8000:])
+    return True
 
 
 def queued_outbound(engine: Engine, message_id: int) -> list[int]:

@@ -5,13 +5,14 @@ from __future__ import annotations
 import contextlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from itertools import groupby
 
 from sqlalchemy import delete, exists, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from gateway.db import read_session, unit_of_work
-from gateway.errors import Refusal, Rejected, Retryable
+from gateway.errors import RETRYABLE, Refusal, Rejected, Retryable
 from gateway.messages.blobs import FileBlobStore
 from gateway.messages.states import Direction, MessageState
 from gateway.messages.store import (
@@ -24,6 +25,7 @@ from gateway.messages.store import (
     transition,
 )
 from gateway.messages.tables import Message
+from gateway.pipeline import attempts
 from gateway.pipeline.acknowledge import reconcile
 from gateway.pipeline.apply import Parties, apply_batch, batches, sets_of
 from gateway.pipeline.directory import Directory
@@ -82,6 +84,10 @@ def process(engine: Engine, settings: Settings, message_id: int, *, now: datetim
         raise Retryable(f"message {message_id}: {str(e).splitlines()[0]}") from e
     except (Rejected, MappingError, ValueError, OSError) as e:
         _fail(engine, message_id, f"{type(e).__name__}: {e}")
+    except RETRYABLE:
+        raise
+    except Exception as e:  # a bug: the message says so, rather than wait as "never finished"
+        attempts.fail_on_bug(engine, message_id, e)
     return outcome(engine, message_id)
 
 
@@ -95,17 +101,21 @@ def _apply(engine: Engine, settings: Settings, message_id: int, now: datetime) -
     sender = directory.by_isa(message.sender_qualifier, message.sender_id)
     receiver = directory.by_isa(message.receiver_qualifier, message.receiver_id)
     if sender is None or receiver is None:
-        raise Rejected(f"message {message_id}: its sender or receiver left the partners file since it was "
-                       f"validated; run `gateway partners sync` and replay it")
-    parties = Parties(sender, receiver, message_id, now)
+        raise Rejected(_LEFT.format(message_id=message_id))
     with blobs.open(message.sha256) as raw:  # translate streams: one set in memory at a time
         documents = translate(raw, sender.encoding, sender_profiles(directory.partners),
                               private_codes=private_codes(directory.partners), verdicts=validated)
-        for batch in batches(sets_of(documents), settings.apply_batch):
-            with unit_of_work(engine) as session:
-                if state_of(session, message_id) is not MessageState.ACKNOWLEDGED:
-                    raise Raced(message_id)
-                apply_batch(session, blobs, batch, parties)
+        # Each interchange's sets are applied as its own sender sent them to its own receiver.
+        for key, sets in groupby(sets_of(documents), key=lambda item: item.parties):
+            parties = _parties(directory, key, message_id, now)
+            for batch in batches(sets, settings.apply_batch):
+                if parties is None and any(item.error is None for item in batch):
+                    raise Rejected(_LEFT.format(message_id=message_id))
+                with unit_of_work(engine) as session:
+                    if state_of(session, message_id) is not MessageState.ACKNOWLEDGED:
+                        raise Raced(message_id)
+                    # An interchange refused at validation (no such partner) has no set left to apply.
+                    apply_batch(session, blobs, batch, parties or Parties(sender, receiver, message_id, now))
     with unit_of_work(engine) as session:
         if "TA1" in message.set_types:  # TA1s stand outside any set (acknowledgments are small)
             for ack in interchange_acks(blobs.get(message.sha256), sender.encoding):
@@ -118,6 +128,16 @@ def _apply(engine: Engine, settings: Settings, message_id: int, now: datetime) -
             transition(session, message_id, MessageState.FAILED, "some sets were not applied", error=problems)
         else:
             transition(session, message_id, MessageState.ROUTED, "routed")
+
+
+_LEFT = ("message {message_id}: a sender or receiver left the partners file since it was validated; run "
+         "`gateway partners sync` and replay it")
+
+
+def _parties(directory: Directory, key: tuple[str, str, str, str], message_id: int, now: datetime
+             ) -> Parties | None:
+    sender, receiver = directory.by_isa(key[0], key[1]), directory.by_isa(key[2], key[3])
+    return Parties(sender, receiver, message_id, now) if sender and receiver else None
 
 
 def _state(engine: Engine, message_id: int) -> MessageState:

@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from gateway.messages.blobs import BlobStore
 from gateway.messages.states import MessageState
-from gateway.messages.store import read_envelope, transition
+from gateway.messages.store import add_event, read_envelope, transition
 from gateway.messages.tables import Message
 from gateway.partners import Partner
 from gateway.pipeline.acknowledge import queue_acks, refuse_interchange
@@ -53,19 +53,43 @@ def validate_and_acknowledge(session: Session, blobs: BlobStore, message_id: int
     message.partner_id = sender.id
     session.add(message)
     session.flush()
+    addressed = [_parties(directory, ic, sender) for ic in report.interchanges]
     errors = [f"{where}: partner {sender.id}: {e.where}: {e.pointer + ' ' if e.pointer else ''}{e.code}: "
               f"{e.message}" for e in report.errors]
     _move(session, message_id, MessageState.VALIDATED,
           f"validated: {len(controls)} set(s) ({', '.join(sorted(set(set_types))) or 'none'}), "
           f"{len(errors)} error(s)" + "".join(f"\n{line}" for line in errors[:MAX_ERRORS_SHOWN]))
-    acks = queue_acks(session, blobs, report.interchanges, sender, message_id, now)
-    _record_invalid_sets(session, message_id, report.interchanges, receiver)
+    acks = queue_acks(session, blobs, [(ic, answer_to) for ic, answer_to, _ in addressed], message_id, now)
+    _record_invalid_sets(session, message_id, [(ic, to) for ic, _, to in addressed])
     _move(session, message_id, MessageState.ACKNOWLEDGED,
           f"acknowledgment queued for {sender.id}: {', '.join(acks)}" if acks else "no acknowledgment owed")
-    refused = [e for ic in report.interchanges for e in ic.errors]
+    refused = [ic for ic in report.interchanges if ic.errors]
     if refused:
-        _move(session, message_id, MessageState.FAILED, "refused at the envelope",
-              "; ".join(f"{where}: partner {sender.id}: {e.where}: TA1 {e.code}: {e.message}" for e in refused))
+        reasons = "; ".join(f"{where}: partner {sender.id}: {e.where}: TA1 {e.code}: {e.message}"
+                            for ic in refused for e in ic.errors)
+        # The file's other interchanges still apply when the refused ones' sets can carry the reason (their
+        # outcomes, which the message's final error lists); else the message fails here with it.
+        if len(refused) < len(report.interchanges) and all(any(g.sets for g in ic.groups) for ic in refused):
+            add_event(session, message_id, f"refused at the envelope, the other interchanges go on: {reasons}")
+        else:
+            _move(session, message_id, MessageState.FAILED, "refused at the envelope", reasons)
+
+
+def _parties(directory: Directory, ic: InterchangeReport, first: Partner
+             ) -> tuple[InterchangeReport, Partner, Partner | None]:
+    """An interchange of the file with the partner its acknowledgment goes to (its own sender, per that sender's
+    options: a file may hold interchanges of several senders) and the partner it is addressed to. One from a
+    sender or to a receiver that is no partner is refused alone (TA1 006 / 009), answered to the file's first
+    sender when its own is unknown."""
+    sender = directory.by_isa(ic.sender_qualifier, ic.sender_id)
+    receiver = directory.by_isa(ic.receiver_qualifier, ic.receiver_id)
+    if sender is None:
+        refuse_interchange(ic, "006", f"sender {ic.sender_qualifier}/{ic.sender_id} (ISA05/ISA06) of interchange "
+                                      f"{ic.control_number} is not a partner")
+    elif receiver is None:
+        refuse_interchange(ic, "009", f"receiver {ic.receiver_qualifier}/{ic.receiver_id} (ISA07/ISA08) of "
+                                      f"interchange {ic.control_number} is not a partner")
+    return ic, sender or first, receiver
 
 
 def _unknown_party(session: Session, blobs: BlobStore, message: Message, interchanges: list[InterchangeReport],
@@ -89,20 +113,20 @@ def _unknown_party(session: Session, blobs: BlobStore, message: Message, interch
     session.add(message)
     session.flush()
     _move(session, message.id, MessageState.VALIDATED, f"refused: {reason}")
-    acks = queue_acks(session, blobs, [refuse_interchange(interchanges[0], code, reason)], answer_to, message.id,
+    acks = queue_acks(session, blobs, [(refuse_interchange(interchanges[0], code, reason), answer_to)], message.id,
                       now)
     _move(session, message.id, MessageState.ACKNOWLEDGED, f"refusal queued for {answer_to.id}: {', '.join(acks)}")
     _move(session, message.id, MessageState.FAILED, "refused", f"{where}: {reason} (TA1 {code})")
 
 
-def _record_invalid_sets(session: Session, message_id: int, interchanges: list[InterchangeReport],
-                         receiver: Partner) -> None:
-    """Sets with syntax errors, and sets of a group whose GS03 is not the receiver's GS id (the gateway routes
-    by ISA08 and GS03: the two must name the same partner), get their outcome now: the apply step skips them."""
+def _record_invalid_sets(session: Session, message_id: int,
+                         interchanges: list[tuple[InterchangeReport, Partner | None]]) -> None:
+    """Sets with syntax errors, and sets of a group whose GS03 is not the GS id of the receiver its interchange
+    names (the gateway routes by ISA08 and GS03: the two must name the same partner), get their outcome now: the
+    apply step skips them. An interchange to no partner is refused at the envelope (an error of its own)."""
     index = -1
-    for ic in interchanges:
+    for ic, receiver in interchanges:
         for group in ic.groups:
-            misrouted = group.receiver.strip() != receiver.gs_id
             for tx in group.sets:
                 index += 1
                 control = f"{ic.control_number}/{group.control_number}/{tx.control_number}"
@@ -111,7 +135,7 @@ def _record_invalid_sets(session: Session, message_id: int, interchanges: list[I
                     record_outcome(session, message_id, index, tx.set_id, control, "invalid", code="syntax",
                                    reason="; ".join(f"{e.pointer + ' ' if e.pointer else ''}{e.code}: {e.message}"
                                                     for e in found[:5]))
-                elif misrouted:
+                elif receiver is not None and group.receiver.strip() != receiver.gs_id:
                     record_outcome(session, message_id, index, tx.set_id, control, "invalid", code="routing",
                                    reason=f"GS03 {group.receiver!r} is not the GS id of {receiver.id} "
                                           f"({receiver.gs_id!r}), whom ISA08 names")

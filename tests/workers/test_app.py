@@ -6,11 +6,16 @@ from pathlib import Path
 
 from sqlalchemy.exc import OperationalError
 
+import workers.tasks
+from gateway.bootstrap import engine_for, install
 from gateway.errors import RETRYABLE, ConfigError, Retryable
+from gateway.messages.states import MessageState
 from gateway.partners import load_partners
 from gateway.settings import DEFAULT_PARTNERS, Settings
+from tests.factories import order
+from tests.hub import Hub
 from transports.errors import TransportRejected, TransportRetryable
-from workers.app import POLL_TASK, beat_schedule, create_app
+from workers.app import DELIVER_TASK, POLL_TASK, beat_schedule, create_app
 
 
 def test_work_is_routed_to_its_queue_by_task_name(tmp_path):
@@ -58,3 +63,23 @@ def test_the_schedule_polls_each_polled_partner_and_names_only_tasks_that_exist(
     assert with_housekeeping["check overdue acknowledgments and responses"] == {
         "task": "gateway.housekeeping.check_overdue", "schedule": 60.0}
     assert "purge raw documents past retention" not in with_housekeeping  # its task is not registered there
+
+
+def test_a_bug_while_delivering_fails_the_message_naming_it_instead_of_leaving_it_unfinished(tmp_path, monkeypatch):
+    settings = Settings(data_dir=tmp_path)
+    engine = engine_for(settings)
+    install(engine, load_partners(settings.partners))
+    hub = Hub(engine, settings)
+    routed = hub.send("contoso", "fabrikam", "850", order("PO-1"))
+    (vendor_850,) = [m for m in hub.caused_by(routed.message_id) if m.partner_id == "fabrikam"]
+    app = create_app(settings)
+
+    def broken(*args: object) -> None:  # stands in for a bug in delivery: nothing raises this on purpose
+        raise TypeError("deliver() missing 1 required positional argument")
+
+    monkeypatch.setattr(workers.tasks, "deliver_message", broken)
+    app.tasks[DELIVER_TASK].apply(kwargs={"message_id": vendor_850.id})  # the task, run here as a worker runs it
+    failed = hub.message(vendor_850.id)
+    assert failed.state == MessageState.FAILED and failed.attempts == 0
+    assert "internal error (a bug, not the document): TypeError: deliver() missing" in (failed.error or "")
+    engine.dispose()

@@ -30,6 +30,7 @@ from mappers.x12.reader import read_interchanges
 from tests.factories import line, order
 from tests.hub import sent_by
 from tests.workers.pipeline_gateway import PipelineGateway, free_port
+from tests.workers.recording import entries
 
 pytestmark = pytest.mark.slow
 BATCH = 200
@@ -258,3 +259,42 @@ def test_two_workers_from_different_directories_split_the_batch(tmp_path, fresh_
     logs = [p.read_text(errors="replace") for p in sorted(tmp_path.glob("worker-*.log"))]
     processed = [len(re.findall(r"Task gateway\.inbound\.process_message\[[^]]+\] succeeded", log)) for log in logs]
     assert len(processed) == 2 and min(processed) > 0, f"the batch was not split: {processed}"
+
+
+def test_a_message_that_kills_its_worker_three_times_goes_dead_while_the_rest_of_the_batch_goes_through(
+        tmp_path, fresh_postgres, redis_url, redis_prefix, gateways):
+    # The fault is injected in this test's worker only (tests/workers/poison.py, loaded through the intake
+    # setting): applying a PO numbered POISON-* makes the worker process SIGKILL itself, every time.
+    record = tmp_path / "kills.jsonl"
+    gateway = PipelineGateway(tmp_path, fresh_postgres, redis_url, redis_prefix, **TEST_SETTINGS,
+                              GATEWAY_RECEIVE_SERVICE="tests.workers.poison:intake",
+                              GATEWAY_TEST_RECORD=str(record))
+    gateway.install()
+    gateways.append(gateway)
+    gateway.start("scheduler")
+    worker = gateway.start("worker")
+    sent = {f"FINE-{n}": "fabrikam" for n in range(8)}
+    for n, po in enumerate([*list(sent)[:4], "POISON-1", *list(sent)[4:]]):
+        gateway.drop("contoso", f"po-{n}.edi", sent_by("contoso", "fabrikam", "850", order(po), 20_000 + n))
+
+    def dead() -> tuple[str, str] | None:
+        with gateway.engine.connect() as conn:
+            return conn.execute(text("SELECT state, coalesce(error, '') FROM message WHERE direction = 'in' "
+                                     "AND channel_id LIKE '%po-4.edi' AND state = 'dead'")).first()
+
+    state, error = gateway.wait(dead, 180, "the poisoned message dead")
+    assert "started 3 times and never finished: it killed its worker (or the worker was lost) 3 times" in error
+    kills = [e for e in entries(record) if e["event"] == "killed"]
+    assert [e["po"] for e in kills] == ["POISON-1"] * 3, kills  # tried three times, never a fourth
+    assert len({e["pid"] for e in kills}) == 3  # a new worker process each time: the pool restarted it
+    assert worker.poll() is None  # the worker itself lives on
+    gateway.wait(lambda: len(delivered_pos(gateway, "fabrikam")[0]) >= len(sent) and settled(gateway), 120,
+                 "the rest of the batch delivered")
+    assert sorted(delivered_pos(gateway, "fabrikam")[0]) == sorted(sent)  # never the poisoned PO
+    answered = [tx.one("AK1").elements[2] for path in gateway.delivered("contoso")
+                for g in read_interchanges(path.read_bytes(), "ascii")[0].groups for tx in g.transactions]
+    assert len(answered) == len(sent) + 1  # its 997 went out before the apply step that kills
+    with gateway.engine.connect() as conn:
+        states = dict(conn.execute(text("SELECT state, count(*) FROM message WHERE direction = 'in' "
+                                        "GROUP BY state")).all())
+    assert states == {"routed": len(sent), "dead": 1}

@@ -101,7 +101,8 @@ def play_the_seed(partners: Partners) -> None:
     assert partners.lists() == {"awaiting_customer": [PO]}
 
     tx = first_set(partners.send("contoso", "northwind", "860", Confirmation(po_number=PO, version=2)))[2]
-    assert tx.set_id == "860" and tx.one("BCH").elements[1] == "06"
+    # northwind takes changes as 850 replaces: the confirmation of version 2 (PO-2 to it) is an 850 BEG01 06.
+    assert tx.set_id == "850" and tx.one("BEG").elements[1:4] == ("06", "SA", f"{PO}-2")
     assert partners.lists() == {"open_confirmed": [PO], "all_confirmed": [PO]}
 
     receipt = Receipt(receipt_number="R-1", po_number=PO, received_on=date(2026, 12, 2),
