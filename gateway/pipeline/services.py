@@ -72,7 +72,7 @@ def process(engine: Engine, settings: Settings, message_id: int, *, now: datetim
     try:
         if _state(engine, message_id) is MessageState.RECEIVED:
             with contextlib.suppress(Raced), unit_of_work(engine) as session:
-                validate_and_acknowledge(session, blobs, message_id, now)
+                validate_and_acknowledge(session, blobs, message_id, now, validator=settings.x12_validator)
         if _state(engine, message_id) is MessageState.ACKNOWLEDGED:
             # Racing another worker here is safe too: each set's outcome row lets only one apply it.
             _apply(engine, settings, message_id, now)

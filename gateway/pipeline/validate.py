@@ -25,7 +25,9 @@ MAX_ERRORS_SHOWN = 20
 ENVELOPE_BYTES = 4096  # the ISA, after any blank lines before it
 
 
-def validate_and_acknowledge(session: Session, blobs: BlobStore, message_id: int, now: datetime) -> None:
+def validate_and_acknowledge(session: Session, blobs: BlobStore, message_id: int, now: datetime, *,
+                             validator: str | None = None) -> None:
+    """`validator`: the set validator (Settings.x12_validator; None: GATEWAY_X12_VALIDATOR, else compiled)."""
     message = session.get(Message, message_id)
     assert message is not None
     where = message.channel_id or f"message {message_id}"
@@ -42,7 +44,8 @@ def validate_and_acknowledge(session: Session, blobs: BlobStore, message_id: int
     known = sender or channel
     with blobs.open(message.sha256) as raw:  # read piece by piece: memory holds one set at a time
         report = ValidationReport(list(iter_validate(raw, encoding=known.encoding if known else "ascii",
-                                                     private_codes=private_codes(directory.partners))))
+                                                     private_codes=private_codes(directory.partners),
+                                                     validator=validator)))
     set_types, controls = set_contents(report.interchanges)
     message.set_types, message.controls = set_types, controls
     if report.interchanges and report.interchanges[0].groups:
