@@ -57,6 +57,25 @@ def _measured(rule: ElementRule, value: str) -> int:
 def check_value(rule: ElementRule, value: str, icvn: str, out: list[Finding],
                 types: Sequence[str | None] = ()) -> None:
     """A non-empty simple value against its element rule (pyx12 element_if.is_valid_errors past the empty case)."""
+    fast = rule.fast
+    if fast and not types:
+        # The common case decided at once: a value that passes every check below (length, characters, trailing
+        # spaces, code list, type, regex) returns here; anything else takes the full path for its findings.
+        size = len(value)
+        if fast == 1:
+            if rule.min_len <= size <= rule.max_len and value[-1] != " " and \
+                    _BAD_ID["00501" if icvn == "00501" else ""].search(value) is None and \
+                    (value in rule.codes or not rule.codes and rule.external is None or
+                     rule.external is not None and value in rule.external) and \
+                    (rule.regex is None or rule.regex.search(value)):
+                return
+        elif fast == 2:
+            if _N.fullmatch(value) and rule.min_len <= size - (value[0] == "-") <= rule.max_len and \
+                    not rule.codes and rule.regex is None:
+                return
+        elif fast == 3 and _R.fullmatch(value) and not rule.codes and rule.regex is None and \
+                rule.min_len <= size - value.count("-") - value.count(".") <= rule.max_len:
+            return
     name, refdes, at, comp = rule.name, rule.refdes, rule.element, rule.component
     if rule.usage == "N":
         out.append(("10", f'Data element "{name}" ({refdes}) is marked as Not Used', at, comp, None, None, True))
@@ -151,43 +170,49 @@ def check_segment(seg: SegmentRule, elements: Sequence[str], component: str | No
         extra = elements[count]
         out.append(("3", f'Too many elements in segment "{seg.name}" ({seg.id}). Has {have}, should have {count}',
                     count + 1, None, extra.rstrip(component) if component else extra, None, False))
-    types: list[str | None] = []
-    dtp_type: list[str | None] = []
-    for i, child in enumerate(children):
-        value = elements[i] if i < have else None
-        if isinstance(child, CompositeRule):
-            parts = None if value is None else (value.split(component) if component else [value])
-            over = parts is not None and len(parts) > len(child.children) and child.usage != "N"
-            if over:
-                # pyx12 raises IndexError here and abandons the set (AK5 5); the composite is what is wrong:
-                # 723 3 (too many data elements) in 4010, 621 13 (too many components) from 5010 on.
-                assert parts is not None and value is not None
-                out.append(("13" if icvn >= "00501" else "3", f"composite {seg.id}{child.seq:02d} has {len(parts)} "
-                            f"components, its map defines {len(child.children)}", child.seq, None,
-                            value.rstrip(component or ""), None, False))
-            check_composite(child, parts, icvn, out, counted=over)
-            continue
-        if seg.is_dtp and i == 1 and value in ("RD8", "D8", "D6", "DT", "TM"):
-            dtp_type = [value]
-        if child.data_ele == "1250":
-            types.extend(child.code_order)
-        if value is not None and component and component in value:
-            out.append(("6", f'Data element "{child.name}" ({child.refdes}) is an invalid composite',
-                        child.element, None, value.rstrip(component), None, True))
-            continue
-        if not value:
-            if child.usage not in ("N", "S"):
-                check_empty(child, out)
-        elif seg.is_dtp and i == 2:
-            check_value(child, value, icvn, out, dtp_type)
-        elif child.data_ele == "1251" and types:
-            check_value(child, value, icvn, out, types)
-        else:
-            check_value(child, value, icvn, out)
-    for kind, numbers in seg.syntax:
-        finding = _syntax(seg.id, kind, numbers, elements, component)
-        if finding is not None:
-            out.append(finding)
+    if seg.special:
+        _special_elements(seg, elements, component, icvn, out)
+    else:
+        for child, value in zip(children, elements, strict=False):
+            if isinstance(child, CompositeRule):
+                _composite_at(seg, child, value, component, icvn, out)
+            elif not value:
+                if child.usage == "R":
+                    check_empty(child, out)
+            elif component and component in value:
+                out.append(("6", f'Data element "{child.name}" ({child.refdes}) is an invalid composite',
+                            child.seq, None, value.rstrip(component), None, True))
+            else:
+                check_value(child, value, icvn, out)
+        if have < count:
+            for child in seg.required_after[have]:
+                if isinstance(child, CompositeRule):
+                    check_composite(child, None, icvn, out)
+                else:
+                    check_empty(child, out)
+    if seg.syntax:
+        present = 0
+        for i, v in enumerate(elements):
+            if v and (component is None or component not in v or v.strip(component)):
+                present |= 1 << i
+        for kind, numbers, mask, first in seg.notes:
+            count = (present & mask).bit_count()
+            if kind == "P":
+                broken = 0 < count < len(numbers)
+            elif kind == "R":
+                broken = count == 0
+            elif kind == "E":
+                broken = count > 1
+            elif kind == "C":
+                broken = bool(present & first) and count < len(numbers)
+            elif kind == "L":
+                broken = bool(present & first) and count == 1
+            else:
+                broken = True
+            if broken or len(numbers) < 2:
+                finding = _syntax(seg.id, kind, numbers, elements, component)
+                if finding is not None:
+                    out.append(finding)
     return out
 
 
@@ -230,3 +255,48 @@ def _syntax(seg_id: str, kind: str, numbers: tuple[int, ...], elements: Sequence
 def _ids(seg_id: str, numbers: Sequence[int]) -> str:
     names = [f"{seg_id}{n:02d}" for n in numbers]
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+
+
+def _composite_at(seg: SegmentRule, child: CompositeRule, value: str | None, component: str | None, icvn: str,
+                  out: list[Finding]) -> None:
+    parts = None if value is None else (value.split(component) if component else [value])
+    over = parts is not None and len(parts) > len(child.children) and child.usage != "N"
+    if over:
+        # pyx12 raises IndexError here and abandons the set (AK5 5); the composite is what is wrong:
+        # 723 3 (too many data elements) in 4010, 621 13 (too many components) from 5010 on.
+        assert parts is not None and value is not None
+        out.append(("13" if icvn >= "00501" else "3", f"composite {seg.id}{child.seq:02d} has {len(parts)} "
+                    f"components, its map defines {len(child.children)}", child.seq, None,
+                    value.rstrip(component or ""), None, False))
+    check_composite(child, parts, icvn, out, counted=over)
+
+
+def _special_elements(seg: SegmentRule, elements: Sequence[str], component: str | None, icvn: str,
+                      out: list[Finding]) -> None:
+    """The elements of a segment with pyx12's special cases: DTP (HIPAA: DTP03 checked as the format DTP02
+    names) and a 1251 date-time checked as one of the formats of the 1250 before it (DTM05/DTM06)."""
+    have = len(elements)
+    types: list[str | None] = []
+    dtp_type: list[str | None] = []
+    for i, child in enumerate(seg.children):
+        value = elements[i] if i < have else None
+        if isinstance(child, CompositeRule):
+            _composite_at(seg, child, value, component, icvn, out)
+            continue
+        if seg.is_dtp and i == 1 and value in ("RD8", "D8", "D6", "DT", "TM"):
+            dtp_type = [value]
+        if child.data_ele == "1250":
+            types.extend(child.code_order)
+        if value is not None and component and component in value:
+            out.append(("6", f'Data element "{child.name}" ({child.refdes}) is an invalid composite',
+                        child.element, None, value.rstrip(component), None, True))
+            continue
+        if not value:
+            if child.usage not in ("N", "S"):
+                check_empty(child, out)
+        elif seg.is_dtp and i == 2:
+            check_value(child, value, icvn, out, dtp_type)
+        elif child.data_ele == "1251" and types:
+            check_value(child, value, icvn, out, types)
+        else:
+            check_value(child, value, icvn, out)

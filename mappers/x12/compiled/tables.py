@@ -48,6 +48,8 @@ class ElementRule:
     in_composite: bool
     composite_usage: str | None
     broken: str | None = None  # why the element cannot be checked (MapError), when it cannot
+    # which fast path of checks.check_value applies: 1 AN/ID, 2 N*, 3 R, 0 none (every check in full)
+    fast: int = 0
 
 
 @dataclass(slots=True, eq=False)
@@ -79,6 +81,12 @@ class SegmentRule(_Node):
     key: tuple[int, int | None, frozenset[str | None]] | None  # (element, component, codes) that identify it
     first_codes: tuple[str, ...]  # the codes of its first element (or first component), for a bad qualifier
     is_dtp: bool = False
+    special: bool = False  # DTP, or a 1250/1251 pair: checks.check_segment's general path
+    # the syntax notes as (kind, element numbers, bit mask of those elements, bit of the first) for a quick test
+    notes: tuple[tuple[str, tuple[int, ...], int, int], ...] = ()
+    # per number of elements present, the children after them that matter when absent (R elements, composites
+    # whose usage is R)
+    required_after: tuple[tuple[ElementRule | CompositeRule, ...], ...] = ()
 
     kind = "segment"
 
@@ -145,7 +153,13 @@ def compile_map(root: Any) -> CompiledMap:
                 external_any = True
             elif e.external_codes in ext.codes:
                 external = frozenset(ext.codes[e.external_codes]["codes"])
-        return ElementRule(name=e.name or "", refdes=e.refdes, seq=e.seq, usage=e.usage or "", data_ele=e.data_ele,
+        fast = 0
+        if broken is None and (e.usage or "") != "N" and not (e.external_codes and external is None and
+                                                              not external_any):
+            fast = 1 if data_type in ("AN", "ID") and not external_any else \
+                2 if data_type and data_type[0] == "N" else 3 if data_type == "R" else 0
+        return ElementRule(fast=fast, name=e.name or "", refdes=e.refdes, seq=e.seq, usage=e.usage or "",
+                           data_ele=e.data_ele,
                            data_type=data_type, min_len=min_len, max_len=max_len, codes=frozenset(e.valid_codes),
                            code_order=tuple(e.valid_codes), external_name=e.external_codes, external=external,
                            external_any=external_any, regex=e.rec, regex_text=e.res,
@@ -178,7 +192,13 @@ def compile_map(root: Any) -> CompiledMap:
                            children=tuple(children),
                            syntax=tuple((syn[0], tuple(int(i) for i in syn[1:])) for syn in s.syntax),
                            key=key, first_codes=tuple(getattr(first, "valid_codes", []) or []),
-                           is_dtp=s.id == "DTP")
+                           is_dtp=s.id == "DTP",
+                           special=s.id == "DTP" or any(isinstance(c, ElementRule) and c.data_ele in ("1250", "1251")
+                                                        for c in children))
+        rule.notes = tuple((kind, numbers, sum(1 << (n - 1) for n in numbers), 1 << (numbers[0] - 1) if numbers else 0)
+                           for kind, numbers in rule.syntax)
+        rule.required_after = tuple(tuple(c for c in children[i:] if c.usage == "R")
+                                    for i in range(len(children) + 1))
         nodes.append(rule)
         paths[rule.index] = s.get_path()
         return rule

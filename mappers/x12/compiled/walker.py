@@ -121,20 +121,17 @@ class _Route:
 
 def run(p: Plan, counts: list[int], seg_id: str) -> list[WalkError]:
     """Replay a plan against the set's counters: update them, and return the walker's errors in pyx12's order."""
+    ops = p[0]
+    if len(ops) == 1 and ops[0][0] == MATCH:  # the common route: the next segment of the same loop
+        node = ops[0][1]
+        assert isinstance(node, SegmentRule)
+        counts[node.slot] += 1
+        if node.usage != "N" and counts[node.slot] <= node.max_repeat:
+            return []
     errors: list[WalkError] = []
     missing: list[tuple[SegmentRule | LoopRule, str, str]] = []  # (node, message, segment ID) not yet reported
-
-    def flush(pos: int | None) -> None:
-        nonlocal missing
-        keep = []
-        for m in missing:
-            if m[0].pos != pos:
-                errors.append(("3", m[1], m[2]))
-            else:
-                keep.append(m)
-        missing = keep
-
-    for kind, node, other in p[0]:
+    for kind, node, other in ops:
+        flush: int | None | bool = False  # the position whose missing ones stay pending; False: no flush
         if kind == MISS_SEG:
             assert isinstance(node, SegmentRule)
             if counts[node.slot] < 1:
@@ -145,7 +142,8 @@ def run(p: Plan, counts: list[int], seg_id: str) -> list[WalkError]:
                 missing.append((other, f'Mandatory loop "{node.name}" ({node.id}) missing', other.id))
         elif kind == MATCH:
             assert isinstance(node, SegmentRule)
-            counts[node.slot] += 1
+            if len(ops) > 1:
+                counts[node.slot] += 1
             if node.usage == "N":
                 errors.append(("2", f"Segment {node.id} found but marked as not used", None))
             elif counts[node.slot] > node.max_repeat:
@@ -153,7 +151,7 @@ def run(p: Plan, counts: list[int], seg_id: str) -> list[WalkError]:
                                     f"{node.max_repeat}", None))
             same = (node.id, node.parent.id if node.parent else None)
             missing = [m for m in missing if (m[0].id, m[0].parent.id if m[0].parent else None) != same]
-            flush(node.pos)
+            flush = node.pos
         elif kind == ENTER:
             assert isinstance(node, LoopRule) and other is not None
             if node.usage == "N":
@@ -166,7 +164,10 @@ def run(p: Plan, counts: list[int], seg_id: str) -> list[WalkError]:
                     errors.append(("4", f"Loop {node.id} exceeded max count.  Found {counts[node.slot]}, should "
                                         f"have {node.max_repeat}", None))
             counts[other.slot] += 1
-            flush(None)
+            flush = None
         else:
             errors.append(("1", "not found", None))
+        if flush is not False and missing:
+            errors.extend(("3", m[1], m[2]) for m in missing if m[0].pos != flush)
+            missing = [m for m in missing if m[0].pos == flush]
     return errors
