@@ -103,6 +103,10 @@ def apply_batch(session: Session, blobs: BlobStore, batch: list[SetItem], partie
     set only once a set is refused)."""
     prepared = [(item, [_addressed(session, doc, parties_) for doc in item.documents]) for item in batch]
     claimed = claim(session, [_claim_row(item, docs, parties_.message_id) for item, docs in prepared])
+    if len(claimed) < len(batch):  # a replay, or a second worker: the message's timeline says what it skipped
+        before = [item.control for item in batch if item.index not in claimed]
+        add_event(session, parties_.message_id, f"{len(before)} set(s) had their outcome already, not applied again: "
+                                                f"{', '.join(before[:10])}{' ...' if len(before) > 10 else ''}")
     # else: applied before, or not mappable (its outcome says so). Sorted, stable: one PO's sets keep their order,
     # and new POs are inserted in key order too (two interchanges creating the same POs never wait in a circle).
     todo = sorted(((item, docs) for item, docs in prepared if item.index in claimed and item.error is None),
