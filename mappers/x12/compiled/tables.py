@@ -134,6 +134,7 @@ def compile_map(root: Any) -> CompiledMap:
     nodes: list[LoopRule | SegmentRule] = []
     paths: dict[int, str] = {}
     ext = root.ext_codes
+    lists: dict[str, frozenset[str]] = {}
 
     def slot(path: str) -> int:
         return slots.setdefault(path, len(slots))
@@ -152,7 +153,9 @@ def compile_map(root: Any) -> CompiledMap:
             if e.external_codes in ext.exclude_list:
                 external_any = True
             elif e.external_codes in ext.codes:
-                external = frozenset(ext.codes[e.external_codes]["codes"])
+                external = lists.get(e.external_codes)
+                if external is None:  # one set per list, shared by every element that names it
+                    external = lists[e.external_codes] = frozenset(ext.codes[e.external_codes]["codes"])
         fast = 0
         if broken is None and (e.usage or "") != "N" and not (e.external_codes and external is None and
                                                               not external_any):
