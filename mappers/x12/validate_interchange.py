@@ -323,6 +323,7 @@ class InterchangeCheck:
             d = self.raw.delimiters
             assert d is not None
             self.v.check_set(self.set_map, self.tx_segments, d, self.wide, self)
+        tx.close()
         self.tx = None
         self.set_map = None
         self.tx_segments = []
