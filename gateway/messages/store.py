@@ -19,7 +19,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.sql.schema import Table
 from sqlmodel import Session
 
-from gateway.messages.blobs import StoredBlob
+from gateway.messages.blobs import BlobStore, StoredBlob
 from gateway.messages.states import STEPS, TRANSITIONS, Direction, MessageState, check, sources_of
 from gateway.messages.tables import Message, MessageEvent, MessagePo
 from gateway.models import utcnow
@@ -27,6 +27,7 @@ from gateway.models import utcnow
 MESSAGE_T: Table = Message.__table__  # type: ignore[attr-defined]
 EVENT_T: Table = MessageEvent.__table__  # type: ignore[attr-defined]
 MESSAGE_PO_T: Table = MessagePo.__table__  # type: ignore[attr-defined]
+ENVELOPE_HEAD = 4096  # bytes read for the envelope: the ISA, after any blank lines before it
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,12 @@ def read_envelope(data: bytes) -> Envelope | None:
     if len(fields) < 17:
         return None
     return Envelope(fields[5].strip(), fields[6].strip(), fields[7].strip(), fields[8].strip(), fields[13].strip())
+
+
+def envelope_of(blobs: BlobStore, sha256: str) -> Envelope | None:
+    """The envelope of an archived document, from its first bytes: a 100 MB interchange is not loaded for it."""
+    with blobs.open(sha256) as raw:
+        return read_envelope(raw.read(ENVELOPE_HEAD))
 
 
 def insert_or_nothing(session: Session, table: Table, values: dict[str, Any], unique: list[str]) -> int | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import groupby
@@ -20,7 +21,7 @@ from gateway.messages.store import (
     MESSAGE_T,
     add_event,
     advance,
-    read_envelope,
+    envelope_of,
     record_inbound,
     state_of,
     transition,
@@ -52,14 +53,16 @@ class Outcome:
     error: str | None
 
 
-def receive(engine: Engine, settings: Settings, data: bytes, *, partner: str | None = None,
+def receive(engine: Engine, settings: Settings, data: bytes | Iterable[bytes], *, partner: str | None = None,
             transport: str | None = None, channel_id: str | None = None) -> Received:
     """Archive the bytes (fsynced) and record the message; durable when this returns, so the transport may
-    then say "received" (delete the remote file, send the MDN). A duplicate is recorded as one, linked."""
-    blob = FileBlobStore(settings.blob_dir).put(data)
+    then say "received" (delete the remote file, send the MDN). A duplicate is recorded as one, linked.
+    `data` may come in pieces (never held whole); past GATEWAY_MAX_MESSAGE_BYTES it raises TooLarge."""
+    blobs = FileBlobStore(settings.blob_dir)
+    blob = blobs.put_stream((data,) if isinstance(data, bytes) else data, settings.max_message_bytes)
     try:
         with unit_of_work(engine) as session:
-            message_id, first = record_inbound(session, blob, read_envelope(data), partner_id=partner,
+            message_id, first = record_inbound(session, blob, envelope_of(blobs, blob.sha256), partner_id=partner,
                                                transport=transport, channel_id=channel_id)
     except OperationalError as e:
         raise Retryable(f"cannot record a received message: {str(e).splitlines()[0]}") from e
