@@ -97,7 +97,8 @@ def test_seed_over_the_pipeline_4010_customer_5010_vendor_taking_850_replaces(hu
     assert lists(hub) == {"awaiting_customer": [PO]}
 
     change = Change(po_number=PO, change_sequence="2", lines=(
-        LineChange(line_number="2", change=ChangeCode.QUANTITY, x12_code="QI", quantity=Decimal(50)),))
+        LineChange(line_number="2", change=ChangeCode.QUANTITY, x12_code="QI", quantity=Decimal(50),
+                   uom="EA"),))
     sent = step(hub, "contoso", "northwind", "860", change)
     replace = only(hub.outbox(sent.message_id, "northwind"))
     tx = first_set(replace)[2]
@@ -142,7 +143,7 @@ def test_a_cancellation_reaches_an_850_replace_vendor_as_850_beg01_01_under_the_
     original = order("E2E-2", [line(1, 10, "2.00")], vendor="northwind")
     step(hub, "contoso", "northwind", "850", original)
     change = Change(po_number="E2E-2", change_sequence="2", lines=(
-        LineChange(line_number="1", change=ChangeCode.QUANTITY, x12_code="QI", quantity=Decimal(12)),))
+        LineChange(line_number="1", change=ChangeCode.QUANTITY, x12_code="QI", quantity=Decimal(12), uom="EA"),))
     step(hub, "contoso", "northwind", "860", change)
     sent = step(hub, "contoso", "northwind", "860", Cancellation(po_number="E2E-2", reason="STORE CLOSED"))
     tx = first_set(only(hub.outbox(sent.message_id, "northwind")))[2]
@@ -179,3 +180,29 @@ def test_a_confirmation_of_the_vendors_changes_restates_what_will_be_delivered(h
     assert [(p.elements[1], p.elements[2]) for p in tx.all("PO1")] == [("1", "80"), ("2", "0")]
     first_line = next(iter(tx.loops("PO1")))
     assert [s.elements[1:3] for s in first_line if s.tag == "DTM"] == [("002", "20261204")]
+
+
+def test_an_860_and_865_after_a_receipt_state_what_is_left_to_receive_in_poc04(hub):
+    original = order("E2E-5", [line(1, 10, "2.00"), line(2, 6, "1.00")])  # fabrikam: changes_as 860
+    step(hub, "contoso", "fabrikam", "850", original)
+    answer = VendorResponse(po_number="E2E-5", status=ResponseStatus.ACCEPT, response_date=date(2026, 11, 26),
+                            lines=(ResponseLine(line_number="1", status=LineStatus.ACCEPT),
+                                   ResponseLine(line_number="2", status=LineStatus.ACCEPT)))
+    step(hub, "fabrikam", "contoso", "855", answer, answers=original)
+    step(hub, "contoso", "fabrikam", "860", Confirmation(po_number="E2E-5", version=1))
+    step(hub, "contoso", "fabrikam", "861", Receipt(receipt_number="R-5", po_number="E2E-5", lines=(
+        ReceiptLine(line_number="1", quantity=Decimal(4)),)))
+    change = Change(po_number="E2E-5", change_sequence="2", lines=(
+        LineChange(line_number="1", change=ChangeCode.QUANTITY, x12_code="QI", quantity=Decimal(12), uom="EA"),
+        LineChange(line_number="2", change=ChangeCode.QUANTITY, x12_code="QI", quantity=Decimal(7), uom="EA")))
+    sent = step(hub, "contoso", "fabrikam", "860", change)
+    tx = first_set(only(hub.outbox(sent.message_id, "fabrikam")))[2]
+    # POC03 the new quantity, POC04 what is left to receive of it: 12 less the 4 received; line 2 had none
+    assert [p.elements[1:6] for p in tx.all("POC")] == [("1", "QI", "12", "8", "EA"), ("2", "QI", "7", "7", "EA")]
+    answer_2 = VendorResponse(po_number="E2E-5", version=2, status=ResponseStatus.ACCEPT,
+                              response_date=date(2026, 11, 28),
+                              lines=(ResponseLine(line_number="1", status=LineStatus.ACCEPT),
+                                     ResponseLine(line_number="2", status=LineStatus.ACCEPT)))
+    sent = step(hub, "fabrikam", "contoso", "865", answer_2)
+    tx = first_set(only(hub.outbox(sent.message_id, "contoso")))[2]
+    assert [p.elements[1:6] for p in tx.all("POC")] == [("1", "NC", "12", "8", "EA"), ("2", "NC", "7", "7", "EA")]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, ValidationError
 
@@ -37,6 +37,8 @@ class _Entry(BaseModel):
     previous: dict[str, Any] | None = None
     answers: dict[str, Any] | None = None
     restated: dict[str, Any] | None = None
+    # line number -> quantity received to date: an 860/865 POC04 (quantity left to receive) is the line's less it
+    received: dict[StrictStr, Annotated[Decimal, Field(ge=0)]] | None = None
 
 
 def render_requests(raw: bytes, set_id: str) -> list[RenderRequest]:
@@ -58,7 +60,7 @@ def render_requests(raw: bytes, set_id: str) -> list[RenderRequest]:
             _document(entry.type or _bare_type(set_id), entry.document, set_id, where),
             version=entry.version, previous=_version(entry.previous, f"{where}previous."),
             answers=_version(entry.answers, f"{where}answers."),
-            restated=_version(entry.restated, f"{where}restated.")))
+            restated=_version(entry.restated, f"{where}restated."), received=entry.received or {}))
     return out
 
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from gateway.canonical import (
     Cancellation,
@@ -17,7 +18,7 @@ from gateway.canonical import (
     VersionPurpose,
 )
 from gateway.lifecycle.common import LATEST, lines_of, locate, require_version, row_to_line
-from gateway.models import ConfirmedLine
+from gateway.models import ConfirmationRow, ConfirmedLine, PoVersion, PurchaseOrder
 from mappers.x12.translate import RenderRequest, set_for_notice
 from mappers.x12.writer import Profile
 
@@ -38,6 +39,20 @@ def version_document(session: Session, po_number: str, customer: str, vendor: st
         charges=tuple(Charge.model_validate(c) for c in row.charges or ()),
         lines=tuple(row_to_line(line) for line in lines_of(session, row)))
     return document, int(row.version)
+
+
+def received_quantities(session: Session, po_number: str, customer: str, vendor: str) -> dict[str, Decimal]:
+    """Line number -> quantity received to date (861s) on the PO's confirmed lines, the lines with receipts
+    only; empty before any receipt. An 860/865 POC sends the quantity left to receive from it (POC04)."""
+    rows = session.exec(
+        select(col(ConfirmedLine.line_number), col(ConfirmedLine.received_quantity))
+        .join(ConfirmationRow, col(ConfirmationRow.id) == ConfirmedLine.confirmation_id)
+        .join(PoVersion, col(PoVersion.id) == ConfirmationRow.version_id)
+        .join(PurchaseOrder, col(PurchaseOrder.id) == PoVersion.po_id)
+        .where(PurchaseOrder.po_number == po_number, PurchaseOrder.customer_id == customer,
+               PurchaseOrder.vendor_id == vendor, col(PoVersion.version) == PurchaseOrder.confirmed_version,
+               col(ConfirmedLine.received_quantity) > 0))
+    return {line: Decimal(quantity) for line, quantity in rows}
 
 
 def notice_set(session: Session, doc: Cancellation | Confirmation, result: Any, profile: Profile

@@ -28,7 +28,7 @@ from gateway.control_numbers import ReservedNumbers
 from gateway.messages.blobs import BlobStore
 from gateway.messages.store import Outbound, queue_outbound, read_envelope
 from gateway.partners import Partner
-from gateway.pipeline.documents import notice_set, version_document
+from gateway.pipeline.documents import notice_set, received_quantities, version_document
 from gateway.x12_profiles import profile_for
 from mappers.x12.translate import Document, RenderRequest, envelope, set_for_version, write_set
 from mappers.x12.writer import FUNCTIONAL_IDS, OutboundSet, Profile
@@ -88,7 +88,10 @@ def _outbound_sets(session: Session, doc: Document, result: Any, inbound_set: st
     if isinstance(doc, VendorResponse):
         assert doc.customer and doc.vendor
         answered, _ = version_document(session, doc.po_number, doc.customer, doc.vendor, doc.version)
-        return [(inbound_set, RenderRequest(doc, answers=answered), (doc.po_number, doc.version))]
+        received = received_quantities(session, doc.po_number, doc.customer, doc.vendor) \
+            if inbound_set == "865" else {}
+        return [(inbound_set, RenderRequest(doc, answers=answered, received=received),
+                 (doc.po_number, doc.version))]
     if isinstance(doc, Receipt):
         return [("861", RenderRequest(doc), (doc.po_number, None))]
     if isinstance(doc, OnHandSnapshot):
@@ -108,7 +111,9 @@ def _version(session: Session, doc: PurchaseOrderVersion | PurchaseOrderChange, 
     if set_id == "850":
         return set_id, RenderRequest(current, version=number), (doc.po_number, number)
     previous, _ = version_document(session, doc.po_number, doc.customer, doc.vendor, number - 1)
-    return set_id, RenderRequest(current, version=number, previous=previous), (doc.po_number, number)
+    received = received_quantities(session, doc.po_number, doc.customer, doc.vendor)
+    return set_id, RenderRequest(current, version=number, previous=previous, received=received), \
+        (doc.po_number, number)
 
 
 def group_number(data: bytes, profile: Profile) -> str:

@@ -8,6 +8,7 @@ POC without ACK, where POC02 is all there is (NC: as the header says, DI: reject
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 
@@ -95,9 +96,12 @@ def _line(loop: list[Segment], kind: ResponseStatus, update: date | None, compon
 
 
 def response_to_865(response: VendorResponse, po: PurchaseOrderVersion | None = None,
-                    options: PoAckOptions | None = None, *, today: date | None = None) -> list[Segment]:
+                    options: PoAckOptions | None = None, *, today: date | None = None,
+                    received: Mapping[str, Decimal] | None = None) -> list[Segment]:
     """The body of an 865 (ST and SE excluded): BCA05 = the answered version; BCA10 the acknowledgment date
-    (`today` when the response has none)."""
+    (`today` when the response has none). `received`: the quantity received to date per line number, for
+    POC04 (0 when not given)."""
+    received = received or {}
     options = options or PoAckOptions()
     ack_date = response.response_date or today
     bca06 = (po.order_date if po else None) or ack_date
@@ -112,18 +116,19 @@ def response_to_865(response: VendorResponse, po: PurchaseOrderVersion | None = 
     ordered = ordered_lines(po)
     for line in response.lines:
         match = ordered.get(line.line_number)
-        body.append(_poc(line, match))
+        body.append(_poc(line, match, received.get(line.line_number)))
         body += line_body(line, match, options, response.update_delivery_date)
     body.append(c.seg("CTT", str(len(response.lines))))
     return body
 
 
-def _poc(line: ResponseLine, ordered: OrderLine | None) -> Segment:
+def _poc(line: ResponseLine, ordered: OrderLine | None, received: Decimal | None) -> Segment:
     price = line.unit_price if line.unit_price is not None else (ordered.unit_price if ordered else None)
     qty = ordered.quantity if ordered else line.ordered_quantity
     uom = line.uom or (ordered.uom if ordered else None) or DEFAULT_UOM
-    return c.seg("POC", line.line_number, change_code(line, qty), c.fmt_decimal(qty), None,
-                 uom if qty is not None else None, c.fmt_decimal(price), None, *echoed_ids(line, ordered))
+    return c.seg("POC", line.line_number, change_code(line, qty), c.fmt_decimal(qty),
+                 c.left_to_receive(qty, received), uom if qty is not None else None, c.fmt_decimal(price), None,
+                 *echoed_ids(line, ordered))
 
 
 def change_code(line: ResponseLine, ordered_qty: Decimal | None) -> str:

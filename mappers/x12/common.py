@@ -87,6 +87,14 @@ def fmt_decimal(value: Decimal | None) -> str | None:
     return "0" if text in ("", "-0") else text
 
 
+def left_to_receive(quantity: Decimal | None, received: Decimal | None) -> str | None:
+    """POC04 (671, quantity left to receive): the line's quantity less what was received to date, never below
+    zero; None without a quantity. POC's note C030405 asks for it (and POC05) whenever POC03 is sent."""
+    if quantity is None:
+        return None
+    return fmt_decimal(max(quantity - (received or Decimal(0)), Decimal(0)))
+
+
 def read_cents(segment: Segment, index: int) -> Decimal | None:
     """An N2 element: an integer with two implied decimals ("1250" is 12.50)."""
     value = segment.get(index)

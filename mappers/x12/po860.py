@@ -8,8 +8,9 @@ previous version, or an 05 when a delta cannot say it (a value removed, a header
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
+from decimal import Decimal
 
 from gateway.canonical import (
     Cancellation,
@@ -27,6 +28,7 @@ from mappers.x12.common import (
     first_component,
     fmt_date,
     fmt_decimal,
+    left_to_receive,
     note_segments,
     order_ids,
     read_date,
@@ -144,8 +146,10 @@ def _bch(purpose: str, kind: str, po_number: str, sequence: str | None, order_da
 
 
 def write_change(change: PurchaseOrderChange, *, today: date, sequence: str | None = None,
-                 release: str = "004010") -> list[Segment]:
-    """BCH01 04: the header values the change sets, then one POC loop per line delta."""
+                 release: str = "004010", received: Mapping[str, Decimal] | None = None) -> list[Segment]:
+    """BCH01 04: the header values the change sets, then one POC loop per line delta. `received`: the quantity
+    received to date per line number, for POC04 (0 when not given)."""
+    received = received or {}
     out = [_bch("04", STANDARD, change.po_number, sequence or change.change_sequence, change.order_date or today)]
     out += header_body(currency=change.currency, requested=change.requested_delivery_date,
                        terms=change.payment_terms, notes=change.notes, charges=change.charges,
@@ -153,7 +157,12 @@ def write_change(change: PurchaseOrderChange, *, today: date, sequence: str | No
                        warehouse=None, release=release)
     for lc in change.lines:
         dims = lc.dimensions
-        out.append(seg("POC", lc.line_number, change_code(lc), fmt_decimal(lc.quantity), None, lc.uom,
+        code = change_code(lc)
+        if lc.quantity is not None and not lc.uom:
+            raise MappingError(f"line {lc.line_number}: a quantity needs its unit of measure: POC05 (uom) is "
+                               "required with POC03 (POC note C030405)")
+        out.append(seg("POC", lc.line_number, code, fmt_decimal(lc.quantity),
+                       left_to_receive(lc.quantity, received.get(lc.line_number)), lc.uom,
                        fmt_decimal(lc.unit_price), None, *order_ids(lc)))
         out += line_detail_segments(description=lc.description, attachments=lc.attachments,
                                     site=dims.site if dims else None, charges=lc.charges,
@@ -175,8 +184,10 @@ def change_code(lc: LineChange) -> str:
 
 
 def write_replace(order: PurchaseOrderVersion, *, today: date, sequence: str | None,
-                  release: str = "004010") -> list[Segment]:
-    """BCH01 05: the whole version restated, every line as `POC*n*RZ` (replace all values)."""
+                  release: str = "004010", received: Mapping[str, Decimal] | None = None) -> list[Segment]:
+    """BCH01 05: the whole version restated, every line as `POC*n*RZ` (replace all values); POC04 from
+    `received` as in `write_change`."""
+    received = received or {}
     kind = CONSIGNMENT if order.kind is OrderKind.CONSIGNMENT else STANDARD
     out = [_bch("05", kind, order.po_number, sequence or order.change_sequence, order.order_date or today)]
     out += header_body(currency=order.currency, requested=order.requested_delivery_date,
@@ -184,7 +195,8 @@ def write_replace(order: PurchaseOrderVersion, *, today: date, sequence: str | N
                        attachments=order.attachments, buyer=order.buyer, ship_to=order.ship_to,
                        site=order.site, warehouse=order.warehouse, release=release)
     for line in order.lines:
-        out.append(seg("POC", line.line_number, "RZ", fmt_decimal(line.quantity), None, line.uom,
+        out.append(seg("POC", line.line_number, "RZ", fmt_decimal(line.quantity),
+                       left_to_receive(line.quantity, received.get(line.line_number)), line.uom,
                        fmt_decimal(line.unit_price), None, *order_ids(line)))
         out += order_line_details(line, release)
     out.append(seg("CTT", str(len(order.lines))))
@@ -285,10 +297,11 @@ def _line_delta(old: OrderLine | None, new: OrderLine) -> LineChange | None | ob
 
 
 def write_version(previous: PurchaseOrderVersion | None, current: PurchaseOrderVersion, *, version: int,
-                  today: date, release: str = "004010") -> list[Segment]:
+                  today: date, release: str = "004010", received: Mapping[str, Decimal] | None = None,
+                  ) -> list[Segment]:
     """A later version as an 860 naming `version` in BCH05: 04 deltas when they can say it, else 05."""
     sequence = str(version)
     change = None if previous is None else change_between(previous, current)
     if change is None:
-        return write_replace(current, today=today, sequence=sequence, release=release)
-    return write_change(change, today=today, sequence=sequence, release=release)
+        return write_replace(current, today=today, sequence=sequence, release=release, received=received)
+    return write_change(change, today=today, sequence=sequence, release=release, received=received)

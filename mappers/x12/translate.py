@@ -7,9 +7,10 @@ mapper module adds its own entries the same way, so this module never grows a ch
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING, BinaryIO, TypeAlias
 
 from pydantic import BaseModel
@@ -53,6 +54,9 @@ class RenderRequest:
     # The PO an 850 confirmation or cancellation restates (its PO1 loop is mandatory): the confirmed version
     # as it will be delivered, or the latest version; `version` is then that version's number.
     restated: PurchaseOrderVersion | None = None
+    # Quantity received to date per line number, as the gateway knows it from 861s (the PO's confirmed lines):
+    # an 860/865 POC sends the quantity left to receive (POC04) as the line's quantity less this; 0 when absent.
+    received: Mapping[str, Decimal] = field(default_factory=dict)
 
 
 # A reader returns one document, or a list when one set holds several (an 861 for two POs, an 846 for two
@@ -108,7 +112,7 @@ def _write_860(req: RenderRequest, profile: Profile, today: date) -> list[Segmen
     doc = _carried(req, "860")
     if isinstance(doc, PurchaseOrderChange):
         return po860.write_change(doc, today=today, sequence=str(req.version) if req.version else None,
-                                  release=profile.version)
+                                  release=profile.version, received=req.received)
     if isinstance(doc, Cancellation):
         return po860.write_cancellation(doc, today=today, release=profile.version)
     if isinstance(doc, Confirmation):
@@ -116,12 +120,13 @@ def _write_860(req: RenderRequest, profile: Profile, today: date) -> list[Segmen
     if isinstance(doc, PurchaseOrderVersion):
         if req.version is None and doc.purpose is VersionPurpose.REPLACE:
             # a replace as `translate` printed it: BCH05 is its own change sequence, no deltas to compute
-            return po860.write_replace(doc, today=today, sequence=None, release=profile.version)
+            return po860.write_replace(doc, today=today, sequence=None, release=profile.version,
+                                       received=req.received)
         if req.version is None or req.version < 2:
             raise MappingError("an 860 carries a later version: give its version number (2 or more), or "
                                "make it a replace (purpose \"replace\")")
         return po860.write_version(req.previous, doc, version=req.version, today=today,
-                                   release=profile.version)
+                                   release=profile.version, received=req.received)
     raise MappingError(f"an 860 cannot carry a {type(doc).__name__}")
 
 
@@ -134,7 +139,8 @@ def _write_855(req: RenderRequest, profile: Profile, today: date) -> list[Segmen
 def _write_865(req: RenderRequest, profile: Profile, today: date) -> list[Segment]:
     doc = _carried(req, "865")
     assert isinstance(doc, VendorResponse)
-    return ack865.response_to_865(doc, req.answers, PoAckOptions.of(profile), today=today)
+    return ack865.response_to_865(doc, req.answers, PoAckOptions.of(profile), today=today,
+                                  received=req.received)
 
 
 def _write_861(req: RenderRequest, profile: Profile, today: date) -> list[Segment]:

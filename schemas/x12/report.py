@@ -103,8 +103,10 @@ def _release_section(release: str) -> list[str]:
         found = per_segment[seg_id]
         source = _note_source(seg_id, release, found)
         out.append(f"| {seg_id} | {' '.join(found) or '-'} | {source} | {', '.join(used[seg_id])} |")
-    out += ["", "Checked in a weaker form than the standard's (`notes.DEPARTURES`):", ""]
-    out += [f"- {seg} {standard}: we check {ours}; {why}." for seg, (standard, ours, why) in notes.DEPARTURES.items()]
+    if notes.DEPARTURES:
+        out += ["", "Checked in a weaker form than the standard's (`notes.DEPARTURES`):", ""]
+        out += [f"- {seg} {standard}: we check {ours}; {why}."
+                for seg, (standard, ours, why) in notes.DEPARTURES.items()]
     return out + [""]
 
 

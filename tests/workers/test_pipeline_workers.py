@@ -88,7 +88,8 @@ def play_the_seed(partners: Partners) -> None:
     assert partners.lists() == {"awaiting_customer": [PO]}
 
     change = Change(po_number=PO, change_sequence="2", lines=(
-        LineChange(line_number="2", change=ChangeCode.QUANTITY, x12_code="QI", quantity=Decimal(50)),))
+        LineChange(line_number="2", change=ChangeCode.QUANTITY, x12_code="QI", quantity=Decimal(50),
+                   uom="EA"),))
     tx = first_set(partners.send("contoso", "northwind", "860", change))[2]
     assert tx.set_id == "850" and tx.one("BEG").elements[1:4] == ("05", "SA", f"{PO}-2")
     assert partners.lists() == {"for_review": [PO]}

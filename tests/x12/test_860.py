@@ -51,9 +51,9 @@ NOW = datetime(2026, 11, 25, 14, 30)
 
 
 def write(doc: object, profile: Profile, version: int | None = None,
-          previous: PurchaseOrderVersion | None = None) -> bytes:
-    return render("860", [RenderRequest(doc, version=version, previous=previous)],  # type: ignore[arg-type]
-                  profile, ThrowawayNumbers(), NOW)
+          previous: PurchaseOrderVersion | None = None, received: dict[str, Decimal] | None = None) -> bytes:
+    request = RenderRequest(doc, version=version, previous=previous, received=received or {})  # type: ignore[arg-type]
+    return render("860", [request], profile, ThrowawayNumbers(), NOW)
 
 
 @pytest.mark.parametrize("name", GOLDEN_860)
@@ -122,6 +122,14 @@ def test_a_quantity_change_must_say_increase_or_decrease() -> None:
         write(change, P4010)
 
 
+def test_a_quantity_without_its_unit_is_refused_naming_poc05() -> None:
+    # POC C030405: what render writes is held to what validate reads
+    change = PurchaseOrderChange(po_number="PO7", lines=(LineChange(line_number="1", change=ChangeCode.ADD,
+                                                                    x12_code="AI", quantity=Decimal(5)),))
+    with pytest.raises(MappingError, match=r"POC05 .*C030405"):
+        write(change, P4010)
+
+
 # ---------------------------------------------------------------- a later version as deltas
 
 BASE = PurchaseOrderVersion(
@@ -143,14 +151,27 @@ def test_deltas_use_the_standard_poc_code_for_each_kind_of_change() -> None:
         OrderLine(line_number="4", quantity=Decimal(1)))})
     data = write(current, P4010, version=2, previous=BASE).decode()
     assert "BCH*04*SA*4500012345**2*20261120~" in data
-    for expected in ("POC*1*QI*150**EA*9.25**VP*AB3542~", "POC*2*PC*24**EA*12~", "POC*3*CT*5**EA~",
-                     "POC*4*AI*1**EA~"):
+    for expected in ("POC*1*QI*150*150*EA*9.25**VP*AB3542~", "POC*2*PC*24*24*EA*12~", "POC*3*CT*5*5*EA~",
+                     "POC*4*AI*1*1*EA~"):
         assert expected in data
     smaller = BASE.model_copy(update={"lines": (_line("1").model_copy(update={"quantity": Decimal(10)}),
                                                 _line("3"))})
     data = write(smaller, P4010, version=3, previous=BASE).decode()
-    assert "POC*1*QD*10**EA*9.25**VP*AB3542~" in data and "POC*2*DI~" in data
+    assert "POC*1*QD*10*10*EA*9.25**VP*AB3542~" in data and "POC*2*DI~" in data
     assert "POC*3" not in data  # unchanged lines are not sent
+
+
+def test_poc04_is_what_is_left_to_receive_after_the_receipts() -> None:
+    # line 1: 150 ordered, 130 received -> 20 left; line 2: more received than the new quantity -> 0, never below
+    current = BASE.model_copy(update={"lines": (_line("1").model_copy(update={"quantity": Decimal(150)}),
+                                                _line("2").model_copy(update={"quantity": Decimal(10)}), _line("3"))})
+    received = {"1": Decimal(130), "2": Decimal("12.5")}
+    data = write(current, P4010, version=2, previous=BASE, received=received).decode()
+    assert "POC*1*QI*150*20*EA*9.25**VP*AB3542~" in data and "POC*2*QD*10*0*EA*13.79~" in data
+    replace = current.model_copy(update={"currency": None})  # a removed value: the version goes as an 05
+    data = write(replace, P5010, version=2, previous=BASE, received=received).decode()
+    assert "POC|1|RZ|150|20|EA|9.25||VP|AB3542~" in data and "POC|3|RZ|5|5|EA~" in data
+    assert_clean(data.encode())
 
 
 def test_a_removed_value_goes_as_a_replace() -> None:
@@ -250,9 +271,10 @@ CODES = {"AI": ChangeCode.ADD, "DI": ChangeCode.DELETE, "QI": ChangeCode.QUANTIT
 def line_changes(draw: st.DrawFn, number: str) -> LineChange:
     code = draw(st.sampled_from(sorted(CODES)))
     quantity = draw(st.none() | quantities)
+    units = st.sampled_from(["EA", "CA"])  # POC C030405: a quantity goes with its unit of measure
     return LineChange(
         line_number=number, change=CODES[code], x12_code=code, quantity=quantity,
-        uom=draw(st.none() | st.sampled_from(["EA", "CA"])), unit_price=draw(st.none() | prices),
+        uom=draw(units if quantity is not None else st.none() | units), unit_price=draw(st.none() | prices),
         buyer_item=draw(st.none() | ident()), vendor_item=draw(st.none() | ident()),
         product_ids=draw(st.none() | product_ids(min_size=1)),
         description=draw(st.none() | text(max_size=100)), requested_delivery_date=draw(st.none() | dates),

@@ -57,7 +57,7 @@ def test_translate_dispatches_865_by_st01() -> None:
 
 
 def test_bca05_names_the_answered_version_and_bca10_the_date() -> None:
-    response = response_from_865(set_of("865", BCA.format("AD", "4"), "POC*1*NC*10**EA", "ACK*IA*10*EA"))
+    response = response_from_865(set_of("865", BCA.format("AD", "4"), "POC*1*NC*10*10*EA", "ACK*IA*10*EA"))
     assert response.version == 4
     assert response.response_date == date(2026, 11, 22)
     assert response.status is ResponseStatus.ACCEPT
@@ -72,9 +72,9 @@ def test_an_865_that_names_no_version_is_refused() -> None:
 def test_poc_loops_follow_the_855_ack_rules() -> None:
     response = response_from_865(set_of(
         "865", BCA.format("AC", "2"),
-        "POC*1*QD*200**EA*13.79**BP*066850-116", "ACK*DR*120*EA*068*20261201", "ACK*DR*80*EA*068*20261215",
-        "POC*2*RE*50**EA*4", "PID*F****BLUE", "ACK*IS*50*EA*068*20261205**VN*B-2",
-        "POC*3*AI*5**EA", "ACK*IR*5*EA"))
+        "POC*1*QD*200*200*EA*13.79**BP*066850-116", "ACK*DR*120*EA*068*20261201", "ACK*DR*80*EA*068*20261215",
+        "POC*2*RE*50*50*EA*4", "PID*F****BLUE", "ACK*IS*50*EA*068*20261205**VN*B-2",
+        "POC*3*AI*5*5*EA", "ACK*IR*5*EA"))
     first, second, third = response.lines
     assert first.schedule == (ScheduleLine(quantity=Decimal(120), delivery_date=date(2026, 12, 1)),
                               ScheduleLine(quantity=Decimal(80), delivery_date=date(2026, 12, 15)))
@@ -84,18 +84,18 @@ def test_poc_loops_follow_the_855_ack_rules() -> None:
 
 
 def test_poc_without_ack_is_read_from_poc02() -> None:
-    response = response_from_865(set_of("865", BCA.format("AC", "2"), "POC*1*NC*10**EA", "POC*2*DI*4**EA",
-                                        "POC*3*QD*6**EA"))
+    response = response_from_865(set_of("865", BCA.format("AC", "2"), "POC*1*NC*10*10*EA", "POC*2*DI*4*4*EA",
+                                        "POC*3*QD*6*6*EA"))
     assert [ln.status for ln in response.lines] == [LineStatus.ACCEPT, LineStatus.REJECT, LineStatus.CHANGE]
     assert response.lines[2].confirmed_quantity == Decimal(6)
     with pytest.raises(MappingError, match=r"POC02 \(segment 3\)"):
-        response_from_865(set_of("865", BCA.format("AC", "2"), "POC*1*PC*10**EA*3"))
+        response_from_865(set_of("865", BCA.format("AC", "2"), "POC*1*PC*10*10*EA*3"))
 
 
 def test_bca02_may_be_absent_and_the_lines_tell() -> None:
-    rejected = response_from_865(set_of("865", BCA.format("", "2"), "POC*1*DI*4**EA", "ACK*IR*4*EA"))
+    rejected = response_from_865(set_of("865", BCA.format("", "2"), "POC*1*DI*4*4*EA", "ACK*IR*4*EA"))
     assert rejected.status is ResponseStatus.REJECT
-    changed = response_from_865(set_of("865", BCA.format("", "2"), "POC*1*QD*4**EA", "ACK*IQ*3*EA"))
+    changed = response_from_865(set_of("865", BCA.format("", "2"), "POC*1*QD*4*4*EA", "ACK*IQ*3*EA"))
     assert changed.status is ResponseStatus.ACCEPT_WITH_CHANGES
 
 

@@ -97,8 +97,17 @@ def test_render_an_860_from_two_versions(capsys: pytest.CaptureFixture[str], tmp
                                   "previous": v1.model_dump(mode="json"), "document": v2.model_dump(mode="json")}))
     code, out, err = run(capsys, "render", "--type", "860", "--partner", "fabrikam", *PARTNERS, str(source))
     assert (code, err) == (0, "")
-    assert "BCH*04*SA*4500012345**2*20261120~" in out and "POC*1*QI*130*" in out
+    assert "BCH*04*SA*4500012345**2*20261120~" in out and "POC*1*QI*130*130*EA*" in out
     assert_bots_accepts(out.encode())
+    # what 861s received so far makes POC04 (quantity left to receive) the rest of the line
+    source.write_text(json.dumps({"type": "PurchaseOrderVersion", "version": 2, "received": {"1": 100},
+                                  "previous": v1.model_dump(mode="json"), "document": v2.model_dump(mode="json")}))
+    code, out, err = run(capsys, "render", "--type", "860", "--partner", "fabrikam", *PARTNERS, str(source))
+    assert (code, err) == (0, "") and "POC*1*QI*130*30*EA*" in out
+    source.write_text(json.dumps({"type": "PurchaseOrderVersion", "version": 2, "received": {"1": -1},
+                                  "previous": v1.model_dump(mode="json"), "document": v2.model_dump(mode="json")}))
+    code, _, err = run(capsys, "render", "--type", "860", "--partner", "fabrikam", *PARTNERS, str(source))
+    assert code == 1 and "received.1" in err
 
 
 def test_render_explains_what_it_cannot_do(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

@@ -151,7 +151,7 @@ MICROCENTER_860 = (
 # X12.md §3-§8 conventions: a seller's 865 answering a quantity decrease, a consignment receipt 861, an on-hand
 # 846 (BIA02 CS, QTY 17), and acknowledgments of a PO group
 BODY_865 = ["865", "BCA*00*AC*PO123**2*20240105", "DTM*067*20240110", "N9*L1**NOTES", "MSG*SPLIT SHIPMENT",
-            "N1*SU*VENDOR*92*V1", "POC*1*QD*60**EA*12.50**VP*WIDGET-001", "PID*F****WIDGET",
+            "N1*SU*VENDOR*92*V1", "POC*1*QD*60*60*EA*12.50**VP*WIDGET-001", "PID*F****WIDGET",
             "ACK*IA*40*EA*068*20240110", "ACK*IB*20*EA*068*20240120", "CTT*1"]
 BODY_861 = ["861", "BRA*R0001*20240105*00*1", "DTM*050*20240105", "PRF*PO12345", "N1*ST*MAIN WAREHOUSE*92*WH1",
             "RCD*1*10*EA", "LIN**VP*W-1*BP*B-1", "DTM*050*20240105", "CTT*1"]
@@ -222,7 +222,7 @@ def test_wrong_code_in_a_coded_element_is_an_invalid_code(tmp_path: Path) -> Non
 
 def test_change_type_outside_the_4010_list_is_rejected(tmp_path: Path) -> None:
     # 670 has no CD in 004010 (X12.md §3)
-    body = ["860", "BCH*04*SA*PO123**2*20240105", "POC*1*CD*10**EA", "CTT*1"]
+    body = ["860", "BCH*04*SA*PO123**2*20240105", "POC*1*CD*10*10*EA", "CTT*1"]
     ok, errors = validate(envelope("PC", "004010", body), tmp_path)
     assert not ok
     assert ("POC", "670", "7") in errors

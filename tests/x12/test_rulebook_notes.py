@@ -1,5 +1,5 @@
 """The syntax notes the rule book gained from EdiEngine's 004010 dictionary (schemas/x12/definitions/notes.py):
-each broken once in a clean 850, in both releases, with the element and code X12.md
+each broken once in a clean 850 (the 860 and 865 for POC), in both releases, with the element and code X12.md
 section 11 gives, and pyx12 run on its own with our maps rejecting the same segment."""
 
 from __future__ import annotations
@@ -24,20 +24,27 @@ CASES = [
     ("850", "PO1", "PID*F****WIDGET**X", 3, "2"),  # C0703: a source subqualifier needs its agency
     ("850", "PO1", "PO4*4*4", 3, "2"),  # P0203: a size and its unit of measure
     ("850", "QTY", "SCH*6*EA*ST**002*20240201", 4, "2"),  # C0304: an entity code needs its name
+    # POC C030405: a quantity needs the quantity left to receive and its unit (the POC replaces the clean one)
+    ("860", "POC", "POC*1*QD*60**EA*12.50**VP*W-1", 4, "2"),
+    ("860", "POC", "POC*1*QD*60*60**12.50**VP*W-1", 5, "2"),
+    ("865", "POC", "POC*1*QD*60**EA*12.50**VP*W-1", 4, "2"),
 ]
 
 
 def _document(set_id: str, release: str, after: str, segment: str) -> str:
     fic, body = BASES[set_id]
     at = next(i for i, s in enumerate(body) if s.split("*")[0] == after)
-    body = [*body[:at + 1], segment, *body[at + 1:]]
+    if after == segment.split("*")[0]:  # the broken segment stands in for the clean one
+        body = [*body[:at], segment, *body[at + 1:]]
+    else:
+        body = [*body[:at + 1], segment, *body[at + 1:]]
     isa = RELEASES[release]
     return envelope(fic, release, body, isa) if isa else envelope(fic, release, body)
 
 
 @pytest.mark.parametrize("release", sorted(RELEASES))
 @pytest.mark.parametrize(("set_id", "after", "segment", "element", "code"), CASES,
-                         ids=[c[2] for c in CASES])
+                         ids=[f"{c[0]}-{c[2]}" for c in CASES])
 def test_each_note_broken_gives_its_code_on_its_element(set_id: str, after: str, segment: str,
                                                         element: int, code: str, release: str,
                                                         tmp_path: Path) -> None:
@@ -59,4 +66,11 @@ def test_the_same_segments_written_whole_are_clean(release: str) -> None:
            "PO4*4*4*EA", *body[line + 1:-1], "SCH*6*EA*ST*STORE 12*002*20240201", body[-1]]
     isa = RELEASES[release]
     text = envelope(fic, release, doc, isa) if isa else envelope(fic, release, doc)
+    assert _element_errors(text) == []
+
+
+@pytest.mark.parametrize("release", sorted(RELEASES))
+@pytest.mark.parametrize("poc", ["POC*1*QD*60*60*EA*12.50**VP*W-1", "POC*1*PC****12.50**VP*W-1"])
+def test_a_poc_with_its_quantity_left_and_unit_or_without_quantity_is_clean(poc: str, release: str) -> None:
+    text = _document("860", release, "POC", poc)
     assert _element_errors(text) == []

@@ -66,7 +66,7 @@ NOTES: dict[str, str] = {
     "PO1": "C0302 C0504 P0607 P0809 P1011 P1213 P1415 P1617 P1819 P2021 P2223 P2425",
     "PO3": "L040305",
     "PO4": "P0203 C0506 P0607 P0809 C1013 C1113 C1213 L13101112 C1716 C1804",
-    "POC": "C0706 P0809 P1011 P1213 P1415 P1617 P1819 P2021 P2223 P2425 P2627",
+    "POC": "C030405 C0706 P0809 P1011 P1213 P1415 P1617 P1819 P2021 P2223 P2425 P2627",
     "PWK": "P0506",
     "QTY": "R0204 E0204",
     "RCD": "R020406 P0203 P0405 P060708 P091011 P121314 P151617 P181920",
@@ -89,12 +89,11 @@ NOTES: dict[str, str] = {
 
 # Notes of the standard we check in a weaker form, and why (docs/x12-rulebook.md lists them)
 DEPARTURES: dict[str, tuple[str, str, str]] = {
-    # segment: (the standard's note, what we check instead, why)
-    "POC": ("C030405", "no part of it",
-            "POC04 (quantity left to receive) is known to the buyer's ERP only, and a PO1 may carry a quantity "
-            "without its unit (PO1 has C0302 only), so an 860 restating such a line could not be written; our "
-            "860/865 writers, our golden 860s and the public 860 sample of X12.md section 3 (KAS 00403) leave "
-            "POC04 out. Later releases relax the note to C0305 (stedi.com x12-007020 POC)"),
+    # segment: (the standard's note, what we check instead, why); none at present. POC's C030405 (if POC03,
+    # then POC04 and POC05) is checked as the standard has it: EDIENGINE's 004010 POC, and stedi.com's
+    # x12-003020 and x12-003060 POC pages give the same note (003010: "If POC03 is present, then POC04, and
+    # POC05 must be present"); it was relaxed to C0305 only in 007020 (stedi.com x12-007020 POC), after
+    # both our releases. Our 860/865 writers send POC04 (ordered minus received) with POC05.
 }
 
 # 004010 segments with no syntax note in EDIENGINE's dictionary: none in the standard
@@ -108,6 +107,8 @@ NOTES_5010: dict[str, str] = {
 }
 
 SOURCE: dict[str, str] = {seg: "EDIENGINE" for seg in NOTES}
+# C030405 as EDIENGINE has it, confirmed by stedi.com x12-003020 / x12-003060 POC (relaxed to C0305 in 007020)
+SOURCE["POC"] = "EDIENGINE; STEDI (003020, 003060 POC: C030405)"
 
 # where each 005010 list comes from when it is not the 004010 one kept for unchanged elements
 SOURCE_5010: dict[str, str] = {
