@@ -1,7 +1,8 @@
 """Peak memory of receiving one large interchange: read whole (how the intake used to hand a file to `receive`)
 against streamed (how it does now: `Inbound.chunks()` into `FileBlobStore.put_stream`).
 
-Run as `.venv/bin/python bench/intake.py [--mb 100] [--database-url URL]` (a benchmark, not a test). The file is
+Run as `.venv/bin/python bench/intake.py [--mb 100] [--postgres URL]` (a benchmark, not a test): SQLite by default;
+with `--postgres`, each way gets a database of its own on that server, dropped afterwards. The file is
 one interchange of about `--mb` MB (an 850 from the demo customer, its set repeated), written before anything is
 measured. Each way runs in a fresh process, so that its peak RSS (ru_maxrss) is its own; each prints the RSS
 after start-up (imports, database, partners) beside the peak during the receive, and the time the receive took
@@ -20,6 +21,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,6 +45,18 @@ def write_interchange(path: Path, megabytes: int) -> int:
             out.write(body)
         out.write(tail)
     return path.stat().st_size
+
+
+@contextmanager
+def own_database(server_url: str) -> Iterator[str]:
+    """A new database on the PostgreSQL server at `server_url`, dropped afterwards; "" (SQLite) without one."""
+    if not server_url:
+        yield ""
+        return
+    from tests.databases import new_database
+
+    with new_database(server_url, prefix="bench_intake") as url:
+        yield url
 
 
 def rss_mb() -> float:
@@ -76,7 +91,9 @@ def child(way: str, path: Path, data_dir: Path, database_url: str) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mb", type=int, default=100, help="size of the interchange in MB (default 100)")
-    parser.add_argument("--database-url", default="", help="default: SQLite in a temporary data directory")
+    parser.add_argument("--postgres", default="", help="a PostgreSQL server URL (e.g. postgresql+psycopg://"
+                        "postgres@127.0.0.1:5432/postgres); default: SQLite in a temporary data directory")
+    parser.add_argument("--database-url", default="", help=argparse.SUPPRESS)
     parser.add_argument("--child", nargs=3, metavar=("WAY", "FILE", "DATA_DIR"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -88,10 +105,11 @@ def main() -> None:
         size = write_interchange(path, args.mb)
         print(f"one interchange of {size / MB:.1f} MB; python {sys.version.split()[0]}, {os.cpu_count()} CPU(s), "
               f"load average {os.getloadavg()[0]:.2f}", flush=True)
-        for way in ("whole", "streamed"):  # separate data directories: the second is not a duplicate
+        for way in ("whole", "streamed"):  # separate data directories and databases: neither is a duplicate
             data_dir = Path(scratch) / f"data-{way}"
-            subprocess.run([sys.executable, __file__, "--database-url", args.database_url, "--child", way,
-                            str(path), str(data_dir)], check=True)
+            with own_database(args.postgres) as database_url:
+                subprocess.run([sys.executable, __file__, "--database-url", database_url, "--child", way,
+                                str(path), str(data_dir)], check=True)
         print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 
