@@ -223,13 +223,13 @@ def phase2_queries(engine: Engine, repeats: int) -> list[tuple[str, str, float, 
 
 
 class RoundTrips:
-    """Statements SQLAlchemy sends, COPYs sent around it (bulk_insert), and transactions, counted."""
+    """Statements and COPYs sent, and transactions, counted: on PostgreSQL at the driver (psycopg's cursors, which
+    the lifecycle's fast paths use directly too), on SQLite as SQLAlchemy sends them."""
 
     def __init__(self, engine: Engine) -> None:
         self.statements = self.copies = self.commits = 0
-        event.listen(engine, "before_cursor_execute", self._statement)
-        event.listen(engine, "commit", self._commit)
         self.engine = engine
+        self.patched: dict[str, Any] = {}
 
     def _statement(self, *_: Any) -> None:
         self.statements += 1
@@ -238,28 +238,37 @@ class RoundTrips:
         self.commits += 1
 
     def __enter__(self) -> RoundTrips:
-        if self.engine.dialect.name == "postgresql":
-            import psycopg
+        event.listen(self.engine, "commit", self._commit)
+        if self.engine.dialect.name != "postgresql":
+            event.listen(self.engine, "before_cursor_execute", self._statement)
+            return self
+        import psycopg
 
-            self._copy = psycopg.Cursor.copy
+        for name in ("execute", "executemany", "copy"):
+            self.patched[name] = original = getattr(psycopg.Cursor, name)
 
-            def copy(cursor: Any, *args: Any, **kwargs: Any) -> Any:
-                self.copies += 1
-                return self._copy(cursor, *args, **kwargs)
-            psycopg.Cursor.copy = copy  # type: ignore[method-assign]
+            def counted(cursor: Any, *args: Any, _original: Any = original, _name: str = name, **kwargs: Any) -> Any:
+                if _name == "copy":
+                    self.copies += 1
+                else:
+                    self.statements += 1
+                return _original(cursor, *args, **kwargs)
+            setattr(psycopg.Cursor, name, counted)
         return self
 
     def __exit__(self, *_: Any) -> None:
-        if self.engine.dialect.name == "postgresql":
-            import psycopg
-
-            psycopg.Cursor.copy = self._copy  # type: ignore[method-assign]
-        event.remove(self.engine, "before_cursor_execute", self._statement)
         event.remove(self.engine, "commit", self._commit)
+        if self.engine.dialect.name != "postgresql":
+            event.remove(self.engine, "before_cursor_execute", self._statement)
+            return
+        import psycopg
+
+        for name, original in self.patched.items():
+            setattr(psycopg.Cursor, name, original)
 
     def per_document(self, documents: int) -> str:
-        """A statement, a COPY, a BEGIN and a COMMIT are a round trip each (an executemany, one too)."""
-        trips = self.statements + self.copies + 2 * self.commits
+        """A statement (an executemany too), a BEGIN and a COMMIT are a round trip each, a COPY two."""
+        trips = self.statements + 2 * self.copies + 2 * self.commits
         return (f"{self.statements / documents:.2f} statements, {trips / documents:.2f} round trips per document "
                 f"({self.copies / documents:.2f} COPY, {self.commits / documents:.3f} commits)")
 

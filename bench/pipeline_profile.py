@@ -88,15 +88,17 @@ def one_file(gateway: PipelineGateway, counts: Counts, health: HealthNotes, data
     counts.step = "deliver"
     for out_id in queued:
         ran(engine, out_id, attempts.OUT_STEPS,
-            lambda out_id=out_id: deliver(engine, settings, partners, out_id, health=health).state)
+            lambda out_id=out_id: deliver(engine, settings, partners, out_id, health=health, count_try=0).state,
+            counts_itself=True)
     counts.step = "other"
     return time.perf_counter() - start
 
 
-def ran(engine: Engine, message_id: int, steps: frozenset[MessageState], work: Callable[[], MessageState]) -> None:
+def ran(engine: Engine, message_id: int, steps: frozenset[MessageState], work: Callable[[], MessageState],
+        counts_itself: bool = False) -> None:
     """One counted try of a step, as workers.tasks runs it (a try that moved the message out of its steps was
-    taken back by that move)."""
-    if attempts.begin(engine, message_id, steps) and work() in steps:
+    taken back by that move; delivery counts its own try)."""
+    if (counts_itself or attempts.begin(engine, message_id, steps)) and work() in steps:
         attempts.end(engine, message_id)
 
 

@@ -137,7 +137,7 @@ def _segment_notes(tx: SetReport, five: bool) -> list[Segment]:
                 where = _composite(str(e.element), *([str(e.component)] if e.component else []))
                 out.append(Segment(("IK4" if five else "AK4", where, "", e.code, *_bad_value(e.value))))
                 if five and e.trigger is not None:
-                    out.append(_element_context(tag, position, e.trigger))
+                    out.append(_element_context(tag, position, e.trigger, e.trigger_component))
     return out
 
 
@@ -152,13 +152,14 @@ def _composite(*components: str) -> str:
     return _COMPONENT_MARK.join(components)
 
 
-def _element_context(tag: str, position: int, trigger: int) -> Segment:
+def _element_context(tag: str, position: int, trigger: int, component: int | None = None) -> Segment:
     """The 999 CTX after an IK4 whose error a syntax note caused (723/621 2 or 10): the element whose presence
     made the reported one required (or excluded), in the same segment. CTX02/CTX03 name that segment as IK301/
-    IK302 do, CTX05 the trigger's position. A business unit CTX (loop 2100) is not written: X231A1 defines
-    business unit names for health care sets only (TRN02, CLM01...), and one PO set is its own unit, named by
-    AK2."""
-    return Segment(("CTX", SITUATIONAL_TRIGGER, tag, str(position), "", _composite(str(trigger))))
+    IK302 do, CTX05 the trigger's position (and its component, for a note inside a composite). A business unit
+    CTX (loop 2100) is not written: X231A1 defines business unit names for health care sets only (TRN02,
+    CLM01...), and one PO set is its own unit, named by AK2."""
+    where = _composite(str(trigger), *([str(component)] if component is not None else []))
+    return Segment(("CTX", SITUATIONAL_TRIGGER, tag, str(position), "", where))
 
 
 def _bad_value(value: str | None) -> tuple[str, ...]:

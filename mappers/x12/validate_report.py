@@ -37,6 +37,8 @@ class ValidationError:
     value: str | None = None  # the bad value, as in AK404
     # the element whose presence made this one required or excluded (a syntax note's trigger), as in 999 CTX05
     trigger: int | None = None
+    # its component, when the trigger is inside a composite (a composite's own note), as in 999 CTX05-2
+    trigger_component: int | None = None
 
     def __post_init__(self) -> None:
         # Messages quote partners' data: control characters escaped, a 10 MB element not echoed whole.

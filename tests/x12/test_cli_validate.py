@@ -56,7 +56,7 @@ def test_json_lists_errors_with_every_key(bad_file: Path, capsys: pytest.Capture
     (error,) = result["errors"]
     assert error["level"] == "set" and error["code"] == "4" and error["transaction"] == "0001"
     assert set(error) == {"level", "code", "message", "interchange", "group", "transaction", "segment",
-                          "position", "element", "component", "value", "trigger"}
+                          "position", "element", "component", "value", "trigger", "trigger_component"}
 
 
 def test_ack_prints_the_997_the_gateway_would_send(bad_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
