@@ -1,9 +1,11 @@
 """Envelope control numbers from the database (DESIGN section 6: never from a process's memory).
 
 `DatabaseControlNumbers` is the `mappers.x12.segments.ControlNumbers` the gateway hands to the X12 writer:
-one counter row per (partner, kind) in `control_counter`, taken under a row lock (`SELECT ... FOR UPDATE` on
-PostgreSQL; SQLite's engine begins every transaction IMMEDIATE, which serializes writers the same way), so two
-workers on two machines never get the same number. Each allocation commits on its own: a number, once handed
+one counter row per (partner, kind) in `control_counter`, advanced by one upsert (`INSERT ... ON CONFLICT DO
+UPDATE ... RETURNING`, one statement for every kind an interchange needs) that holds the row lock until the
+transaction ends (SQLite's engine begins every transaction IMMEDIATE, which serializes writers the same way), so
+two workers on two machines never get the same number. Rows are always taken in the order of `KINDS`, so two
+transactions never wait on each other in a circle. Each allocation commits on its own: a number, once handed
 out, is consumed even if the caller later fails, so it is never reused (gaps are allowed, repeats are not).
 `TransactionNumbers` allocates inside the caller's transaction instead (the pipeline renders an outbound
 document, numbers it and stores it in the outbox with the change that caused it): a rollback then returns the
@@ -15,7 +17,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
@@ -67,10 +68,9 @@ class ReservedNumbers:
     transaction (three counter updates for an interchange of a hundred sets, not a hundred and two)."""
 
     def __init__(self, conn: Connection, partner_id: str, counts: dict[str, int]) -> None:
-        self._blocks: dict[str, Iterator[int]] = {}
-        for kind, count in counts.items():
-            last = allocate(conn, partner_id, kind, count)
-            self._blocks[kind] = iter(range(last - count + 1, last + 1))
+        self._blocks: dict[str, Iterator[int]] = {
+            kind: iter(range(last - counts[kind] + 1, last + 1))
+            for kind, last in allocate_many(conn, partner_id, counts).items()}
 
     def next(self, kind: str) -> int:
         block = self._blocks.get(kind)
@@ -83,16 +83,25 @@ class ReservedNumbers:
 def allocate(conn: Connection, partner_id: str, kind: str, count: int = 1) -> int:
     """The next number inside the caller's transaction (the last of the next `count` ones); the row stays
     locked until that transaction ends."""
+    return allocate_many(conn, partner_id, {kind: count})[kind]
+
+
+def allocate_many(conn: Connection, partner_id: str, counts: dict[str, int]) -> dict[str, int]:
+    """The next `counts[kind]` numbers of each kind in one statement: the last of each block, by kind. Nothing
+    is taken when a kind would pass MAX_VALUE (ControlNumbersExhausted; the caller's transaction is undone)."""
     table = ControlCounter.__table__  # type: ignore[attr-defined]
+    wanted = [(kind, counts[kind]) for kind in KINDS if counts.get(kind)]
+    if unknown := set(counts) - set(KINDS):
+        raise ValueError(f"unknown control number kind {sorted(unknown)[0]!r}; expected one of {KINDS}")
     insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-    conn.execute(insert(table).values(partner_id=partner_id, kind=kind, last_value=0)
-                 .on_conflict_do_nothing(index_elements=["partner_id", "kind"]))
-    last = conn.execute(select(table.c.last_value)
-                        .where(table.c.partner_id == partner_id, table.c.kind == kind)
-                        .with_for_update()).scalar_one()
-    if last + count > MAX_VALUE:
-        raise ControlNumbersExhausted(f"partner {partner_id} has used every {kind} control number up to "
-                                      f"{MAX_VALUE}; they are never reused")
-    conn.execute(update(table).where(table.c.partner_id == partner_id, table.c.kind == kind)
-                 .values(last_value=last + count))
-    return int(last + count)
+    statement = insert(table).values([{"partner_id": partner_id, "kind": kind, "last_value": count}
+                                      for kind, count in wanted])
+    grown = table.c.last_value + statement.excluded.last_value
+    last: dict[str, int] = dict(conn.execute(statement.on_conflict_do_update(
+        index_elements=["partner_id", "kind"], set_={"last_value": grown}, where=grown <= MAX_VALUE)
+        .returning(table.c.kind, table.c.last_value)).all())
+    for kind, _ in wanted:
+        if kind not in last:
+            raise ControlNumbersExhausted(f"partner {partner_id} has used every {kind} control number up to "
+                                          f"{MAX_VALUE}; they are never reused")
+    return {kind: int(value) for kind, value in last.items()}

@@ -4,6 +4,7 @@ GatewayError                 every error the gateway raises on purpose
 ├── Retryable                worth another try later: network down, timeout, lock, 5xx
 └── Rejected                 the input is wrong; retrying will not help; `reason` is shown to users
     ├── ConfigError          a settings or partners file problem (one line per problem)
+    ├── TooLarge             a document over the size limit, refused whole with nothing stored
     └── BusinessError        a lifecycle rule refused a document; `code` is a Refusal
 
 Transports raise their own pair (transports.errors: TransportRetryable, TransportRejected), since they know
@@ -76,6 +77,15 @@ class ConfigError(Rejected):
     def __init__(self, problems: list[str]) -> None:
         super().__init__("\n".join(problems))
         self.problems = problems
+
+
+class TooLarge(Rejected):
+    """A document larger than the limit it is received under: refused whole, nothing of it stored."""
+
+    def __init__(self, limit: int, setting: str = "GATEWAY_MAX_MESSAGE_BYTES") -> None:
+        super().__init__(f"the file is larger than {limit:,} bytes, the limit of {setting}; refused whole, "
+                         "nothing of it stored")
+        self.limit = limit
 
 
 class BusinessError(Rejected):

@@ -4,6 +4,10 @@ One row per partner, written by every poll and every send (`record_success`, `re
 upsert, so two workers reporting at once never conflict; read by `gateway partners status` and the dashboard.
 Certificate expiry is not stored: it is read from the certificates the partners file names, when asked.
 
+A worker writes a partner's successes through `HealthNotes`, at most one every `HEALTH_SECONDS` per partner and
+activity (a poll every half second, a send per file, would otherwise cost a transaction each on one hot row); a
+failure is always written, and so is the first success after it.
+
 Recording is best effort: a database that cannot take the row is logged and never fails the poll or the send
 it reports on (their own outcome is what matters, and the next one records again).
 """
@@ -11,6 +15,7 @@ it reports on (their own outcome is what matters, and the next one records again
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -64,6 +69,31 @@ def _upsert(engine: Engine, partner_id: str, values: dict[str, Any], on_update: 
             conn.execute(statement)
     except SQLAlchemyError as e:
         log.warning("partner %s: health not recorded: %s", partner_id, str(e).splitlines()[0])
+
+
+HEALTH_SECONDS = 10.0
+
+
+class HealthNotes:
+    """One process's health writes: successes throttled to one per `every` seconds per partner and activity,
+    failures at once (and the next success after a failure at once, so the failure count restarts from zero)."""
+
+    def __init__(self, engine: Engine, every: float = HEALTH_SECONDS) -> None:
+        self._engine, self._every = engine, every
+        self._written: dict[tuple[str, str], float] = {}
+
+    def success(self, partner_id: str, activity: Activity) -> None:
+        now = time.monotonic()
+        last = self._written.get((partner_id, activity))
+        if last is not None and now - last < self._every:
+            return
+        record_success(self._engine, partner_id, activity)
+        self._written[(partner_id, activity)] = now
+
+    def failure(self, partner_id: str, reason: str) -> None:
+        record_failure(self._engine, partner_id, reason)
+        for key in [key for key in self._written if key[0] == partner_id]:
+            del self._written[key]
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 and settled (deleted or archived) only once it has returned, i.e. stored and committed it (DESIGN section 5).
 
 - A file the transport refuses whole (too large, unsafe name) is recorded by the intake with its reason, unread,
-  and set aside.
+  and set aside; so is one the intake finds over GATEWAY_MAX_MESSAGE_BYTES (TooLarge).
 - A file the receive service rejects stays where it is and the poll goes on with the next one.
 - Anything retryable (directory unreachable, database down) ends the poll and propagates, for the worker's retry
   with backoff; files already settled stay settled, the rest wait for the retry.
@@ -14,11 +14,11 @@ import importlib
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
 
-from gateway.errors import ConfigError, GatewayError, Rejected
+from gateway.errors import ConfigError, GatewayError, Rejected, TooLarge
 from gateway.leases import Lease, Leases
 from gateway.partners import Partner, PartnersFile
 from gateway.settings import Settings
@@ -33,7 +33,9 @@ class Intake(Protocol):
     def receive(self, partner_id: str, inbound: Inbound) -> int | None:
         """Store `inbound` durably and commit it as a message of `partner_id`; return only once committed, with
         the id of the message to process next (None when there is nothing to process, e.g. a duplicate).
-        Raise Rejected for a file that cannot be taken (it stays in place), Retryable to try again later."""
+        Raise TooLarge for a file over the gateway's size limit (recorded with `refused` and set aside, like a
+        file the transport refused), Rejected for a file that cannot be taken (it stays in place), Retryable to
+        try again later."""
         ...
 
     def refused(self, partner_id: str, inbound: Inbound) -> None:
@@ -154,17 +156,27 @@ class _Heartbeat(threading.Thread):
 
 def _take(partner_id: str, inbound: Inbound, transport: PolledTransport, intake: Intake,
           report: PollReport, heartbeat: _Heartbeat) -> int | None:
-    if inbound.refusal is not None:
-        log.warning("partner %s: %s refused: %s", partner_id, inbound.name, inbound.refusal)
-        intake.refused(partner_id, inbound)  # recorded first: a crash before the settle records it again
-        transport.settle(inbound)
-        report.refused.append((inbound.name, inbound.refusal))
-        return None
+    if inbound.refusal is None:
+        try:
+            return _receive(partner_id, inbound, transport, intake, report, heartbeat)
+        except TooLarge as e:  # over the gateway's own limit: refused whole, as over the channel's max_bytes
+            inbound = replace(inbound, refusal=e.reason)
+    log.warning("partner %s: %s refused: %s", partner_id, inbound.name, inbound.refusal)
+    intake.refused(partner_id, inbound)  # recorded first: a crash before the settle records it again
+    transport.settle(inbound)  # set aside, so that it is not taken again at every poll
+    report.refused.append((inbound.name, inbound.refusal or ""))
+    return None
+
+
+def _receive(partner_id: str, inbound: Inbound, transport: PolledTransport, intake: Intake,
+             report: PollReport, heartbeat: _Heartbeat) -> int | None:
     try:
         message_id = intake.receive(partner_id, inbound)
         if heartbeat.lost:  # another poller may be reading it now: leave it to them (duplicates are detected)
             return None
         transport.settle(inbound)  # only now: the receive service has committed it
+    except TooLarge:
+        raise
     except (Rejected, TransportRejected) as e:
         log.warning("partner %s: %s left in place: %s", partner_id, inbound.name, e.reason)
         report.rejected.append((inbound.name, e.reason))

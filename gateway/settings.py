@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     receive_service: str = DEFAULT_RECEIVE_SERVICE
     poll_lease_seconds: float = Field(default=60, gt=0)  # a dead poller frees its partner after this
     overdue_check_seconds: float = Field(default=900, gt=0)  # how often the overdue-acknowledgment check runs
+    # The largest document received by any channel, in bytes: a larger file is refused whole with the reason,
+    # nothing of it stored (a channel's `max_bytes` in the partners file may set a lower limit for its partner).
+    max_message_bytes: int = Field(default=256 * 1024 * 1024, ge=1)
     as2_max_bytes: int = Field(default=256 * 1024 * 1024, ge=1)  # a larger AS2 body gets 413, unread
     as2_timeout_seconds: float = Field(default=120, gt=0)  # posting an AS2 message or an asynchronous MDN
     retention_check_seconds: float = Field(default=3600, gt=0)  # how often archived bytes past retention go

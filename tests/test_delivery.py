@@ -3,6 +3,7 @@ sweeper, the overdue flags, and the intake a poll hands files to. (tests/workers
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -10,15 +11,19 @@ from sqlalchemy import update
 from sqlmodel import Session, select
 
 from gateway.db import unit_of_work
+from gateway.errors import TooLarge
+from gateway.leases import FileLeases
 from gateway.messages.states import Direction, MessageState
 from gateway.messages.store import MESSAGE_T
 from gateway.messages.tables import Message
 from gateway.pipeline import attempts, sweeper
 from gateway.pipeline.deliver import deliver
 from gateway.pipeline.intake import PipelineIntake
-from tests.factories import order
+from gateway.polling import poll
+from tests.factories import line, order
 from tests.hub import PARTNERS, Hub, sent_by, settings_for
 from transports import Inbound, Receipt, TransportRejected, TransportRetryable
+from transports.folder import FolderConfig, FolderTransport
 from transports.memory import MemoryTransport
 
 S = MessageState
@@ -150,3 +155,32 @@ def test_the_intake_stores_a_file_and_records_a_refused_one(hub):
         [refused] = session.exec(select(Message).where(Message.channel_id == "big.edi")).all()
     assert (refused.state, refused.transport, refused.error) == (
         S.FAILED, "folder", "the file is 1000000000 bytes, over the limit (max_bytes)")
+
+
+def test_a_file_over_the_size_limit_is_refused_with_its_reason_set_aside_and_nothing_stored(engine, tmp_path):
+    small = sent_by("contoso", "fabrikam", "850", order("PO-1"), 911)
+    big = sent_by("contoso", "fabrikam", "850", order("PO-2", [line(n) for n in range(1, 60)]), 912)
+    hub = Hub(engine, settings_for(tmp_path, max_message_bytes=len(small) + 10))
+    intake = PipelineIntake(hub.engine, hub.settings, {"contoso": "folder"})
+    inbound = tmp_path / "in"
+    inbound.mkdir()
+    (inbound / "big.edi").write_bytes(big)
+    (inbound / "small.edi").write_bytes(small)
+    folder = FolderTransport(FolderConfig(kind="folder", inbound_dir=inbound, outbound_dir=tmp_path / "out"))
+    report = poll("contoso", folder, FileLeases(tmp_path / "leases"), intake, 30)
+    reason = (f"the file is larger than {len(small) + 10:,} bytes, the limit of GATEWAY_MAX_MESSAGE_BYTES; "
+              "refused whole, nothing of it stored")
+    assert report.refused == [("big.edi", reason)] and report.received == ["small.edi"]
+    with Session(hub.engine) as session:
+        [refused] = session.exec(select(Message).where(Message.channel_id == "big.edi")).all()
+    assert (refused.state, refused.error, refused.size) == (S.FAILED, reason, len(big))
+    assert (inbound / "refused" / "big.edi").read_bytes() == big  # set aside, not polled again
+    assert poll("contoso", folder, FileLeases(tmp_path / "leases"), intake, 30).refused == []
+    stored = [p.name for p in hub.settings.blob_dir.rglob("*") if p.is_file()]
+    assert stored == [hashlib.sha256(small).hexdigest()]
+    # A file that grows past the limit after it was listed is stopped while it is read, and nothing is kept.
+    grown = tmp_path / "grown.edi"
+    grown.write_bytes(big)
+    with pytest.raises(TooLarge):
+        intake.receive("contoso", Inbound(channel_id="grown.edi", name="grown.edi", size=100, path=grown))
+    assert [p.name for p in hub.settings.blob_dir.rglob("*") if p.is_file()] == stored

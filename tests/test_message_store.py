@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Iterator
+from pathlib import Path
+
 import pytest
 
 from gateway.db import unit_of_work
+from gateway.errors import TooLarge
 from gateway.messages.blobs import FileBlobStore
 from gateway.messages.states import Direction, IllegalTransition, MessageState, check
-from gateway.messages.store import count_attempt, read_envelope, record_inbound, state_of, transition
+from gateway.messages.store import count_attempt, envelope_of, read_envelope, record_inbound, state_of, transition
 from tests.factories import order
 from tests.hub import sent_by
 
@@ -53,6 +58,39 @@ def test_blobs_are_content_addressed_durable_files(tmp_path):
     assert [p.name for p in path.parent.iterdir()] == [first.sha256]  # no temporary file left behind
     with pytest.raises(ValueError):
         store.path("../../etc/passwd")
+
+
+PIECE = 64 * 1024
+
+
+def pieces_of(data: bytes, root: Path, written: list[int]) -> Iterator[bytes]:
+    """`data` handed over piece by piece, noting before each piece how much the store had written so far."""
+    for start in range(0, len(data), PIECE):
+        written.append(sum(p.stat().st_size for p in root.glob(".incoming-*.tmp")))
+        yield data[start:start + PIECE]
+
+
+def test_a_large_document_is_stored_piece_by_piece_under_its_sha256(tmp_path):
+    data = sent_by("contoso", "fabrikam", "850", order("PO-1"), 77).ljust(8 * 1024 * 1024, b"\n")
+    store, written = FileBlobStore(tmp_path / "blobs"), []
+    blob = store.put_stream(pieces_of(data, tmp_path / "blobs", written), max_bytes=len(data))
+    assert (blob.sha256, blob.size) == (hashlib.sha256(data).hexdigest(), len(data))
+    assert store.path(blob.sha256).read_bytes() == data
+    # Each piece was on disk before the next was asked for: the document was never gathered in memory.
+    assert all(before >= n * PIECE - PIECE for n, before in enumerate(written)) and written[-1] > 0
+    assert list((tmp_path / "blobs").glob(".incoming-*")) == []
+    envelope = envelope_of(store, blob.sha256)  # from the first bytes, not the 8 MB
+    assert envelope is not None and envelope.isa13 == "000000077"
+    assert store.put_stream(iter([data[:100], data[100:]])) == blob  # the same bytes again: the same blob
+
+
+def test_a_document_over_the_limit_is_refused_whole_and_nothing_is_left_behind(tmp_path):
+    store = FileBlobStore(tmp_path / "blobs")
+    with pytest.raises(TooLarge, match="larger than 100 bytes, the limit of GATEWAY_MAX_MESSAGE_BYTES") as refused:
+        store.put_stream(iter([b"x" * 60, b"x" * 60]), max_bytes=100)
+    assert "nothing of it stored" in refused.value.reason
+    assert [p for p in (tmp_path / "blobs").rglob("*") if p.is_file()] == []
+    assert store.put_stream(iter([b"x" * 60, b"x" * 40]), max_bytes=100).size == 100  # at the limit: taken
 
 
 def test_the_envelope_is_read_from_the_isa_alone():

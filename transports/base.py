@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Protocol, runtime_checkable
 
+CHUNK_BYTES = 1024 * 1024  # what a receiver holds of a file at a time
+
 
 @dataclass(frozen=True)
 class Inbound:
@@ -40,6 +42,15 @@ class Inbound:
         if self.path is not None:
             return self.path.open("rb")
         return io.BytesIO(self.data or b"")
+
+    def chunks(self, size: int = CHUNK_BYTES) -> Iterator[bytes]:
+        """The content piece by piece, for a receiver that stores it without ever holding it whole."""
+        if self.path is None:
+            yield self.data or b""
+            return
+        with self.path.open("rb") as stream:
+            while chunk := stream.read(size):
+                yield chunk
 
     def read_bytes(self) -> bytes:
         with self.open() as stream:

@@ -21,7 +21,7 @@ from gateway import pipeline
 from gateway.as2.receive import post_async_mdn
 from gateway.bootstrap import engine_for
 from gateway.errors import RETRYABLE, ConfigError, GatewayError, Retryable
-from gateway.health import record_failure, record_success
+from gateway.health import HealthNotes
 from gateway.leases import leases_for
 from gateway.messages.states import Direction, MessageState
 from gateway.partners import PartnersFile
@@ -40,15 +40,18 @@ def register(app: Celery, settings: Settings, partners: PartnersFile) -> None:
     leases = leases_for(settings)
     intake = receive_service(settings)
     engine = engine_for(settings)  # connects on first use
+    health = HealthNotes(engine)  # this process's: successes written at most every few seconds per partner
 
     def tried(task: Task, message_id: int, owed: int, steps: frozenset[MessageState],
-              work: Callable[[], object]) -> bool:
+              work: Callable[[], MessageState]) -> bool:
         """Run `work` as one counted try of the message's step; False when there was nothing to do. A try that
-        fails with a retryable error is taken back, or, when the database is away too, owed by the retry."""
+        fails with a retryable error is taken back, or, when the database is away too, owed by the retry. A try
+        that took the message out of these steps was taken back by that move (`work` says where it left it)."""
         if not attempts.begin(engine, message_id, steps, forgive=owed):
             return False
         try:
-            work()
+            if work() not in steps:
+                return True
         except RETRYABLE as e:
             try:
                 attempts.end(engine, message_id)
@@ -80,13 +83,13 @@ def register(app: Celery, settings: Settings, partners: PartnersFile) -> None:
             report = poll(partner_id, transport, leases, intake, settings.poll_lease_seconds,
                           taken=lambda message_id: process_message.delay(message_id))
         except (GatewayError, TransportError) as e:
-            record_failure(engine, partner_id, f"poll: {e}")
+            health.failure(partner_id, f"poll: {e}")
             raise
         if report.busy:
             # Another poller holds the lease, or a dead one's lease has not expired yet: try again with backoff.
             # A scheduled poll's retries end with its period (`expires` carries over), so they never pile up.
             raise Retryable(f"partner {partner_id} is being polled elsewhere (its lease is held)")
-        record_success(engine, partner_id, "poll")
+        health.success(partner_id, "poll")
         return dataclasses.asdict(report)
 
     @app.task(name=AS2_MDN_TASK, shared=False, **RETRY_POLICY)
@@ -97,7 +100,7 @@ def register(app: Celery, settings: Settings, partners: PartnersFile) -> None:
     @app.task(name=PROCESS_TASK, shared=False, bind=True, **RETRY_POLICY)
     def process_message(self: Task, message_id: int, owed: int = 0) -> None:
         """Validate, acknowledge, apply and route an inbound message, then wake delivery of what it queued."""
-        tried(self, message_id, owed, attempts.IN_STEPS, lambda: pipeline.process(engine, settings, message_id))
+        tried(self, message_id, owed, attempts.IN_STEPS, lambda: pipeline.process(engine, settings, message_id).state)
         # Also when there was nothing to do: a worker killed before this line left its deliveries unwoken.
         for out_id in attempts.queued_outbound(engine, message_id):
             deliver.delay(out_id)
@@ -106,7 +109,7 @@ def register(app: Celery, settings: Settings, partners: PartnersFile) -> None:
     def deliver(self: Task, message_id: int, owed: int = 0) -> None:
         """Send an outbound message through its partner's transport: queued -> sending -> sent."""
         tried(self, message_id, owed, attempts.OUT_STEPS,
-              lambda: deliver_message(engine, settings, partners, message_id))
+              lambda: deliver_message(engine, settings, partners, message_id, health=health).state)
 
     @app.task(name=SWEEP_TASK, shared=False, **RETRY_POLICY)
     def sweep() -> int:

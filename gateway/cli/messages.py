@@ -74,19 +74,23 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     from gateway.db import read_session
     from gateway.pipeline import process, receive
     from gateway.pipeline.directory import Directory
+    from transports.base import CHUNK_BYTES
 
     settings = Settings()
     engine = engine_for(settings)
     try:
-        data = args.file.read_bytes()
+        stream = args.file.open("rb")
     except OSError as e:
         print(f"{args.file}: cannot be read: {e.strerror}", file=sys.stderr)
         return 2
-    with read_session(engine) as session:
-        if Directory.load(session).get(args.partner) is None:
-            raise Rejected(f"partner {args.partner!r} is not in the database; check the partners file and run "
-                           f"`gateway partners sync`")
-    received = receive(engine, settings, data, partner=args.partner, transport="cli", channel_id=str(args.file))
+    with stream:
+        with read_session(engine) as session:
+            if Directory.load(session).get(args.partner) is None:
+                raise Rejected(f"partner {args.partner!r} is not in the database; check the partners file and run "
+                               f"`gateway partners sync`")
+        pieces = iter(lambda: stream.read(CHUNK_BYTES), b"")  # archived piece by piece, never held whole
+        received = receive(engine, settings, pieces, partner=args.partner, transport="cli",
+                           channel_id=str(args.file))
     outcome = process(engine, settings, received.message_id)
     suffix = f" (duplicate of message {received.duplicate_of})" if received.duplicate_of else ""
     print(f"message {outcome.message_id}: {outcome.state}{suffix}")

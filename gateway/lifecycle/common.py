@@ -9,13 +9,14 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import JSON, Connection, Integer, Row, Select, Table, and_, bindparam, func, insert, update
+from sqlalchemy import JSON, Connection, Integer, Row, Select, Table, and_, bindparam, func, insert
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
 from gateway.canonical import Charge, Dimensions, Note, OrderLine, ProductId
 from gateway.db import json_dumps
 from gateway.errors import BusinessError, Refusal, UnknownPO
+from gateway.lifecycle import batch as batches
 from gateway.models import (
     ConfirmationRow,
     PartnerLink,
@@ -40,8 +41,13 @@ def require_parties(customer: str | None, vendor: str | None, what: str) -> tupl
 
 def check_link(session: Session, customer: str, vendor: str) -> None:
     """The customer must exist and trade with this vendor (the partners file says who trades with whom)."""
+    batch = batches.current(session)
+    if batch is not None and (customer, vendor) in batch.links:
+        return
     found = session.connection().execute(_LINK, {"customer": customer, "vendor": vendor}).first()
     if found is not None:
+        if batch is not None:
+            batch.links.add((customer, vendor))
         return  # links are only made between a known customer and a known vendor (bootstrap.sync_partners)
     for pid, role in ((customer, "customer"), (vendor, "vendor")):
         partner = session.get(TradingPartner, pid)
@@ -71,7 +77,6 @@ _VERSION_WITH_ANSWERS = (
     .select_from(VERSION_T.outerjoin(RESPONSE_T, RESPONSE_T.c.version_id == VERSION_T.c.id)
                  .outerjoin(CONFIRMATION_T, CONFIRMATION_T.c.version_id == VERSION_T.c.id))
     .where(VERSION_T.c.po_id == bindparam("po_id"), VERSION_T.c.version == bindparam("version")))
-_SAVE_PO = update(PO_T).where(PO_T.c.id == bindparam("po_id"))  # the SET list comes from the parameters
 _LINES = sa_select(LINE_T).where(LINE_T.c.version_id == bindparam("version_id")).order_by(LINE_T.c.id)
 _INSERT_EVENT = insert(EVENT_T)
 
@@ -122,10 +127,21 @@ def locate(session: Session, po_number: str, customer: str | None, vendor: str |
     """
     conn = session.connection()
     params = {"po_number": po_number, "customer": customer, "vendor": vendor}
-    if version is not None and conn.dialect.name == "sqlite":
-        return _locate_joined(conn, params, version, _po_query(bool(customer), bool(vendor), lock, joined=True))
-    found = _the_one(conn.execute(_po_query(bool(customer), bool(vendor), lock), params).all(), params)
-    po = PurchaseOrder(**found._mapping)
+    batch = batches.current(session)
+    po = batch.po(customer, po_number) if batch is not None and customer else None
+    if po is not None and vendor and po.vendor_id != vendor:
+        raise UnknownPO(po_number, customer)
+    if po is None:
+        if version is not None and conn.dialect.name == "sqlite":
+            located = _locate_joined(conn, params, version,
+                                     _po_query(bool(customer), bool(vendor), lock, joined=True))
+            if batch is not None and lock:  # held means locked: only a locked read is kept
+                batch.hold(located.po)
+            return located
+        found = _the_one(conn.execute(_po_query(bool(customer), bool(vendor), lock), params).all(), params)
+        po = PurchaseOrder(**found._mapping)
+        if batch is not None and lock:
+            batch.hold(po)
     located = Located(po)
     if version is None:
         return located
@@ -166,11 +182,13 @@ def find_po(session: Session, po_number: str, customer: str | None, vendor: str 
 
 
 def save_po(session: Session, po: PurchaseOrder) -> None:
-    """Write what the services change on a PO (one UPDATE, the same statement every time)."""
-    session.connection().execute(_SAVE_PO, {
-        "po_id": po.id, "state": po.state, "latest_version": po.latest_version,
-        "last_change_sequence": po.last_change_sequence, "confirmed_version": po.confirmed_version,
-        "order_date": po.order_date, "updated_at": po.updated_at})
+    """Write what the services change on a PO (one UPDATE, the same statement every time); in a batch, at the
+    batch's end, with the batch's other POs."""
+    batch = batches.current(session)
+    if batch is not None:
+        batch.save(po)
+        return
+    session.connection().execute(batches.SAVE_PO, batches.po_values(po))
 
 
 def refuse_if_closed(po: PurchaseOrder, what: str) -> None:
@@ -289,9 +307,13 @@ def same_charges(a: Iterable[Charge], b: Iterable[Charge]) -> bool:
 def log(session: Session, po: PurchaseOrder, kind: str, detail: str, source: str,
         version: int | None = None) -> None:
     assert po.id is not None
-    session.connection().execute(_INSERT_EVENT, {
-        "po_id": po.id, "vendor_id": po.vendor_id, "customer_id": po.customer_id, "at": utcnow(), "kind": kind,
-        "version": version, "detail": detail, "source": source})
+    event = {"po_id": po.id, "vendor_id": po.vendor_id, "customer_id": po.customer_id, "at": utcnow(), "kind": kind,
+             "version": version, "detail": detail, "source": source}
+    batch = batches.current(session)
+    if batch is not None:
+        batch.events.append(event)  # written with the batch's others, in this order
+        return
+    session.connection().execute(_INSERT_EVENT, event)
 
 
 def touch(po: PurchaseOrder, state: PoState | None = None) -> None:

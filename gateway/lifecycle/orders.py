@@ -27,6 +27,7 @@ from gateway.canonical import (
     VersionPurpose,
 )
 from gateway.errors import BusinessError, Refusal
+from gateway.lifecycle import batch as batches
 from gateway.lifecycle.common import (
     LATEST,
     PO_T,
@@ -183,6 +184,9 @@ def _insert_po(session: Session, po: PurchaseOrder) -> None:
     statement = _INSERT_PO_PG if conn.dialect.name == "postgresql" else _INSERT_PO_SQLITE
     po.id = conn.execute(statement, {c.name: getattr(po, c.name) for c in PO_T.c if c.name != "id"}).scalar()
     if po.id is not None:
+        batch = batches.current(session)
+        if batch is not None:
+            batch.hold(po)  # written up to date: a later set of the batch finds it here
         return
     existing = conn.execute(sa_select(PO_T.c.latest_version).where(
         PO_T.c.customer_id == po.customer_id, PO_T.c.po_number == po.po_number)).scalar()

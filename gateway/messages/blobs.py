@@ -1,7 +1,9 @@
 """Raw documents, archived content-addressed: the seam a shared volume or object storage sits behind.
 
-`put` returns only once the bytes are on disk: written under a temporary name, fsynced, renamed into place and
-the directory fsynced, so a crash leaves either nothing or the whole file. The same bytes twice are one file.
+`put` and `put_stream` return only once the bytes are on disk: written under a temporary name, fsynced, renamed
+into place and the directory fsynced, so a crash leaves either nothing or the whole file. The same bytes twice are
+one file. `put_stream` takes a document piece by piece and hashes it while writing, so a 100 MB interchange is
+never held whole; past its `max_bytes` it stops, removes what it wrote and raises TooLarge.
 """
 
 from __future__ import annotations
@@ -9,11 +11,12 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
-from gateway.errors import Retryable
+from gateway.errors import Retryable, TooLarge
 
 
 @dataclass(frozen=True)
@@ -24,6 +27,7 @@ class StoredBlob:
 
 class BlobStore(Protocol):
     def put(self, data: bytes) -> StoredBlob: ...
+    def put_stream(self, chunks: Iterable[bytes], max_bytes: int | None = None) -> StoredBlob: ...
     def get(self, sha256: str) -> bytes: ...
     def open(self, sha256: str) -> BinaryIO: ...
     def path(self, sha256: str) -> Path: ...
@@ -31,7 +35,7 @@ class BlobStore(Protocol):
 
 
 class FileBlobStore:
-    """Blobs under `root/ab/cd/<sha256>`."""
+    """Blobs under `root/ab/cd/<sha256>`; documents being written sit in `root` as `.incoming-*.tmp`."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -46,22 +50,32 @@ class FileBlobStore:
         target = self.path(digest)
         if target.exists() and target.stat().st_size == len(data):
             return StoredBlob(digest, len(data))
+        return self.put_stream((data,))
+
+    def put_stream(self, chunks: Iterable[bytes], max_bytes: int | None = None) -> StoredBlob:
+        """Store the pieces as one document, hashed while written to a temporary file under the store's root (the
+        same volume, so the rename into place is atomic). More than `max_bytes` in all raises TooLarge, and
+        nothing is left behind."""
+        temp: Path | None = None
         try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            fd, temp = tempfile.mkstemp(dir=target.parent, prefix=".", suffix=".tmp")
-            try:
-                with os.fdopen(fd, "wb") as f:
-                    f.write(data)
-                    f.flush()
-                    os.fsync(f.fileno())
+            self.root.mkdir(parents=True, exist_ok=True)
+            fd, name = tempfile.mkstemp(dir=self.root, prefix=".incoming-", suffix=".tmp")
+            temp = Path(name)
+            with os.fdopen(fd, "wb") as f:
+                blob = _write_hashed(f, chunks, max_bytes)
+                f.flush()
+                os.fsync(f.fileno())
+            target = self.path(blob.sha256)
+            if not (target.exists() and target.stat().st_size == blob.size):  # else: the same bytes came before
+                target.parent.mkdir(parents=True, exist_ok=True)
                 os.replace(temp, target)
-            except BaseException:
-                Path(temp).unlink(missing_ok=True)
-                raise
-            _fsync_dir(target.parent)
+                _fsync_dir(target.parent)
         except OSError as e:  # disk full, volume gone: nothing was taken in, the sender may try again
             raise Retryable(f"cannot archive a document under {self.root}: {e.strerror or e}") from e
-        return StoredBlob(digest, len(data))
+        finally:
+            if temp is not None:  # renamed away already, or a duplicate, a refusal, a failure: never left behind
+                temp.unlink(missing_ok=True)
+        return blob
 
     def get(self, sha256: str) -> bytes:
         return self.path(sha256).read_bytes()
@@ -78,6 +92,17 @@ class FileBlobStore:
         blob = self.put(b"gateway blob store check\n")
         if self.get(blob.sha256) != b"gateway blob store check\n":
             raise Retryable(f"the blob store under {self.root} does not read back what was written")
+
+
+def _write_hashed(f: BinaryIO, chunks: Iterable[bytes], max_bytes: int | None) -> StoredBlob:
+    digest, size = hashlib.sha256(), 0
+    for chunk in chunks:
+        size += len(chunk)
+        if max_bytes is not None and size > max_bytes:
+            raise TooLarge(max_bytes)
+        digest.update(chunk)
+        f.write(chunk)
+    return StoredBlob(digest.hexdigest(), size)
 
 
 def _fsync_dir(directory: Path) -> None:

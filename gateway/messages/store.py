@@ -8,26 +8,26 @@ answer.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, insert, or_, select, update
+from sqlalchemy import and_, case, insert, literal, or_, select, union_all, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.schema import Table
 from sqlmodel import Session
 
-from gateway.messages.blobs import StoredBlob
-from gateway.messages.states import STEPS, Direction, MessageState, check, sources_of
+from gateway.messages.blobs import BlobStore, StoredBlob
+from gateway.messages.states import STEPS, TRANSITIONS, Direction, MessageState, check, sources_of
 from gateway.messages.tables import Message, MessageEvent, MessagePo
 from gateway.models import utcnow
 
 MESSAGE_T: Table = Message.__table__  # type: ignore[attr-defined]
 EVENT_T: Table = MessageEvent.__table__  # type: ignore[attr-defined]
 MESSAGE_PO_T: Table = MessagePo.__table__  # type: ignore[attr-defined]
+ENVELOPE_HEAD = 4096  # bytes read for the envelope: the ISA, after any blank lines before it
 
 
 @dataclass(frozen=True)
@@ -56,6 +56,12 @@ def read_envelope(data: bytes) -> Envelope | None:
     return Envelope(fields[5].strip(), fields[6].strip(), fields[7].strip(), fields[8].strip(), fields[13].strip())
 
 
+def envelope_of(blobs: BlobStore, sha256: str) -> Envelope | None:
+    """The envelope of an archived document, from its first bytes: a 100 MB interchange is not loaded for it."""
+    with blobs.open(sha256) as raw:
+        return read_envelope(raw.read(ENVELOPE_HEAD))
+
+
 def insert_or_nothing(session: Session, table: Table, values: dict[str, Any], unique: list[str]) -> int | None:
     """INSERT ... ON CONFLICT DO NOTHING RETURNING id: the new row's id, or None when the key exists."""
     conn = session.connection()
@@ -76,11 +82,11 @@ def record_inbound(session: Session, blob: StoredBlob, envelope: Envelope | None
         **(_envelope_columns(envelope) if envelope else {}),
     }
     keys = {"interchange_key": envelope.key if envelope else None, "content_key": blob.sha256}
-    try:
-        with session.begin_nested():
-            message_id = session.connection().execute(
-                insert(MESSAGE_T).values(**values, **keys).returning(MESSAGE_T.c.id)).scalar_one()
-    except IntegrityError:  # seen before: the first copy holds the keys
+    conn = session.connection()
+    dialect_insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    message_id = conn.execute(dialect_insert(MESSAGE_T).values(**values, **keys).on_conflict_do_nothing()
+                              .returning(MESSAGE_T.c.id)).scalar()
+    if message_id is None:  # seen before (either key): the first copy holds the keys
         same = [MESSAGE_T.c[name] == value for name, value in keys.items() if value is not None]
         first = session.connection().execute(select(MESSAGE_T.c.id).where(or_(*same))
                                              .order_by(MESSAGE_T.c.id).limit(1)).scalar_one()
@@ -165,27 +171,65 @@ def add_event(session: Session, message_id: int, detail: str, state: MessageStat
 
 
 def transition(session: Session, message_id: int, target: MessageState, detail: str, *,
-               error: str | None = None, at: datetime | None = None) -> bool:
+               error: str | None = None, at: datetime | None = None, values: dict[str, Any] | None = None) -> bool:
     """Move a message to `target` if the transition table allows it from where it stands now.
 
     The UPDATE names the allowed source states, so of two workers racing only one moves it: False for the other
-    (and for a message already past that point), which then does nothing more."""
-    conn = session.connection()
-    direction = conn.execute(select(MESSAGE_T.c.direction).where(MESSAGE_T.c.id == message_id)).scalar_one()
-    sources = sources_of(Direction(direction), target)
+    (and for a message already past that point), which then does nothing more. `values`: other columns the same
+    UPDATE sets."""
+    return advance(session, message_id, [(target, detail)], error=error, at=at, values=values)
+
+
+def advance(session: Session, message_id: int, steps: list[tuple[MessageState, str]], *, error: str | None = None,
+            at: datetime | None = None, values: dict[str, Any] | None = None) -> bool:
+    """Move a message through `steps` (each a state and its timeline line; `error` belongs to the last) in one
+    UPDATE, if the transition table allows the whole path from where it stands now; each step keeps its event.
+    On PostgreSQL the UPDATE and the events are one statement, on SQLite two."""
+    target = steps[-1][0]
+    sources = {d: _path_sources(d, [state for state, _ in steps]) for d in Direction}
+    where = or_(*[and_(MESSAGE_T.c.direction == d.value, MESSAGE_T.c.state.in_([s.value for s in found]))
+                  for d, found in sources.items() if found])
     # The tries counted so far were of the step the message leaves; a try in flight (one counted, not yet ended)
     # is now one of the step it enters, so that if it kills its worker there, it counts (gateway.pipeline.attempts).
-    in_flight = case((MESSAGE_T.c.attempts > 0, 1), else_=0) if target in STEPS[Direction(direction)] else 0
-    values: dict[str, Any] = {"state": target.value, "updated_at": at or utcnow(), "attempts": in_flight}
+    stepped = [d.value for d in Direction if target in STEPS[d]]
+    in_flight = case((and_(MESSAGE_T.c.direction.in_(stepped), MESSAGE_T.c.attempts > 0), 1), else_=0)
+    changes: dict[str, Any] = {**(values or {}), "state": target.value, "updated_at": at or utcnow(),
+                               "attempts": in_flight if stepped else 0}
     if error is not None or target not in (MessageState.FAILED, MessageState.DEAD, MessageState.QUARANTINED):
-        values["error"] = error
-    moved = conn.execute(update(MESSAGE_T).where(MESSAGE_T.c.id == message_id,
-                                                 MESSAGE_T.c.state.in_([s.value for s in sources]))
-                         .values(**values)).rowcount
-    if not moved:
-        return False
-    add_event(session, message_id, detail if error is None else f"{detail}: {error}", target)
-    return True
+        changes["error"] = error
+    events = [(state, detail) for state, detail in steps[:-1]] + [
+        (target, steps[-1][1] if error is None else f"{steps[-1][1]}: {error}")]
+    conn = session.connection()
+    moved = update(MESSAGE_T).where(MESSAGE_T.c.id == message_id, where).values(**changes).returning(MESSAGE_T.c.id)
+    if conn.dialect.name != "postgresql":
+        if conn.execute(moved).scalar() is None:
+            return False
+        add_events(session, message_id, events)
+        return True
+    cte = moved.cte("moved")
+    now = literal(utcnow(), EVENT_T.c.at.type)
+    rows = [select(cte.c.id, now, literal(detail, EVENT_T.c.detail.type), literal(state.value, EVENT_T.c.state.type))
+            for state, detail in events]
+    written = conn.execute(insert(EVENT_T).from_select(["message_id", "at", "detail", "state"],
+                                                       rows[0] if len(rows) == 1 else union_all(*rows))
+                           .returning(EVENT_T.c.id)).all()
+    return bool(written)
+
+
+def _path_sources(direction: Direction, path: list[MessageState]) -> frozenset[MessageState]:
+    """The states a message of `direction` may take the whole `path` from (none when the path is not allowed)."""
+    table = TRANSITIONS[direction]
+    if any(b not in table.get(a, frozenset()) for a, b in zip(path, path[1:], strict=False)):
+        return frozenset()
+    return sources_of(direction, path[0])
+
+
+def add_events(session: Session, message_id: int, events: Sequence[tuple[MessageState | None, str]]) -> None:
+    """Several timeline lines in one statement, in order."""
+    at = utcnow()
+    session.connection().execute(insert(EVENT_T), [
+        {"message_id": message_id, "at": at, "detail": detail, "state": state.value if state else None}
+        for state, detail in events])
 
 
 def state_of(session: Session, message_id: int) -> MessageState:
@@ -208,6 +252,5 @@ def force(session: Session, message_id: int, target: MessageState, detail: str) 
 
 def count_attempt(session: Session, message_id: int) -> int:
     """One more try of the message's current step; the new count (a worker gives up past its limit)."""
-    conn = session.connection()
-    conn.execute(update(MESSAGE_T).where(MESSAGE_T.c.id == message_id).values(attempts=MESSAGE_T.c.attempts + 1))
-    return int(conn.execute(select(MESSAGE_T.c.attempts).where(MESSAGE_T.c.id == message_id)).scalar_one())
+    return int(session.connection().execute(update(MESSAGE_T).where(MESSAGE_T.c.id == message_id).values(
+        attempts=MESSAGE_T.c.attempts + 1).returning(MESSAGE_T.c.attempts)).scalar_one())

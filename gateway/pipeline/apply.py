@@ -1,13 +1,14 @@
 """Step two of `process`: map each accepted set, apply it, route what it causes, in batches.
 
-Sets are applied `Settings.apply_batch` to a transaction, each under its own savepoint, so one refused set
-never undoes its neighbours and a large interchange streams (translate reads one set at a time). The batch's
+Sets are applied `Settings.apply_batch` to a transaction, each as if under its own savepoint (one savepoint for
+the batch, one per set only once a set is refused: `gateway.lifecycle.batch`), so one refused set never undoes
+its neighbours and a large interchange streams (translate reads one set at a time). The batch's
 outcome rows (`applied_set`, unique on message and position) are inserted first, in one statement: a set
 applied before conflicts and is skipped, which is what makes `process` safe to run twice, or twice at once (a
 second worker's insert waits for the first's transaction, then finds the rows taken). What the
 batch's sets become for the receiver is enveloped at its end, one interchange per functional group. PO rows of
-a batch are locked in the order of their keys before anything is applied, so two interchanges touching the
-same POs never wait on each other in a circle.
+a batch are locked in one statement in the order of their keys before anything is applied (and held: the
+services read them no more), so two interchanges touching the same POs never wait on each other in a circle.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from sqlmodel import Session
 from gateway import lifecycle
 from gateway.canonical import FunctionalAck, VendorResponse
 from gateway.errors import BusinessError, Refusal
+from gateway.lifecycle.batch import apply_sets, held
 from gateway.lifecycle.common import PO_T
 from gateway.messages.blobs import BlobStore
 from gateway.messages.store import add_event, record_pos
@@ -97,17 +99,32 @@ def batches(items: Iterator[SetItem], size: int) -> Iterator[list[SetItem]]:
 
 def apply_batch(session: Session, blobs: BlobStore, batch: list[SetItem], parties_: Parties) -> None:
     """Every set of `batch`: their outcome rows claimed in one statement, PO rows locked in key order, then
-    each claimed set applied under its own savepoint."""
+    the claimed sets applied as if each had its own savepoint (lifecycle.batch: one savepoint for all, one per
+    set only once a set is refused)."""
     prepared = [(item, [_addressed(session, doc, parties_) for doc in item.documents]) for item in batch]
     claimed = claim(session, [_claim_row(item, docs, parties_.message_id) for item, docs in prepared])
-    _lock_in_order(session, sorted({str(getattr(d, "po_number", "")) for _, docs in prepared for d in docs} - {""}),
-                   parties_)
-    routed: list[Routed] = []
-    for item, docs in sorted(prepared, key=lambda pair: pair[0].po_key):  # stable: one PO's sets keep their order
-        if item.index in claimed and item.error is None:  # else: applied before, or not mappable (said so)
-            routed += _apply_set(session, item, docs, parties_)
-    queue_routed(session, blobs, routed, sender=parties_.sender, receiver=parties_.receiver,
-                 message_id=parties_.message_id, now=parties_.now)
+    if len(claimed) < len(batch):  # a replay, or a second worker: the message's timeline says what it skipped
+        before = [item.control for item in batch if item.index not in claimed]
+        add_event(session, parties_.message_id, f"{len(before)} set(s) had their outcome already, not applied again: "
+                                                f"{', '.join(before[:10])}{' ...' if len(before) > 10 else ''}")
+    # else: applied before, or not mappable (its outcome says so). Sorted, stable: one PO's sets keep their order,
+    # and new POs are inserted in key order too (two interchanges creating the same POs never wait in a circle).
+    todo = sorted(((item, docs) for item, docs in prepared if item.index in claimed and item.error is None),
+                  key=lambda pair: pair[0].po_key)
+    keys = {(str(getattr(d, "customer", "")), str(getattr(d, "po_number", ""))) for _, docs in todo for d in docs}
+    with held(session, keys):
+        per_set = apply_sets(session, todo, lambda pair: _apply_set(session, *pair, parties_),
+                             lambda pair, error: _refused(session, pair[0], error, parties_), refusals=(_Refused,))
+        queue_routed(session, blobs, [r for routed in per_set for r in routed], sender=parties_.sender,
+                     receiver=parties_.receiver, message_id=parties_.message_id, now=parties_.now)
+
+
+class _Refused(Exception):
+    """A set that did not apply: the error, and the document it refused (the set's first, at worst)."""
+
+    def __init__(self, error: BusinessError | MappingError, doc: Document | None) -> None:
+        super().__init__(str(error))
+        self.error, self.doc = error, doc
 
 
 def _claim_row(item: SetItem, docs: list[Document], message_id: int) -> dict[str, Any]:
@@ -119,25 +136,32 @@ def _claim_row(item: SetItem, docs: list[Document], message_id: int) -> dict[str
 
 
 def _apply_set(session: Session, item: SetItem, docs: list[Document], p: Parties) -> list[Routed]:
-    """The set applied under its own savepoint; what it becomes for the receiver (nothing when refused)."""
+    """The set's documents applied; what they become for the receiver. _Refused when one is refused or cannot
+    be written for the receiver (lifecycle.batch then undoes the set alone)."""
     source = f"message {p.message_id} set {item.index}"
-    current: Document | None = None
     routed: list[Routed] = []
-    try:
-        with session.begin_nested():
-            for current in docs:
-                routed += _apply_document(session, current, item, p, source)
-        return routed
-    except BusinessError as error:
-        settle(session, p.message_id, item.index, "refused", str(error.code), error.reason,
-               getattr(current, "po_number", None))
-        if current is not None and not isinstance(current, FunctionalAck):
-            lifecycle.record_refusal(session, current, error, source)  # type: ignore[arg-type]
-        return []
-    except MappingError as error:  # the applied document could not be written for its receiver
+    for doc in docs:
+        try:
+            routed += _apply_document(session, doc, item, p, source)
+        except (BusinessError, MappingError) as error:
+            raise _Refused(error, doc) from error
+    return routed
+
+
+def _refused(session: Session, item: SetItem, refused: Exception, p: Parties) -> list[Routed]:
+    """The set's outcome says why it did not apply (the claim survives the set's savepoint); a refusal is also
+    written on the PO's history. It becomes nothing for the receiver."""
+    assert isinstance(refused, _Refused)
+    error, doc = refused.error, refused.doc
+    if isinstance(error, MappingError):  # the applied document could not be written for its receiver
         settle(session, p.message_id, item.index, "failed", "render", f"cannot be written for {p.receiver.id}: "
                                                                       f"{error}")
         return []
+    settle(session, p.message_id, item.index, "refused", str(error.code), error.reason,
+           getattr(doc, "po_number", None))
+    if doc is not None and not isinstance(doc, FunctionalAck):
+        lifecycle.record_refusal(session, doc, error, f"message {p.message_id} set {item.index}")  # type: ignore[arg-type]
+    return []
 
 
 def _apply_document(session: Session, doc: Document, item: SetItem, p: Parties, source: str) -> list[Routed]:
@@ -180,13 +204,3 @@ def _addressed(session: Session, doc: Document, p: Parties) -> Document:
 def _po_exists(session: Session, customer: str, po_number: str) -> bool:
     return session.connection().execute(select(PO_T.c.id).where(
         PO_T.c.customer_id == customer, PO_T.c.po_number == po_number)).first() is not None
-
-
-def _lock_in_order(session: Session, po_numbers: list[str], p: Parties) -> None:
-    """Lock the batch's existing PO rows in PO-number order (PostgreSQL; SQLite's writer holds the database)."""
-    found = parties(p.sender, p.receiver)
-    if not po_numbers or found is None or session.connection().dialect.name != "postgresql":
-        return
-    session.connection().execute(select(PO_T.c.id).where(
-        PO_T.c.customer_id == found[0], PO_T.c.po_number.in_(po_numbers)).order_by(PO_T.c.po_number)
-        .with_for_update()).all()

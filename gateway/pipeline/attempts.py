@@ -16,12 +16,12 @@ from __future__ import annotations
 import logging
 import traceback
 
-from sqlalchemy import select, update
+from sqlalchemy import case, select, update
 from sqlalchemy.engine import Engine
 
-from gateway.db import unit_of_work
+from gateway.db import read_session, unit_of_work
 from gateway.messages.states import STEPS, Direction, MessageState
-from gateway.messages.store import MESSAGE_T, add_event, count_attempt, state_of, transition
+from gateway.messages.store import MESSAGE_T, add_event, transition
 
 log = logging.getLogger(__name__)
 
@@ -33,16 +33,16 @@ IN_STEPS, OUT_STEPS = STEPS[Direction.IN], STEPS[Direction.OUT]
 def begin(engine: Engine, message_id: int, steps: frozenset[MessageState], forgive: int = 0) -> bool:
     """Count a try of the message's current step, less `forgive` earlier tries that ended with an error they
     could not write down; False when there is nothing to do (past these steps, or dead now because its earlier
-    tries never finished)."""
+    tries never finished). One UPDATE ... RETURNING; a second unit of work only for a message going dead."""
+    counted = MESSAGE_T.c.attempts + 1 - forgive
     with unit_of_work(engine) as session:
-        state = state_of(session, message_id)
-        if state not in steps:
+        row = session.connection().execute(update(MESSAGE_T).where(
+            MESSAGE_T.c.id == message_id, MESSAGE_T.c.state.in_([s.value for s in steps]))
+            .values(attempts=case((counted < 1, 1), else_=counted) if forgive else counted)
+            .returning(MESSAGE_T.c.attempts, MESSAGE_T.c.state)).one_or_none()
+        if row is None:
             return False
-        tries = count_attempt(session, message_id)
-        if forgive:
-            tries = max(1, tries - forgive)
-            session.connection().execute(update(MESSAGE_T).where(MESSAGE_T.c.id == message_id)
-                                         .values(attempts=tries))
+        tries, state = int(row.attempts), MessageState(row.state)
         if tries <= MAX_UNFINISHED_TRIES:
             return True
         transition(session, message_id, MessageState.DEAD, "given up",
@@ -53,7 +53,8 @@ def begin(engine: Engine, message_id: int, steps: frozenset[MessageState], forgi
 
 
 def end(engine: Engine, message_id: int) -> None:
-    """The try finished (or failed in a way it reported): it does not count against the message."""
+    """The try finished (or failed in a way it reported): it does not count against the message. (A try that
+    took the message out of its worker's steps needs no `end`: that move set the count to zero.)"""
     with unit_of_work(engine) as session:
         session.connection().execute(update(MESSAGE_T).where(MESSAGE_T.c.id == message_id,
                                                              MESSAGE_T.c.attempts > 0)
@@ -84,7 +85,7 @@ def fail_on_bug(engine: Engine, message_id: int, error: BaseException) -> bool:
 
 def queued_outbound(engine: Engine, message_id: int) -> list[int]:
     """The outbound messages `message_id` caused that still wait for delivery."""
-    with unit_of_work(engine) as session:
+    with read_session(engine) as session:
         return list(session.connection().execute(select(MESSAGE_T.c.id).where(
             MESSAGE_T.c.caused_by_id == message_id, MESSAGE_T.c.state == MessageState.QUEUED.value)
             .order_by(MESSAGE_T.c.id)).scalars())

@@ -19,12 +19,12 @@ from sqlalchemy.exc import OperationalError
 
 from gateway.as2 import outbound as as2_outbound
 from gateway.as2.receive import As2Directory
-from gateway.db import read_session
-from gateway.errors import Retryable
-from gateway.health import record_failure, record_success
+from gateway.db import unit_of_work
+from gateway.errors import Rejected, Retryable
+from gateway.health import HealthNotes
 from gateway.messages.blobs import FileBlobStore
 from gateway.messages.states import Direction, MessageState
-from gateway.messages.store import MESSAGE_T, state_of
+from gateway.messages.store import MESSAGE_T, transition
 from gateway.partners import Partner, PartnersFile
 from gateway.pipeline.watch import mark
 from gateway.settings import Settings
@@ -39,20 +39,27 @@ class Delivery:
 
 
 def deliver(engine: Engine, settings: Settings, partners: PartnersFile, message_id: int,
-            transport_for: Callable[[Partner], Transport] | None = None) -> Delivery:
-    """Send one outbound message; returns at once for a message already sent (or failed, dead, acknowledged)."""
+            transport_for: Callable[[Partner], Transport] | None = None,
+            health: HealthNotes | None = None) -> Delivery:
+    """Send one outbound message; returns at once for a message already sent (or failed, dead, acknowledged).
+    Two units of work: one takes the message to sending (reading what to send), one marks it sent; `health`
+    notes the partner's successes and failures (a worker keeps one, which throttles them)."""
+    health = health or HealthNotes(engine)
     try:
-        with read_session(engine) as session:
+        with unit_of_work(engine) as session:
             row = session.connection().execute(select(
-                MESSAGE_T.c.direction, MESSAGE_T.c.partner_id, MESSAGE_T.c.file_name, MESSAGE_T.c.sha256)
-                .where(MESSAGE_T.c.id == message_id)).one_or_none()
-            state = state_of(session, message_id)
-        if row is None or row.direction != Direction.OUT.value:
-            return Delivery(message_id, state, "not an outbound message")
-        if state is MessageState.QUEUED:
-            mark(engine, message_id, MessageState.SENDING, "sending")
-        elif state is not MessageState.SENDING:
-            return Delivery(message_id, state, f"already {state}")
+                MESSAGE_T.c.direction, MESSAGE_T.c.partner_id, MESSAGE_T.c.file_name, MESSAGE_T.c.sha256,
+                MESSAGE_T.c.state).where(MESSAGE_T.c.id == message_id)).one_or_none()
+            if row is None:
+                raise Rejected(f"message {message_id} does not exist")
+            state = MessageState(row.state)
+            if row.direction != Direction.OUT.value:
+                return Delivery(message_id, state, "not an outbound message")
+            if state is MessageState.QUEUED:
+                # Lost to another worker only when it sends the same bytes under the same name: harmless.
+                transition(session, message_id, MessageState.SENDING, "sending")
+            elif state is not MessageState.SENDING:
+                return Delivery(message_id, state, f"already {state}")
     except OperationalError as e:
         raise Retryable(f"message {message_id}: {str(e).splitlines()[0]}") from e
     try:
@@ -64,16 +71,16 @@ def deliver(engine: Engine, settings: Settings, partners: PartnersFile, message_
     try:
         detail = _send(engine, settings, partners, partner, row.file_name, data, message_id, transport_for)
     except TransportRejected as e:
-        record_failure(engine, partner.id, f"send: {e.reason}")
+        health.failure(partner.id, f"send: {e.reason}")
         return _failed(engine, message_id, f"{partner.transport.kind} transport of {partner.id}: {e.reason}")
     except TransportError as e:
-        record_failure(engine, partner.id, f"send: {e.reason}")
+        health.failure(partner.id, f"send: {e.reason}")
         raise
-    record_success(engine, partner.id, "send")
     try:
         mark(engine, message_id, MessageState.SENT, detail)
     except OperationalError as e:  # sent but not marked: the retry finds it already there
         raise Retryable(f"message {message_id}: sent, not yet marked: {str(e).splitlines()[0]}") from e
+    health.success(partner.id, "send")
     return Delivery(message_id, MessageState.SENT, detail)
 
 

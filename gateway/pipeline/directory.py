@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from functools import lru_cache
 
-from sqlalchemy import select
+from sqlalchemy import Text, cast, select
 from sqlmodel import Session
 
 from gateway.models import TradingPartner
@@ -20,8 +22,10 @@ class Directory:
 
     @classmethod
     def load(cls, session: Session) -> Directory:
-        rows = session.connection().execute(select(PARTNER_T.c.options).order_by(PARTNER_T.c.id)).scalars()
-        return cls(PartnersFile(partners=tuple(Partner.model_validate(options) for options in rows if options)))
+        """The synced partners: read each time (another process may have synced since), parsed and checked once
+        per content (every task of a worker reads the same rows)."""
+        rows = session.connection().execute(select(cast(PARTNER_T.c.options, Text)).order_by(PARTNER_T.c.id))
+        return _parsed(tuple(text for text in rows.scalars() if text))
 
     def get(self, partner_id: str | None) -> Partner | None:
         return next((p for p in self.partners.partners if p.id == partner_id), None)
@@ -37,3 +41,11 @@ def parties(sender: Partner, receiver: Partner) -> tuple[str, str] | None:
     if sender.role == "vendor" and receiver.role == "customer":
         return receiver.id, sender.id
     return None
+
+
+@lru_cache(maxsize=4)
+def _parsed(options: tuple[str, ...]) -> Directory:
+    """The directory of these partner rows (their JSON text): a memo of a pure function, content in, parsed and
+    validated partners out; a sync that changes any row changes the key."""
+    rows = [json.loads(text) for text in options]
+    return Directory(PartnersFile(partners=tuple(Partner.model_validate(row) for row in rows if row)))

@@ -1,8 +1,10 @@
 """The pipeline's intake: what a poll hands each file to (GATEWAY_RECEIVE_SERVICE's default).
 
-It stores the file with `receive` (archived, fsynced, committed) before the poll settles it, and answers the id of
-the message the worker should process next; a duplicate needs no processing. A file the transport refused whole
-is recorded as a failed message with the transport's reason, so nothing a partner dropped goes unseen.
+It stores the file with `receive` (archived piece by piece, fsynced, committed) before the poll settles it, and
+answers the id of the message the worker should process next; a duplicate needs no processing. A file the transport
+refused whole is recorded as a failed message with the transport's reason, so nothing a partner dropped goes unseen;
+so is a file over GATEWAY_MAX_MESSAGE_BYTES: `receive` raises TooLarge for it, unread when its listed size says so,
+and the poll records and sets it aside like any refused file.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from sqlalchemy.exc import OperationalError
 
 from gateway.bootstrap import engine_for
 from gateway.db import unit_of_work
-from gateway.errors import Retryable
+from gateway.errors import Retryable, TooLarge
 from gateway.messages.store import record_refused
 from gateway.partners import load_partners
 from gateway.pipeline.services import receive
@@ -26,7 +28,9 @@ class PipelineIntake:
         self.kinds = kinds  # partner id -> transport kind, recorded on each message
 
     def receive(self, partner_id: str, inbound: Inbound) -> int | None:
-        received = receive(self.engine, self.settings, inbound.read_bytes(), partner=partner_id,
+        if inbound.size > self.settings.max_message_bytes:  # refused before a byte is read
+            raise TooLarge(self.settings.max_message_bytes)
+        received = receive(self.engine, self.settings, inbound.chunks(), partner=partner_id,
                            transport=self.kinds.get(partner_id), channel_id=inbound.channel_id)
         return None if received.duplicate_of is not None else received.message_id
 

@@ -20,7 +20,7 @@ APPLIED_SET_T = AppliedSet.__table__  # type: ignore[attr-defined]
 MAX_REASONS = 10
 
 __all__ = ["APPLIED_SET_T", "Raced", "claim", "insert_or_nothing", "outcome_row", "record_outcome", "set_contents",
-           "settle", "summary", "verdicts"]
+           "settle", "summary", "verdicts", "verdicts_of"]
 
 
 class Raced(Exception):
@@ -74,7 +74,11 @@ def verdicts(session: Session, message_id: int, controls: list[str]) -> list[Ver
     a second time (pyx12 is the most expensive part of reading)."""
     rows = session.connection().execute(select(APPLIED_SET_T.c.set_index, APPLIED_SET_T.c.reason).where(
         APPLIED_SET_T.c.message_id == message_id, APPLIED_SET_T.c.outcome == "invalid")).all()
-    refused: dict[int, str | None] = {row.set_index: row.reason for row in rows}
+    return verdicts_of(controls, {row.set_index: row.reason for row in rows})
+
+
+def verdicts_of(controls: list[str], refused: dict[int, str | None]) -> list[Verdict]:
+    """`verdicts` from the sets validation refused (position: reason), as the validation step returned them."""
     found: list[Verdict] = []
     for index, control in enumerate(controls):
         isa13, gs06, st02 = (control.split("/", 2) + ["", ""])[:3]  # ISA13 and GS06 are numeric; ST02 may hold "/"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import groupby
@@ -10,6 +10,7 @@ from itertools import groupby
 from sqlalchemy import delete, exists, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlmodel import Session
 
 from gateway.db import read_session, unit_of_work
 from gateway.errors import RETRYABLE, Refusal, Rejected, Retryable
@@ -19,18 +20,20 @@ from gateway.messages.store import (
     EVENT_T,
     MESSAGE_T,
     add_event,
-    read_envelope,
+    advance,
+    envelope_of,
     record_inbound,
     state_of,
     transition,
 )
 from gateway.messages.tables import Message
+from gateway.partners import Partner
 from gateway.pipeline import attempts
 from gateway.pipeline.acknowledge import reconcile
-from gateway.pipeline.apply import Parties, apply_batch, batches, sets_of
+from gateway.pipeline.apply import Parties, SetItem, apply_batch, batches, sets_of
 from gateway.pipeline.directory import Directory
-from gateway.pipeline.outcomes import APPLIED_SET_T, Raced, summary, verdicts
-from gateway.pipeline.validate import validate_and_acknowledge
+from gateway.pipeline.outcomes import APPLIED_SET_T, Raced, summary, verdicts, verdicts_of
+from gateway.pipeline.validate import record_validation, validate
 from gateway.settings import Settings
 from gateway.x12_profiles import private_codes, sender_profiles
 from mappers.x12.segments import MappingError
@@ -50,14 +53,16 @@ class Outcome:
     error: str | None
 
 
-def receive(engine: Engine, settings: Settings, data: bytes, *, partner: str | None = None,
+def receive(engine: Engine, settings: Settings, data: bytes | Iterable[bytes], *, partner: str | None = None,
             transport: str | None = None, channel_id: str | None = None) -> Received:
     """Archive the bytes (fsynced) and record the message; durable when this returns, so the transport may
-    then say "received" (delete the remote file, send the MDN). A duplicate is recorded as one, linked."""
-    blob = FileBlobStore(settings.blob_dir).put(data)
+    then say "received" (delete the remote file, send the MDN). A duplicate is recorded as one, linked.
+    `data` may come in pieces (never held whole); past GATEWAY_MAX_MESSAGE_BYTES it raises TooLarge."""
+    blobs = FileBlobStore(settings.blob_dir)
+    blob = blobs.put_stream((data,) if isinstance(data, bytes) else data, settings.max_message_bytes)
     try:
         with unit_of_work(engine) as session:
-            message_id, first = record_inbound(session, blob, read_envelope(data), partner_id=partner,
+            message_id, first = record_inbound(session, blob, envelope_of(blobs, blob.sha256), partner_id=partner,
                                                transport=transport, channel_id=channel_id)
     except OperationalError as e:
         raise Retryable(f"cannot record a received message: {str(e).splitlines()[0]}") from e
@@ -70,12 +75,23 @@ def process(engine: Engine, settings: Settings, message_id: int, *, now: datetim
     now = now or datetime.now(UTC)
     blobs = FileBlobStore(settings.blob_dir)
     try:
-        if _state(engine, message_id) is MessageState.RECEIVED:
-            with contextlib.suppress(Raced), unit_of_work(engine) as session:
-                validate_and_acknowledge(session, blobs, message_id, now)
-        if _state(engine, message_id) is MessageState.ACKNOWLEDGED:
+        with read_session(engine) as session:
+            message = session.get(Message, message_id)
+            if message is None:
+                raise Rejected(f"message {message_id} does not exist")
+            directory = Directory.load(session)
+        state, refused = MessageState(message.state), None
+        if state is MessageState.RECEIVED:
+            found = validate(blobs, message, directory)  # no transaction open while it reads and validates
+            with unit_of_work(engine) as session:
+                validated = record_validation(session, blobs, found, now)
+            state, refused = validated.state, validated.refused
+            message.set_types, message.controls = found.set_types, found.controls
+        if state is MessageState.ACKNOWLEDGED:
             # Racing another worker here is safe too: each set's outcome row lets only one apply it.
-            _apply(engine, settings, message_id, now)
+            finished = _apply(engine, settings, message, directory, refused, now)
+            if finished.state is MessageState.ROUTED:
+                return finished
     except Raced:
         pass  # another worker finished the step; the message's state says how far it got
     except (OperationalError, IntegrityError) as e:
@@ -91,17 +107,37 @@ def process(engine: Engine, settings: Settings, message_id: int, *, now: datetim
     return outcome(engine, message_id)
 
 
-def _apply(engine: Engine, settings: Settings, message_id: int, now: datetime) -> None:
+def _apply(engine: Engine, settings: Settings, message: Message, directory: Directory,
+           refused: dict[int, str | None] | None, now: datetime) -> Outcome:
+    """Apply the message's sets in batches, each its own unit of work; the last one also settles the message
+    (applied, then routed or failed), so a file of one batch takes one unit of work. `refused`: the sets
+    validation refused, when this run validated it (else read back)."""
+    assert message.id is not None
+    message_id = message.id
     blobs = FileBlobStore(settings.blob_dir)
-    with read_session(engine) as session:
-        message = session.get(Message, message_id)
-        assert message is not None
-        directory = Directory.load(session)
-        validated = verdicts(session, message_id, list(message.controls))
     sender = directory.by_isa(message.sender_qualifier, message.sender_id)
     receiver = directory.by_isa(message.receiver_qualifier, message.receiver_id)
     if sender is None or receiver is None:
         raise Rejected(_LEFT.format(message_id=message_id))
+    if refused is None:
+        with read_session(engine) as session:
+            validated = verdicts(session, message_id, list(message.controls))
+    else:
+        validated = verdicts_of(list(message.controls), refused)
+    finished: Outcome | None = None
+
+    def run(batch: list[SetItem] | None, parties: Parties | None, last: bool) -> None:
+        nonlocal finished
+        with unit_of_work(engine) as session:
+            if state_of(session, message_id) is not MessageState.ACKNOWLEDGED:
+                raise Raced(message_id)
+            if batch is not None:
+                # An interchange refused at validation (no such partner) has no set left to apply.
+                apply_batch(session, blobs, batch, parties or Parties(sender, receiver, message_id, now))
+            if last:
+                finished = _settle(session, blobs, message, sender)
+
+    pending: tuple[list[SetItem], Parties | None] | None = None
     with blobs.open(message.sha256) as raw:  # translate streams: one set in memory at a time
         documents = translate(raw, sender.encoding, sender_profiles(directory.partners),
                               private_codes=private_codes(directory.partners), verdicts=validated)
@@ -109,25 +145,35 @@ def _apply(engine: Engine, settings: Settings, message_id: int, now: datetime) -
         for key, sets in groupby(sets_of(documents), key=lambda item: item.parties):
             parties = _parties(directory, key, message_id, now)
             for batch in batches(sets, settings.apply_batch):
+                if pending is not None:  # one batch behind, so that the last one knows it is
+                    run(pending[0], pending[1], last=False)
+                    pending = None
                 if parties is None and any(item.error is None for item in batch):
                     raise Rejected(_LEFT.format(message_id=message_id))
-                with unit_of_work(engine) as session:
-                    if state_of(session, message_id) is not MessageState.ACKNOWLEDGED:
-                        raise Raced(message_id)
-                    # An interchange refused at validation (no such partner) has no set left to apply.
-                    apply_batch(session, blobs, batch, parties or Parties(sender, receiver, message_id, now))
-    with unit_of_work(engine) as session:
-        if "TA1" in message.set_types:  # TA1s stand outside any set (acknowledgments are small)
-            for ack in interchange_acks(blobs.get(message.sha256), sender.encoding):
-                add_event(session, message_id, "TA1: " + reconcile(session, ack, sender, message_id))
-        text, problems = summary(session, message_id, f"{message.channel_id or f'message {message_id}'}: "
-                                                      f"partner {sender.id}")
-        if not transition(session, message_id, MessageState.APPLIED, f"every set has its outcome: {text}"):
-            raise Raced(message_id)
-        if problems:
-            transition(session, message_id, MessageState.FAILED, "some sets were not applied", error=problems)
-        else:
-            transition(session, message_id, MessageState.ROUTED, "routed")
+                pending = batch, parties
+    last_batch, last_parties = pending if pending is not None else (None, None)
+    run(last_batch, last_parties, last=True)
+    assert finished is not None
+    return finished
+
+
+def _settle(session: Session, blobs: FileBlobStore, message: Message, sender: Partner) -> Outcome:
+    """Every set has its outcome: the message applied, then routed, or failed naming the sets not applied."""
+    assert message.id is not None
+    if "TA1" in message.set_types:  # TA1s stand outside any set (acknowledgments are small)
+        for ack in interchange_acks(blobs.get(message.sha256), sender.encoding):
+            add_event(session, message.id, "TA1: " + reconcile(session, ack, sender, message.id))
+    text, problems = summary(session, message.id, f"{message.channel_id or f'message {message.id}'}: "
+                                                  f"partner {sender.id}")
+    applied = (MessageState.APPLIED, f"every set has its outcome: {text}")
+    if problems:
+        moved = advance(session, message.id, [applied, (MessageState.FAILED, "some sets were not applied")],
+                        error=problems)
+    else:
+        moved = advance(session, message.id, [applied, (MessageState.ROUTED, "routed")])
+    if not moved:
+        raise Raced(message.id)
+    return Outcome(message.id, MessageState.FAILED if problems else MessageState.ROUTED, problems)
 
 
 _LEFT = ("message {message_id}: a sender or receiver left the partners file since it was validated; run "
@@ -138,11 +184,6 @@ def _parties(directory: Directory, key: tuple[str, str, str, str], message_id: i
              ) -> Parties | None:
     sender, receiver = directory.by_isa(key[0], key[1]), directory.by_isa(key[2], key[3])
     return Parties(sender, receiver, message_id, now) if sender and receiver else None
-
-
-def _state(engine: Engine, message_id: int) -> MessageState:
-    with read_session(engine) as session:
-        return state_of(session, message_id)
 
 
 def _fail(engine: Engine, message_id: int, reason: str) -> None:

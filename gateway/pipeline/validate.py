@@ -1,41 +1,68 @@
 """Step one of `process`: identify the parties, validate, and queue the acknowledgments the sender is owed.
 
-One unit of work takes a message from received to acknowledged (or to quarantined or failed, with a reason a
-person can act on). Sets with syntax errors get their outcome here (invalid), so the apply step skips them.
+Two parts, so that no transaction is open while the bytes are read and validated (a PostgreSQL transaction held
+that long would hold its locks and block others): `validate` reads the archived bytes and runs the validator,
+writing nothing, and `record_validation` is the short unit of work that takes the message from received to
+acknowledged (or to quarantined or failed, with a reason a person can act on) and queues the acknowledgments.
+Sets with syntax errors get their outcome there (invalid), so the apply step skips them.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlmodel import Session
 
 from gateway.messages.blobs import BlobStore
 from gateway.messages.states import MessageState
-from gateway.messages.store import add_event, read_envelope, transition
+from gateway.messages.store import add_event, advance, read_envelope
 from gateway.messages.tables import Message
 from gateway.partners import Partner
 from gateway.pipeline.acknowledge import queue_acks, refuse_interchange
 from gateway.pipeline.directory import Directory
-from gateway.pipeline.outcomes import Raced, record_outcome, set_contents
+from gateway.pipeline.outcomes import Raced, claim, outcome_row, set_contents
 from gateway.x12_profiles import private_codes
 from mappers.x12.validate import InterchangeReport, ValidationError, ValidationReport, iter_validate
 
 MAX_ERRORS_SHOWN = 20
 ENVELOPE_BYTES = 4096  # the ISA, after any blank lines before it
+S = MessageState
 
 
-def validate_and_acknowledge(session: Session, blobs: BlobStore, message_id: int, now: datetime) -> None:
-    message = session.get(Message, message_id)
-    assert message is not None
-    where = message.channel_id or f"message {message_id}"
+@dataclass
+class Validation:
+    """What `validate` found in a message's bytes, nothing written yet."""
+
+    message: Message  # as read before validating (detached)
+    directory: Directory
+    report: ValidationReport | None  # None: not an X12 interchange
+    sender: Partner | None = None
+    receiver: Partner | None = None
+    channel: Partner | None = None  # the partner whose channel it came in on
+    set_types: list[str] = field(default_factory=list)
+    controls: list[str] = field(default_factory=list)
+
+    @property
+    def where(self) -> str:
+        return self.message.channel_id or f"message {self.message.id}"
+
+
+@dataclass(frozen=True)
+class Validated:
+    """Where `record_validation` left the message, and the sets it refused (position: reason), which the apply
+    step takes instead of reading them back."""
+
+    state: MessageState
+    refused: dict[int, str | None]
+
+
+def validate(blobs: BlobStore, message: Message, directory: Directory) -> Validation:
+    """Read the message's bytes and validate them, writing nothing: run it with no transaction open."""
     with blobs.open(message.sha256) as raw:
         envelope = read_envelope(raw.read(ENVELOPE_BYTES))
     if envelope is None:
-        _move(session, message_id, MessageState.QUARANTINED, "not taken in",
-              f"{where}: not an X12 interchange (it does not start with an ISA segment of 106 characters)")
-        return
-    directory = Directory.load(session)
+        return Validation(message, directory, None)
     channel = directory.get(message.partner_id)
     sender = directory.by_isa(envelope.sender_qualifier, envelope.sender_id)
     receiver = directory.by_isa(envelope.receiver_qualifier, envelope.receiver_id)
@@ -44,35 +71,48 @@ def validate_and_acknowledge(session: Session, blobs: BlobStore, message_id: int
         report = ValidationReport(list(iter_validate(raw, encoding=known.encoding if known else "ascii",
                                                      private_codes=private_codes(directory.partners))))
     set_types, controls = set_contents(report.interchanges)
-    message.set_types, message.controls = set_types, controls
+    return Validation(message, directory, report, sender, receiver, channel, set_types, controls)
+
+
+def record_validation(session: Session, blobs: BlobStore, found: Validation, now: datetime) -> Validated:
+    """The unit of work after `validate`: the message moved on (Raced if another worker moved it first), its
+    acknowledgments queued, its invalid sets given their outcome."""
+    message, report = found.message, found.report
+    assert message.id is not None
+    if report is None:
+        _move(session, message.id, [(S.QUARANTINED, "not taken in")],
+              f"{found.where}: not an X12 interchange (it does not start with an ISA segment of 106 characters)")
+        return Validated(S.QUARANTINED, {})
+    columns: dict[str, object] = {"set_types": found.set_types, "controls": found.controls}
     if report.interchanges and report.interchanges[0].groups:
-        message.gs06 = report.interchanges[0].groups[0].control_number[:9]
+        columns["gs06"] = report.interchanges[0].groups[0].control_number[:9]
+    sender, receiver = found.sender, found.receiver
     if sender is None or receiver is None:
-        _unknown_party(session, blobs, message, report.interchanges, sender, receiver, channel, now)
-        return
-    message.partner_id = sender.id
-    session.add(message)
-    session.flush()
-    addressed = [_parties(directory, ic, sender) for ic in report.interchanges]
-    errors = [f"{where}: partner {sender.id}: {e.where}: {e.pointer + ' ' if e.pointer else ''}{e.code}: "
+        return _unknown_party(session, blobs, found, columns, now)
+    addressed = [_parties(found.directory, ic, sender) for ic in report.interchanges]
+    errors = [f"{found.where}: partner {sender.id}: {e.where}: {e.pointer + ' ' if e.pointer else ''}{e.code}: "
               f"{e.message}" for e in report.errors]
-    _move(session, message_id, MessageState.VALIDATED,
-          f"validated: {len(controls)} set(s) ({', '.join(sorted(set(set_types))) or 'none'}), "
-          f"{len(errors)} error(s)" + "".join(f"\n{line}" for line in errors[:MAX_ERRORS_SHOWN]))
-    acks = queue_acks(session, blobs, [(ic, answer_to) for ic, answer_to, _ in addressed], message_id, now)
-    _record_invalid_sets(session, message_id, [(ic, to) for ic, _, to in addressed])
-    _move(session, message_id, MessageState.ACKNOWLEDGED,
-          f"acknowledgment queued for {sender.id}: {', '.join(acks)}" if acks else "no acknowledgment owed")
-    refused = [ic for ic in report.interchanges if ic.errors]
-    if refused:
-        reasons = "; ".join(f"{where}: partner {sender.id}: {e.where}: TA1 {e.code}: {e.message}"
-                            for ic in refused for e in ic.errors)
-        # The file's other interchanges still apply when the refused ones' sets can carry the reason (their
-        # outcomes, which the message's final error lists); else the message fails here with it.
-        if len(refused) < len(report.interchanges) and all(any(g.sets for g in ic.groups) for ic in refused):
-            add_event(session, message_id, f"refused at the envelope, the other interchanges go on: {reasons}")
-        else:
-            _move(session, message_id, MessageState.FAILED, "refused at the envelope", reasons)
+    acks = queue_acks(session, blobs, [(ic, answer_to) for ic, answer_to, _ in addressed], message.id, now)
+    refused = _record_invalid_sets(session, message.id, [(ic, to) for ic, _, to in addressed])
+    steps = [(S.VALIDATED, f"validated: {len(found.controls)} set(s) "
+                           f"({', '.join(sorted(set(found.set_types))) or 'none'}), {len(errors)} error(s)"
+                           + "".join(f"\n{line}" for line in errors[:MAX_ERRORS_SHOWN])),
+             (S.ACKNOWLEDGED, f"acknowledgment queued for {sender.id}: {', '.join(acks)}" if acks
+              else "no acknowledgment owed")]
+    refusals = [ic for ic in report.interchanges if ic.errors]
+    reasons = "; ".join(f"{found.where}: partner {sender.id}: {e.where}: TA1 {e.code}: {e.message}"
+                        for ic in refusals for e in ic.errors)
+    # The file's other interchanges still apply when the refused ones' sets can carry the reason (their
+    # outcomes, which the message's final error lists); else the message fails here with it.
+    goes_on = len(refusals) < len(report.interchanges) and all(any(g.sets for g in ic.groups) for ic in refusals)
+    if refusals and not goes_on:
+        _move(session, message.id, [*steps, (S.FAILED, "refused at the envelope")], reasons,
+              {**columns, "partner_id": sender.id})
+        return Validated(S.FAILED, refused)
+    _move(session, message.id, steps, None, {**columns, "partner_id": sender.id})
+    if refusals:
+        add_event(session, message.id, f"refused at the envelope, the other interchanges go on: {reasons}")
+    return Validated(S.ACKNOWLEDGED, refused)
 
 
 def _parties(directory: Directory, ic: InterchangeReport, first: Partner
@@ -92,38 +132,38 @@ def _parties(directory: Directory, ic: InterchangeReport, first: Partner
     return ic, sender or first, receiver
 
 
-def _unknown_party(session: Session, blobs: BlobStore, message: Message, interchanges: list[InterchangeReport],
-                   sender: Partner | None, receiver: Partner | None, channel: Partner | None,
-                   now: datetime) -> None:
+def _unknown_party(session: Session, blobs: BlobStore, found: Validation, columns: dict[str, object],
+                   now: datetime) -> Validated:
     """TA1 006 (unknown sender) or 009 (unknown receiver) where a route back exists, else quarantine."""
+    message, interchanges = found.message, found.report.interchanges if found.report else []
     assert message.id is not None
-    where = message.channel_id or f"message {message.id}"
-    if sender is None:
+    if found.sender is None:
         code, reason = "006", f"sender {message.sender_qualifier}/{message.sender_id} (ISA05/ISA06) is not a partner"
     else:
         code, reason = "009", (f"receiver {message.receiver_qualifier}/{message.receiver_id} (ISA07/ISA08) is "
                                f"not a partner")
-    answer_to = sender or channel
+    answer_to = found.sender or found.channel
     if answer_to is None or not interchanges:
-        _move(session, message.id, MessageState.QUARANTINED, "quarantined",
-              f"{where}: {reason}, and no partner to answer; add the partner to the partners file, run "
-              f"`gateway partners sync` and `gateway replay {message.id}`")
-        return
-    message.partner_id = answer_to.id
-    session.add(message)
-    session.flush()
-    _move(session, message.id, MessageState.VALIDATED, f"refused: {reason}")
+        _move(session, message.id, [(S.QUARANTINED, "quarantined")],
+              f"{found.where}: {reason}, and no partner to answer; add the partner to the partners file, run "
+              f"`gateway partners sync` and `gateway replay {message.id}`", columns)
+        return Validated(S.QUARANTINED, {})
     acks = queue_acks(session, blobs, [(refuse_interchange(interchanges[0], code, reason), answer_to)], message.id,
                       now)
-    _move(session, message.id, MessageState.ACKNOWLEDGED, f"refusal queued for {answer_to.id}: {', '.join(acks)}")
-    _move(session, message.id, MessageState.FAILED, "refused", f"{where}: {reason} (TA1 {code})")
+    _move(session, message.id, [(S.VALIDATED, f"refused: {reason}"),
+                                (S.ACKNOWLEDGED, f"refusal queued for {answer_to.id}: {', '.join(acks)}"),
+                                (S.FAILED, "refused")], f"{found.where}: {reason} (TA1 {code})",
+          {**columns, "partner_id": answer_to.id})
+    return Validated(S.FAILED, {})
 
 
 def _record_invalid_sets(session: Session, message_id: int,
-                         interchanges: list[tuple[InterchangeReport, Partner | None]]) -> None:
+                         interchanges: list[tuple[InterchangeReport, Partner | None]]) -> dict[int, str | None]:
     """Sets with syntax errors, and sets of a group whose GS03 is not the GS id of the receiver its interchange
-    names (the gateway routes by ISA08 and GS03: the two must name the same partner), get their outcome now: the
-    apply step skips them. An interchange to no partner is refused at the envelope (an error of its own)."""
+    names (the gateway routes by ISA08 and GS03: the two must name the same partner), get their outcome now (in
+    one statement): the apply step skips them. An interchange to no partner is refused at the envelope (an error
+    of its own). Returns the positions given an outcome, with its reason."""
+    rows = []
     index = -1
     for ic, receiver in interchanges:
         for group in ic.groups:
@@ -132,16 +172,20 @@ def _record_invalid_sets(session: Session, message_id: int,
                 control = f"{ic.control_number}/{group.control_number}/{tx.control_number}"
                 found: list[ValidationError] = ic.errors + group.errors + tx.errors
                 if found:
-                    record_outcome(session, message_id, index, tx.set_id, control, "invalid", code="syntax",
-                                   reason="; ".join(f"{e.pointer + ' ' if e.pointer else ''}{e.code}: {e.message}"
-                                                    for e in found[:5]))
+                    rows.append(outcome_row(message_id, index, tx.set_id, control, "invalid", code="syntax",
+                                            reason="; ".join(f"{e.pointer + ' ' if e.pointer else ''}{e.code}: "
+                                                             f"{e.message}" for e in found[:5])))
                 elif receiver is not None and group.receiver.strip() != receiver.gs_id:
-                    record_outcome(session, message_id, index, tx.set_id, control, "invalid", code="routing",
-                                   reason=f"GS03 {group.receiver!r} is not the GS id of {receiver.id} "
-                                          f"({receiver.gs_id!r}), whom ISA08 names")
+                    rows.append(outcome_row(message_id, index, tx.set_id, control, "invalid", code="routing",
+                                            reason=f"GS03 {group.receiver!r} is not the GS id of {receiver.id} "
+                                                   f"({receiver.gs_id!r}), whom ISA08 names"))
+    claim(session, rows)
+    return {row["set_index"]: row["reason"] for row in rows}
 
 
-def _move(session: Session, message_id: int, target: MessageState, detail: str, error: str | None = None) -> None:
-    """A step of this unit of work; if another worker moved the message first, undo everything (Raced)."""
-    if not transition(session, message_id, target, detail, error=error):
+def _move(session: Session, message_id: int, steps: list[tuple[MessageState, str]], error: str | None = None,
+          columns: dict[str, object] | None = None) -> None:
+    """Steps of this unit of work, in one UPDATE; if another worker moved the message first, undo everything
+    (Raced)."""
+    if not advance(session, message_id, steps, error=error, values=columns):
         raise Raced(message_id)

@@ -1,13 +1,15 @@
 """Validation of X12 interchanges: bytes in, errors as data out.
 
 `validate(data, encoding=...)` (or `validate_file` / `iter_validate` for large inputs) is the one interface
-the rest of the gateway uses, so that a faster implementation can later replace the pyx12 path without
-touching mappers or acknowledgments. The work is split in three modules behind this one:
+the rest of the gateway uses; which validator checks each set's contents is a setting, not a change to mappers
+or acknowledgments. The work is split in modules behind this one:
 
 - `validate_report`: the report classes (errors with the codes an ack needs, X12.md section 8);
 - `validate_interchange`: the envelope pass (ISA/IEA, GS/GE, ST/SE pairing, counts, control numbers) over
   the segments `mappers.x12.envelope` streams out;
-- `validate_pyx12`: each set's contents through pyx12's walker and element checks, maps loaded once.
+- `validate_api`: the seam between them (`SetValidator`, `SetSink`);
+- `compiled`: the maps compiled into tables walked by a small state machine (the default);
+- `validate_pyx12`: each set's contents through pyx12's walker and element checks (`--validator pyx12`).
 
 Input is decoded and cut into segments piece by piece: memory holds one piece of the input and the current
 transaction set (a single set is held whole), plus one small SetReport per set for the acknowledgment.
@@ -18,11 +20,12 @@ from __future__ import annotations
 import codecs
 import functools
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import BinaryIO
 
 from mappers.x12.envelope import Limits
+from mappers.x12.validate_api import ChooseValidator, SetValidator
 from mappers.x12.validate_interchange import PrivateCodes, check_interchanges
 from mappers.x12.validate_pyx12 import Pyx12Validator
 from mappers.x12.validate_report import (
@@ -42,10 +45,8 @@ __all__ = ["GroupReport", "InterchangeReport", "Level", "PrivateCodes", "Pyx12Va
 CHUNK = 1 << 20  # bytes decoded at a time
 
 
-class Validator(Protocol):
-    """The seam: any implementation that turns bytes into a report can replace the pyx12 one."""
-
-    def validate(self, data: bytes, *, encoding: str = "ascii") -> ValidationReport: ...
+Validator = SetValidator
+"""The seam: what checks each set against the maps (`validate_api.SetValidator`)."""
 
 
 def decode(data: bytes, encoding: str) -> tuple[str, bool]:
@@ -109,12 +110,12 @@ def iter_validate(source: bytes | BinaryIO, *, encoding: str = "ascii", map_path
     return _iter(source, encoding, lambda isa12: default_validator(_our_map_dir(isa12)), limits, private_codes)
 
 
-def validate_with(data: bytes, encoding: str, choose: Callable[[str], Pyx12Validator]) -> ValidationReport:
+def validate_with(data: bytes, encoding: str, choose: ChooseValidator) -> ValidationReport:
     """`validate` with the validator for each interchange chosen by `choose(ISA12)`."""
     return ValidationReport(list(_iter(data, encoding, choose)))
 
 
-def _iter(source: bytes | BinaryIO, encoding: str, choose: Callable[[str], Pyx12Validator],
+def _iter(source: bytes | BinaryIO, encoding: str, choose: ChooseValidator,
           limits: Limits | None = None, private_codes: PrivateCodes | None = None) -> Iterator[InterchangeReport]:
     name, wide = _codec(encoding)  # raises LookupError for an unknown encoding before anything is read
     stream = io.BytesIO(source) if isinstance(source, bytes | bytearray) else source

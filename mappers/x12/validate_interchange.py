@@ -1,8 +1,9 @@
 """The envelope pass of validation: ISA/IEA, GS/GE, ST/SE pairing, counts and control numbers.
 
 One pass over an interchange's segments as `mappers.x12.envelope` streams them: envelope errors are
-reported with their TA1 / 716 / 718 codes here, and each complete set is handed to `SetCheck` (pyx12) for
-its contents. Only the current set's segments are held.
+reported with their TA1 / 716 / 718 codes here, and each complete set is handed to the interchange's
+`SetValidator` (`validate_api`: pyx12's walker or the compiled tables) for its contents, which reports back
+through a `SetSink`. Only the current set's segments are held.
 """
 
 from __future__ import annotations
@@ -11,9 +12,6 @@ import re
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
-
-import pyx12.errors
-import pyx12.segment
 
 from mappers.x12.envelope import (
     ISA_LENGTH,
@@ -24,9 +22,9 @@ from mappers.x12.envelope import (
     RawSegment,
     split_interchanges,
 )
+from mappers.x12.validate_api import ChooseValidator, SetMap, SetValidator, ascii_mask
 from mappers.x12.validate_codes import CODED_ISA_ELEMENTS, isa_code_errors
 from mappers.x12.validate_composites import composite_errors
-from mappers.x12.validate_pyx12 import Pyx12Validator, SetCheck, _ascii_mask
 from mappers.x12.validate_report import (
     GroupReport,
     InterchangeReport,
@@ -40,11 +38,13 @@ _TA1_BY_ISA_ELEMENT = {1: "010", 2: "011", 3: "012", 4: "013", 5: "005", 6: "006
                        9: "014", 10: "015", 11: "016", 12: "017", 13: "018", 14: "019", 15: "020", 16: "027"}
 
 
+_TRAILER_ELEMENTS = {("ST", 1), ("ST", 2), ("SE", 1), ("SE", 2)}  # checked by this pass
+
 PrivateCodes = Callable[[str, str], frozenset[str]]
 """(ISA05, ISA06) -> the elements ("REF01") where that sender's unknown codes are warnings, not errors."""
 
 
-def check_interchanges(text: str | Iterable[str], wide: bool, choose: Callable[[str], Pyx12Validator],
+def check_interchanges(text: str | Iterable[str], wide: bool, choose: ChooseValidator,
                        limits: Limits | None = None, private_codes: PrivateCodes | None = None,
                        ) -> Iterator[InterchangeReport]:
     """A report per interchange of `text` (whole, or decoded pieces), each complete when yielded."""
@@ -70,7 +70,7 @@ def check_interchanges(text: str | Iterable[str], wide: bool, choose: Callable[[
 class InterchangeCheck:
     """One pass over an interchange's segments: envelope pairing and counts, then each set's contents."""
 
-    def __init__(self, validator: Pyx12Validator, raw: RawInterchange, wide: bool,
+    def __init__(self, validator: SetValidator, raw: RawInterchange, wide: bool,
                  private_codes: PrivateCodes | None = None) -> None:
         self.v = validator
         self.private_codes = private_codes
@@ -79,8 +79,8 @@ class InterchangeCheck:
         self.wide = wide
         self.ic = InterchangeReport(control_number=None, delimiters=raw.delimiters)
         self.group: GroupReport | None = None
-        self.group_map: Any = None
-        self.set_map: Any = None  # the group's map, or the one for this set's ST01 (a 999 in a 5010 FA group)
+        self.group_map: SetMap | None = None
+        self.set_map: SetMap | None = None  # the group's map, or the one for this set's ST01 (a 999 in a 5010 FA group)
         self.group_ids: set[str] = set()
         self.set_ids: set[str] = set()
         self.tx: SetReport | None = None
@@ -142,6 +142,22 @@ class InterchangeCheck:
                                group=self.group.control_number if self.group else None,
                                transaction=self.tx.control_number, **where)
 
+    # -- the SetSink a set validator reports to ------------------------------------------------------------
+    def segment(self, code: str, message: str, segment: str, position: int) -> None:
+        if self.tx is not None:
+            self.tx.errors.append(self._in_set("segment", code, message, segment=segment, position=position))
+
+    def element(self, code: str, message: str, segment: str, position: int, element: int,
+                component: int | None, value: str | None, trigger: int | None) -> None:
+        if (segment, element) in _TRAILER_ELEMENTS or self.tx is None:
+            return
+        found = self._in_set("element", code, message, segment=segment, position=position, element=element,
+                             component=component, value=value, trigger=trigger)
+        if code == "7" and component is None and f"{segment}{element:02d}" in self.private:
+            self.tx.warnings.append(found)  # a code the sender is known to use privately
+        else:
+            self.tx.errors.append(found)
+
     # -- ISA ------------------------------------------------------------------------------------------
     def start(self, isa: str) -> None:
         fields = [isa[o + 1:o + 1 + w] for o, w in zip(SEPARATOR_OFFSETS, ISA_WIDTHS, strict=True)]
@@ -159,17 +175,14 @@ class InterchangeCheck:
                 self.error(code, message)
         d = self.raw.delimiters
         assert d is not None
-        node = self.v.control_map(ic.version).getnodebypath("/ISA_LOOP/ISA")
-        text = isa[:105] if not self.wide else _ascii_mask(isa[:105])
-        _, errors = node.is_valid_errors(pyx12.segment.Segment(text, d.segment, d.element, d.component))
-        for e in errors:
-            index = e.map_node.seq if e.map_node is not None else 0
+        text = isa[:105] if not self.wide else ascii_mask(isa[:105])
+        for index, err_cde, err_str in self.v.envelope_errors("ISA", ic.version, text, d):
             # Code lists are ours (pyx12's control maps carry HIPAA's, see validate_codes); ISA11 is the
             # repetition separator in 5010, checked by the delimiter detection.
-            if index in CODED_ISA_ELEMENTS and e.err_cde == "7" or index == 11 and d.repetition is not None:
+            if index in CODED_ISA_ELEMENTS and err_cde == "7" or index == 11 and d.repetition is not None:
                 continue
             code = _TA1_BY_ISA_ELEMENT.get(index, "022")
-            self.error(code, f"ISA{index:02d}: {e.err_str}")
+            self.error(code, f"ISA{index:02d}: {err_str}")
 
     # -- one segment ----------------------------------------------------------------------------------
     def feed(self, seg: RawSegment) -> None:
@@ -216,18 +229,14 @@ class InterchangeCheck:
         self.set_ids = set()
         d = self.raw.delimiters
         assert d is not None
-        node = self.v.control_map(self.ic.version).getnodebypath("/ISA_LOOP/GS_LOOP/GS")
-        text = _ascii_mask(seg.text) if self.wide else seg.text
-        _, errors = node.is_valid_errors(pyx12.segment.Segment(text, d.segment, d.element,
-                                                               d.component))
-        for e in errors:
-            index = e.map_node.seq if e.map_node is not None else 0
+        text = ascii_mask(seg.text) if self.wide else seg.text
+        for index, _, err_str in self.v.envelope_errors("GS", self.ic.version, text, d):
             if index in (1, 8):
                 continue  # decided by the maps we have, below
             if index == 6:
-                self.group_error("6", f"GS06: {e.err_str}")
+                self.group_error("6", f"GS06: {err_str}")
             else:
-                self.error("024", f"GS{index:02d} of group {self.group.control_number}: {e.err_str}")
+                self.error("024", f"GS{index:02d} of group {self.group.control_number}: {err_str}")
         if self.group.control_number in self.group_ids:
             # 716 19 exists from 4050 on; 4010 has no uniqueness code, 6 (control number syntax) is nearest.
             code = "19" if self.group.version >= "005010" else "6"
@@ -312,11 +321,10 @@ class InterchangeCheck:
             if not _is_count(se.get(1), count):
                 self.set_error("4", f"SE01 says {se.get(1)!r} segments, the set has {count} (ST and SE included)")
         if self.set_map is not None:
-            try:
-                SetCheck(self, self.set_map).run(self.tx_segments)
-            except (pyx12.errors.EngineError, pyx12.errors.X12Error) as e:
-                self.set_error("5", f"the validator could not follow this set: {e}")
-            self.composite_notes()
+            d = self.raw.delimiters
+            assert d is not None
+            self.v.check_set(self.set_map, self.tx_segments, d, self.wide, self)
+            self.composite_notes()  # whichever validator checked the contents: its maps hold no composite notes
         self.tx = None
         self.set_map = None
         self.tx_segments = []

@@ -8,10 +8,12 @@ is driven segment by segment over the segments the envelope pass cut out, with e
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+import pyx12.errors
 import pyx12.map_if
 import pyx12.map_index
 import pyx12.params
@@ -19,17 +21,14 @@ import pyx12.segment
 from pyx12.map_walker import walk_tree
 
 from mappers.x12.envelope import RawSegment
-from mappers.x12.validate_report import ValidationReport
-
-if TYPE_CHECKING:
-    from mappers.x12.validate_interchange import InterchangeCheck
+from mappers.x12.segments import Delimiters
+from mappers.x12.validate_api import SEGMENT_ID, SYNTAX_RULE, SetSink, ascii_mask, rule_target
 
 _MEMO_ENTRIES = 16384  # memoized element checks kept per validator (~6 MB at most)
 _MEMO_TEXT = 160  # segments longer than this are checked every time
-_SEGMENT_ID = re.compile(r"[A-Z][A-Z0-9]{1,2}")
 _SEGMENT_XID = re.compile(r'<segment xid="([A-Z0-9]{2,3})"')
 _REFDES = re.compile(r"(\d\d)(?:-(\d+))?$")
-_TRAILER_ELEMENTS = {("ST", 1), ("ST", 2), ("SE", 1), ("SE", 2)}  # checked by the envelope pass
+
 
 
 class Pyx12Validator:
@@ -112,33 +111,45 @@ class Pyx12Validator:
             return (Path(self.map_path) / map_file).read_text(encoding="utf-8")
         return resources.files("pyx12").joinpath("map", map_file).read_text(encoding="utf-8")
 
-    def validate(self, data: bytes, *, encoding: str = "ascii") -> ValidationReport:
-        from mappers.x12.validate import validate_with
+    def envelope_errors(self, segment: str, isa12: str, text: str, delimiters: Delimiters,
+                        ) -> list[tuple[int, str, str]]:
+        d = delimiters
+        node = self.control_map(isa12).getnodebypath("/ISA_LOOP/ISA" if segment == "ISA" else "/ISA_LOOP/GS_LOOP/GS")
+        _, errors = node.is_valid_errors(pyx12.segment.Segment(text, d.segment, d.element, d.component))
+        return [(e.map_node.seq if e.map_node is not None else 0, e.err_cde, e.err_str) for e in errors]
 
-        return validate_with(data, encoding, lambda isa12: self)
-
+    def check_set(self, set_map: Any, segments: Sequence[RawSegment], delimiters: Delimiters, wide: bool,
+                  sink: SetSink) -> None:
+        try:
+            SetCheck(self, set_map, delimiters, wide, sink).run(segments)
+        except (pyx12.errors.EngineError, pyx12.errors.X12Error) as e:
+            sink.set_error("5", f"the validator could not follow this set: {e}")
+        except IndexError as e:  # pyx12 on a composite with more components than its map defines
+            sink.set_error("5", f"the validator could not follow this set: {e!r}")
 
 
 class SetCheck:
     """The contents of one transaction set through pyx12's walker (placement) and element checks."""
 
-    def __init__(self, outer: InterchangeCheck, cur_map: Any) -> None:
-        self.outer = outer
+    def __init__(self, validator: Pyx12Validator, cur_map: Any, delimiters: Delimiters, wide: bool,
+                 sink: SetSink) -> None:
+        self.v = validator
         self.map = cur_map
-        self.nodes = outer.v.segment_nodes(cur_map)
-        self.add = outer.tx.errors.append if outer.tx is not None else None
+        self.nodes = validator.segment_nodes(cur_map)
+        self.d = delimiters
+        self.wide = wide
+        self.sink = sink
 
-    def run(self, segments: list[RawSegment]) -> None:
-        d = self.outer.raw.delimiters
-        assert d is not None
+    def run(self, segments: Sequence[RawSegment]) -> None:
+        d = self.d
         walker = walk_tree()
         node = self.map.getnodebypath("/ISA_LOOP/GS_LOOP/GS")
         walker.forceWalkCounterToLoopStart("/ISA_LOOP/GS_LOOP", "/ISA_LOOP/GS_LOOP/GS")
         for position, raw in enumerate(segments, start=1):
-            text = _ascii_mask(raw.text) if self.outer.wide else raw.text
+            text = ascii_mask(raw.text) if self.wide else raw.text
             seg = pyx12.segment.Segment(text, d.segment, d.element, d.component)
             tag = raw.tag
-            if not _SEGMENT_ID.fullmatch(tag):
+            if not SEGMENT_ID.fullmatch(tag):
                 self.segment("1", f"{tag!r} is not a segment ID", tag, position)
                 continue
             found, errors = self.walk(walker, node, seg, position)
@@ -147,7 +158,7 @@ class SetCheck:
             if found is None:
                 continue
             node = found
-            element_errors = self.outer.v.element_errors(found, seg, text)
+            element_errors = self.v.element_errors(found, seg, text)
             for ee in element_errors:
                 self.element_error(ee, raw, position)
 
@@ -162,13 +173,13 @@ class SetCheck:
         if not codes or qualifier in codes:
             return found, errors
         for code in dict.fromkeys(codes):
-            saved = walker.counter._dict.copy()
+            saved = dict(walker.getCountState())
             trial = pyx12.segment.Segment(seg.format(), seg.seg_term, seg.ele_term, seg.subele_term)
             trial.set("01", code)
             placed, _, _, trial_errors = walker.walk_errors(node, trial, position, position, None)
             if placed is not None:
                 return placed, trial_errors
-            walker.counter._dict = saved
+            walker.setCountState(saved)
         return found, errors
 
     def walk_error(self, e: Any, tag: str, position: int, current: Any) -> None:
@@ -183,7 +194,7 @@ class SetCheck:
                                      f"{current.id}"
             elif tag in self.nodes:
                 code, message = "2", f"segment {tag} is not expected at this place in the {self.map.id}"
-            elif tag in self.outer.v.all_segment_ids():
+            elif tag in self.v.all_segment_ids():
                 code, message = "6", f"segment {tag} is not defined in the {self.map.id}"
             else:
                 message = f"segment ID {tag} is not recognized"
@@ -198,8 +209,7 @@ class SetCheck:
         return any(n.parent is current.parent and n.pos < current.pos for n in self.nodes[tag])
 
     def segment(self, code: str, message: str, segment: str, position: int) -> None:
-        if self.add:
-            self.add(self.outer._in_set("segment", code, message, segment=segment, position=position))
+        self.sink.segment(code, message, segment, position)
 
     def element_error(self, ee: Any, raw: RawSegment, position: int) -> None:
         tag = raw.tag
@@ -207,9 +217,9 @@ class SetCheck:
         component: int | None = None
         node = ee.map_node
         trigger: int | None = None
-        rule = _SYNTAX_RULE.search(ee.err_str or "")
+        rule = SYNTAX_RULE.search(ee.err_str or "")
         if rule:
-            element, trigger = _rule_target(rule.group(1), rule.group(2), raw)
+            element, trigger = rule_target(rule.group(1), rule.group(2), raw.elements)
         elif node is not None:
             if node.parent is not None and node.parent.is_composite():
                 element, component = node.parent.seq, node.seq
@@ -221,37 +231,7 @@ class SetCheck:
         if element is None:
             self.segment("8", ee.err_str, tag, position)
             return
-        if (tag, element) in _TRAILER_ELEMENTS:
-            return
-        found = self.outer._in_set("element", ee.err_cde, ee.err_str, segment=tag, position=position,
-                                   element=element, component=component, value=ee.err_val, trigger=trigger)
-        if ee.err_cde == "7" and component is None and f"{tag}{element:02d}" in self.outer.private:
-            assert self.outer.tx is not None
-            self.outer.tx.warnings.append(found)  # a code the sender is known to use privately
-        elif self.add:
-            self.add(found)
-
-
-_SYNTAX_RULE = re.compile(r"Syntax Error \(([PRCEL])((?:\d\d)+)\)")
-
-
-def _rule_target(kind: str, digits: str, raw: RawSegment) -> tuple[int, int | None]:
-    """The element an X12 syntax rule error is about, and the element that triggered the rule (None for R).
-
-    pyx12 names the rule's first element; the 723 code (2 conditional required missing, 10 exclusion violated)
-    is about the one that is missing or too many: P (paired) and R (at least one): the first empty one; C and L
-    (if the first, then the others): the first empty one after the first; E (only one of): the second one
-    present. The trigger is what the 999 reports as the situational trigger (CTX): the first element of a C or
-    L note, the first present one of a P or E note; an R note has none, nothing present asks for it."""
-    elements = [int(digits[i:i + 2]) for i in range(0, len(digits), 2)]
-    present = [e for e in elements if raw.get(e) != ""]
-    if kind == "E":
-        return (present[1], present[0]) if len(present) > 1 else (elements[0], None)
-    candidates = elements[1:] if kind in ("C", "L") else elements
-    target = next((e for e in candidates if raw.get(e) == ""), elements[0])
-    if kind in ("C", "L"):
-        return target, elements[0]
-    return target, (present[0] if kind == "P" and present else None)
+        self.sink.element(ee.err_cde, ee.err_str, tag, position, element, component, ee.err_val, trigger)
 
 
 def _first_codes(node: Any) -> list[str]:
@@ -259,11 +239,3 @@ def _first_codes(node: Any) -> list[str]:
     if first is not None and first.is_composite():
         first = first.children[0] if first.children else None
     return list(getattr(first, "valid_codes", []) or [])
-
-
-def _ascii_mask(text: str) -> str:
-    """Non-ASCII characters as '?' for pyx12 only (same length); U+FFFD (undecodable) stays and is reported."""
-    if text.isascii():
-        return text
-    return "".join(c if c.isascii() or c == "\ufffd" else "?" for c in text)
-

@@ -74,7 +74,7 @@ def test_a_bug_while_delivering_fails_the_message_naming_it_instead_of_leaving_i
     (vendor_850,) = [m for m in hub.caused_by(routed.message_id) if m.partner_id == "fabrikam"]
     app = create_app(settings)
 
-    def broken(*args: object) -> None:  # stands in for a bug in delivery: nothing raises this on purpose
+    def broken(*args: object, **kwargs: object) -> None:  # a bug in delivery: nothing raises this on purpose
         raise TypeError("deliver() missing 1 required positional argument")
 
     monkeypatch.setattr(workers.tasks, "deliver_message", broken)

@@ -1,0 +1,147 @@
+"""Where one file's time and database work go in the pipeline, without Celery: round trips and commits per step.
+
+Run as `.venv/bin/python bench/pipeline_profile.py [--singles N] [--profile]` (a benchmark, not a test). On a
+fresh PostgreSQL database (GATEWAY_TEST_POSTGRES_URL, default the local server) with the demo partners on
+folders under a temporary root, it takes each file the way the workers do, inline:
+- receive (what a poll hands each file to),
+- process, counted as one try (`attempts.begin` / `end`, as the inbound task does), and the outbound messages it
+  queued looked up,
+- deliver each of them, counted as one try too (the outbound task), to the partner's folder,
+first for `--singles` one-PO files, then for one file of 100 POs. It prints, per file, the database round trips
+(statements sent: SQLAlchemy's `before_cursor_execute`), commits and transactions of each step, and with
+`--profile` a cProfile top 25 (cumulative) of the single-PO files and of the batch file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import os
+import pstats
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import event  # noqa: E402
+from sqlalchemy.engine import Engine  # noqa: E402
+
+from gateway.health import HealthNotes  # noqa: E402
+from gateway.messages.states import MessageState  # noqa: E402
+from gateway.partners import load_partners  # noqa: E402
+from gateway.pipeline import attempts  # noqa: E402
+from gateway.pipeline.deliver import deliver  # noqa: E402
+from gateway.pipeline.services import process, receive  # noqa: E402
+from tests.conftest import created_database  # noqa: E402
+from tests.workers.pipeline_gateway import PipelineGateway  # noqa: E402
+
+sys.path.insert(0, str(ROOT / "bench"))
+from pipeline import NOW, interchange  # noqa: E402  (bench/pipeline.py: the same files)
+
+STEPS = ("receive", "process", "deliver")
+
+
+class Counts:
+    """Statements and commits the engine sent, by the step that sent them."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.step = "other"
+        self.statements: Counter[str] = Counter()
+        self.commits: Counter[str] = Counter()
+        self.transactions: Counter[str] = Counter()  # BEGIN ... COMMIT/ROLLBACK: reads and writes
+        event.listen(engine, "before_cursor_execute", self._statement)
+        event.listen(engine, "commit", self._commit)
+        event.listen(engine, "begin", self._begin)
+
+    def _statement(self, *_: Any) -> None:
+        self.statements[self.step] += 1
+
+    def _commit(self, *_: Any) -> None:
+        self.commits[self.step] += 1
+
+    def _begin(self, *_: Any) -> None:
+        self.transactions[self.step] += 1
+
+    def reset(self) -> None:
+        self.statements.clear()
+        self.commits.clear()
+        self.transactions.clear()
+
+
+def one_file(gateway: PipelineGateway, counts: Counts, health: HealthNotes, data: bytes, name: str) -> float:
+    """`data` through receive, process and delivery, as the workers take it; seconds it took."""
+    engine, settings = gateway.engine, gateway.settings
+    partners = load_partners(gateway.partners_file)
+    start = time.perf_counter()
+    counts.step = "receive"
+    message_id = receive(engine, settings, data, partner="contoso", transport="folder",
+                         channel_id=name).message_id
+    counts.step = "process"
+    ran(engine, message_id, attempts.IN_STEPS, lambda: process(engine, settings, message_id, now=NOW).state)
+    queued = attempts.queued_outbound(engine, message_id)
+    counts.step = "deliver"
+    for out_id in queued:
+        ran(engine, out_id, attempts.OUT_STEPS,
+            lambda out_id=out_id: deliver(engine, settings, partners, out_id, health=health).state)
+    counts.step = "other"
+    return time.perf_counter() - start
+
+
+def ran(engine: Engine, message_id: int, steps: frozenset[MessageState], work: Callable[[], MessageState]) -> None:
+    """One counted try of a step, as workers.tasks runs it (a try that moved the message out of its steps was
+    taken back by that move)."""
+    if attempts.begin(engine, message_id, steps) and work() in steps:
+        attempts.end(engine, message_id)
+
+
+def report(label: str, counts: Counts, files: int, seconds: float) -> None:
+    """Per file: statements/commits/transactions, in all and by step (each transaction also costs its BEGIN, its
+    COMMIT or ROLLBACK and the pool's ping: three round trips more than its statements)."""
+    per = {step: [c[step] / files for c in (counts.statements, counts.commits, counts.transactions)]
+           for step in STEPS}
+    total = [sum(values[i] for values in per.values()) for i in range(3)]
+    steps = "  ".join(f"{step} {'/'.join(f'{v:.0f}' for v in values)}" for step, values in per.items())
+    print(f"{label:<20} statements/commits/transactions per file: {'/'.join(f'{v:.0f}' for v in total)} "
+          f"({steps}); {seconds / files * 1000:.0f} ms per file")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--singles", type=int, default=20, help="one-PO files to run (default 20)")
+    parser.add_argument("--profile", action="store_true", help="print a cProfile top 25 of each kind of file")
+    args = parser.parse_args()
+    from gateway.x12_maps import install
+
+    install()
+    print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    with created_database() as url, tempfile.TemporaryDirectory() as tmp:
+        gateway = PipelineGateway(Path(tmp), url)
+        gateway.install()
+        counts, health = Counts(gateway.engine), HealthNotes(gateway.engine)  # a worker keeps one HealthNotes
+        one_file(gateway, counts, health, interchange(1, 1, 1), "warm.edi")  # imports, maps, connection pool
+        for label, files, pos in ((f"{args.singles} one-PO files", args.singles, 1), ("one 100-PO file", 1, 100)):
+            counts.reset()
+            profiler = cProfile.Profile() if args.profile else None
+            seconds = 0.0
+            for n in range(files):
+                isa13 = 100 + n + (1000 if pos > 1 else 0)
+                data = interchange(isa13, isa13 * 1000, pos)
+                if profiler:
+                    profiler.enable()
+                seconds += one_file(gateway, counts, health, data, f"in-{isa13}.edi")
+                if profiler:
+                    profiler.disable()
+            report(label, counts, files, seconds)
+            if profiler:
+                pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
+        gateway.engine.dispose()
+
+
+if __name__ == "__main__":
+    main()
