@@ -3,7 +3,8 @@
     .venv/bin/python bench/translate_memory.py [--lines N] [--rounds R] [--against DIR]
 
 Generates the 850, then runs `gateway translate FILE > /dev/null` under `/usr/bin/time -v` and prints its
-maximum resident set size and wall time, with the load average beside them (a benchmark, not a test).
+maximum resident set size, CPU time (user + system: what load on a shared machine changes least) and wall
+time, with the load average beside them (a benchmark, not a test).
 `--against DIR` runs a second checkout too (e.g. `git worktree add /tmp/base main`), alternating with this one
 for `--rounds` rounds in the same run, so that both meet the same load; the median of each is printed.
 """
@@ -34,8 +35,8 @@ def generate(path: Path, lines: int) -> None:
         out.write("GE*1*101~\nIEA*1*000000101~\n")
 
 
-def measure(tree: Path, path: Path) -> tuple[float, float]:
-    """(peak RSS in MB, wall seconds) of `gateway translate` run from the checkout `tree`."""
+def measure(tree: Path, path: Path) -> tuple[float, float, float]:
+    """(peak RSS in MB, CPU seconds, wall seconds) of `gateway translate` run from the checkout `tree`."""
     code = "import sys; from gateway.cli import main; sys.exit(main(sys.argv[1:]))"
     env = {**os.environ, "PYTHONPATH": str(tree)}
     run = subprocess.run(["/usr/bin/time", "-v", sys.executable, "-c", code, "translate", str(path)],
@@ -44,9 +45,10 @@ def measure(tree: Path, path: Path) -> tuple[float, float]:
         raise SystemExit(f"translate failed in {tree}:\n{run.stderr[-2000:]}")
     rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", run.stderr)
     wall = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (?:(\d+):)?(\d+):([\d.]+)", run.stderr)
+    cpu = sum(float(m) for m in re.findall(r"(?:User|System) time \(seconds\): ([\d.]+)", run.stderr))
     assert rss and wall
     seconds = int(wall.group(1) or 0) * 3600 + int(wall.group(2)) * 60 + float(wall.group(3))
-    return int(rss.group(1)) / 1024, seconds
+    return int(rss.group(1)) / 1024, cpu, seconds
 
 
 def main() -> None:
@@ -61,16 +63,16 @@ def main() -> None:
         generate(path, args.lines)
         print(f"{args.lines:,} PO1 lines, {path.stat().st_size / 1e6:.1f} MB; python {sys.version.split()[0]}, "
               f"{os.cpu_count()} CPU(s)")
-        results: dict[str, list[tuple[float, float]]] = {name: [] for name in trees}
+        results: dict[str, list[tuple[float, float, float]]] = {name: [] for name in trees}
         for round_ in range(1, args.rounds + 1):
             for name, tree in trees.items():
-                rss, seconds = measure(tree, path)
-                results[name].append((rss, seconds))
-                print(f"round {round_} {name:8} peak RSS {rss:7.0f} MB  {seconds:6.1f} s  "
+                rss, cpu, seconds = measure(tree, path)
+                results[name].append((rss, cpu, seconds))
+                print(f"round {round_} {name:8} peak RSS {rss:7.0f} MB  CPU {cpu:6.1f} s  wall {seconds:6.1f} s  "
                       f"(load {os.getloadavg()[0]:.2f})", flush=True)
         for name, found in results.items():
-            print(f"median {name:8} peak RSS {statistics.median(r for r, _ in found):7.0f} MB  "
-                  f"{statistics.median(s for _, s in found):6.1f} s  ({trees[name]})")
+            rss, cpu, seconds = (statistics.median(r[i] for r in found) for i in range(3))
+            print(f"median {name:8} peak RSS {rss:7.0f} MB  CPU {cpu:6.1f} s  wall {seconds:6.1f} s  ({trees[name]})")
 
 
 if __name__ == "__main__":
