@@ -5,7 +5,7 @@ A batch applies every set as if each had its own savepoint, for the price of one
 - `held(session, keys)` locks the batch's existing PO rows in one statement, in key order (customer, PO number),
   so two interchanges touching the same POs never wait on each other in a circle, and keeps them: a service
   locating one of them reads no row, and its changes (`save_po`) and history events (`log`) wait in the batch
-  to be written at its end, the PO rows in one executemany and the events in one multi-row INSERT.
+  to be written at its end, the PO rows in one UPDATE and the events in one INSERT (gateway.lifecycle.bulk).
 - What the services read next is read ahead for every held PO in one statement, the first time one asks: the
   latest versions with their response and confirmation, then those versions' lines, then their lines with the
   vendor's answers (a PO saved forgets its versions read ahead, since an answer may have joined them).
@@ -24,11 +24,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from sqlalchemy import Row, Select, and_, bindparam, insert, tuple_, update
+from sqlalchemy import Row, Select, and_, bindparam, tuple_
 from sqlalchemy import select as sa_select
 from sqlmodel import Session
 
 from gateway.errors import BusinessError
+from gateway.lifecycle.bulk import insert_rows, update_rows
 from gateway.models import ConfirmationRow, PoEvent, PoLine, PoVersion, PurchaseOrder, Response, ResponseLineRow
 
 PO_T = PurchaseOrder.__table__  # type: ignore[attr-defined]
@@ -40,10 +41,6 @@ LINE_T = PoLine.__table__  # type: ignore[attr-defined]
 RESPONSE_LINE_T = ResponseLineRow.__table__  # type: ignore[attr-defined]
 KEY = "gateway.lifecycle.batch"  # where a session holds its batch (Session.info)
 
-# What the services change on a PO (one statement, built once: with many parameter sets it is an executemany).
-SAVE_PO = update(PO_T).where(PO_T.c.id == bindparam("po_id"))
-# RETURNING makes SQLAlchemy send a batch's events as one multi-row INSERT ("insertmanyvalues").
-INSERT_EVENTS = insert(EVENT_T).returning(EVENT_T.c.id, sort_by_parameter_order=True)
 _LOCK = (sa_select(PO_T).where(tuple_(PO_T.c.customer_id, PO_T.c.po_number).in_(bindparam("keys", expanding=True)))
          .order_by(PO_T.c.customer_id, PO_T.c.po_number).with_for_update())
 
@@ -74,8 +71,9 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 
-def po_values(po: PurchaseOrder) -> dict[str, Any]:
-    return {"po_id": po.id, "state": po.state, "latest_version": po.latest_version,
+def po_row(po: PurchaseOrder) -> dict[str, Any]:
+    """What the services change on a PO, for `bulk.update_rows`."""
+    return {"id": po.id, "state": po.state, "latest_version": po.latest_version,
             "last_change_sequence": po.last_change_sequence, "confirmed_version": po.confirmed_version,
             "order_date": po.order_date, "updated_at": po.updated_at}
 
@@ -146,12 +144,11 @@ class Batch:
 
     def write(self, session: Session) -> None:
         """Write the changed PO rows and the events waiting (two statements at most)."""
-        conn = session.connection()
         if self.dirty:
-            conn.execute(SAVE_PO, [po_values(po) for po in self.dirty.values()])
+            update_rows(session, PO_T, [po_row(po) for po in self.dirty.values()])
             self.dirty.clear()
         if self.events:
-            conn.execute(INSERT_EVENTS, self.events).close()
+            insert_rows(session, EVENT_T, self.events)
             self.events.clear()
 
     def rolled_back(self, *, keep_locked: bool) -> None:

@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 from gateway.canonical import Charge, Dimensions, Note, OrderLine, ProductId
 from gateway.errors import BusinessError, Refusal, UnknownPO
 from gateway.lifecycle import batch as batches
-from gateway.lifecycle.bulk import insert_family
+from gateway.lifecycle.bulk import insert_family, update_rows
 from gateway.models import (
     ConfirmationRow,
     PartnerLink,
@@ -185,7 +185,7 @@ def save_po(session: Session, po: PurchaseOrder) -> None:
     if batch is not None:
         batch.save(po)
         return
-    session.connection().execute(batches.SAVE_PO, batches.po_values(po))
+    update_rows(session, PO_T, [batches.po_row(po)])
 
 
 def refuse_if_closed(po: PurchaseOrder, what: str) -> None:
