@@ -330,6 +330,7 @@ class InterchangeCheck:
             assert d is not None
             self.v.check_set(self.set_map, self.tx_segments, d, self.wide, self)
             self.composite_notes()  # whichever validator checked the contents: its maps hold no composite notes
+        tx.close()
         self.tx = None
         self.set_map = None
         self.tx_segments = []

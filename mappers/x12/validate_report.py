@@ -65,6 +65,19 @@ class ValidationError:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
 
 
+class _Sealed(list[ValidationError]):
+    """An empty list that refuses to grow: what a closed set without errors (or warnings) keeps, shared by all of
+    them, so that 66,000 accepted sets do not hold 132,000 empty lists."""
+
+    def _refuse(self, *args: object, **kwargs: object) -> None:
+        raise TypeError("this set's report is closed: its errors cannot change")
+
+    append = extend = insert = __iadd__ = __setitem__ = _refuse  # type: ignore[assignment]
+
+
+NO_ERRORS: list[ValidationError] = _Sealed()
+
+
 @dataclass(slots=True)
 class SetReport:
     set_id: str  # ST01
@@ -78,6 +91,13 @@ class SetReport:
     @property
     def accepted(self) -> bool:
         return not self.errors
+
+    def close(self) -> None:
+        """The set is checked: empty lists become the one shared NO_ERRORS."""
+        if not self.errors:
+            self.errors = NO_ERRORS
+        if not self.warnings:
+            self.warnings = NO_ERRORS
 
 
 @dataclass

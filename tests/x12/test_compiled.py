@@ -94,3 +94,24 @@ def test_a_misplaced_segment_is_out_of_sequence(validator: CompiledValidator) ->
     errors = validate_with(moved.encode(), "ascii", lambda isa12: validator).errors
     assert ("segment", "2") in [(e.level, e.code) for e in errors] or \
         ("segment", "7") in [(e.level, e.code) for e in errors]
+
+
+def test_the_map_directory_keeps_each_map_compiled_and_loading_it_gives_the_same_tables() -> None:
+    import pyx12.map_if
+    import pyx12.params
+
+    from mappers.x12.compiled.tables import compile_file, compile_map, tables_path
+
+    directory = map_dir("00401")
+    assert tables_path(directory, "850.004010.xml").is_file()  # written by gateway.x12_maps when it built it
+    kept = compile_file(directory, "850.004010.xml")
+    fresh = compile_map(pyx12.map_if.load_map_file("850.004010.xml", pyx12.params.params(), str(directory)))
+    assert kept is not fresh and kept.slots == fresh.slots
+
+    def shape(m: object) -> list[tuple[object, ...]]:
+        return [(s.id, s.usage, s.pos, s.max_repeat, s.slot, s.syntax, s.key,
+                 [(c.refdes, c.usage) if isinstance(c, CompositeRule) else
+                  (c.refdes, c.data_type, c.min_len, c.max_len, c.codes, c.external) for c in s.children])
+                for s in m.segments()]  # type: ignore[attr-defined]
+
+    assert shape(kept) == shape(fresh)

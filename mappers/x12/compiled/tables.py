@@ -12,12 +12,18 @@ type, minimum and maximum length, code list (the map's codes and the external li
 
 from __future__ import annotations
 
+import hashlib
+import pickle
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 MAXINT = 2147483647
+# Compiled tables are kept beside the maps (gateway.x12_maps writes them when it builds a map directory) under a
+# name that changes with this module's source: tables from another version of the compiler are never read.
+FORMAT = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:12]
 _REFDES = re.compile(r"(\d\d)(?:-(\d+))?$")
 
 
@@ -134,6 +140,7 @@ def compile_map(root: Any) -> CompiledMap:
     nodes: list[LoopRule | SegmentRule] = []
     paths: dict[int, str] = {}
     ext = root.ext_codes
+    lists: dict[str, frozenset[str]] = {}
 
     def slot(path: str) -> int:
         return slots.setdefault(path, len(slots))
@@ -152,7 +159,9 @@ def compile_map(root: Any) -> CompiledMap:
             if e.external_codes in ext.exclude_list:
                 external_any = True
             elif e.external_codes in ext.codes:
-                external = frozenset(ext.codes[e.external_codes]["codes"])
+                external = lists.get(e.external_codes)
+                if external is None:  # one set per list, shared by every element that names it
+                    external = lists[e.external_codes] = frozenset(ext.codes[e.external_codes]["codes"])
         fast = 0
         if broken is None and (e.usage or "") != "N" and not (e.external_codes and external is None and
                                                               not external_any):
@@ -232,3 +241,26 @@ def compile_map(root: Any) -> CompiledMap:
 def _is_child_path(root: list[str], child: list[str]) -> bool:
     """pyx12's X12Path.is_child_path: `child` lies strictly under `root`."""
     return len(root) < len(child) and child[:len(root)] == root
+
+
+def tables_path(map_dir: Path, map_file: str) -> Path:
+    """Where the compiled tables of `map_file` of the map directory `map_dir` are kept."""
+    return map_dir / "compiled" / f"{map_file}.{FORMAT}.pickle"
+
+
+def compile_file(map_dir: Path | None, map_file: str) -> CompiledMap:
+    """`map_file` of `map_dir` (pyx12's own maps when None) compiled: read from its kept tables when they are
+    there (a map directory is named by the hash of its contents, so they are its tables), else through pyx12."""
+    if map_dir is not None:
+        kept = tables_path(map_dir, map_file)
+        if kept.is_file():
+            with kept.open("rb") as f:
+                found = pickle.load(f)  # written by gateway.x12_maps into the directory it built
+            if isinstance(found, CompiledMap):
+                return found
+    import pyx12.map_if
+    import pyx12.params
+
+    return compile_map(pyx12.map_if.load_map_file(map_file, pyx12.params.params(),
+                                                  str(map_dir) if map_dir is not None else None))
+

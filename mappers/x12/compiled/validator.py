@@ -8,10 +8,11 @@ AK3/AK4 codes, positions and messages); the deliberate differences are listed in
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from mappers.x12.compiled.checks import Finding, check_segment
-from mappers.x12.compiled.tables import CompiledMap, MapError, SegmentRule, compile_map
+from mappers.x12.compiled.tables import CompiledMap, MapError, SegmentRule, compile_file
 from mappers.x12.compiled.walker import plan, run, signature
 from mappers.x12.envelope import RawSegment
 from mappers.x12.map_index import MapIndex
@@ -24,20 +25,14 @@ class CompiledValidator(MapIndex):
     runtime directory) or pyx12's own maps when None."""
 
     def __init__(self, map_path: str | None = None) -> None:
-        import pyx12.params
-
         super().__init__(map_path)
-        self.param = pyx12.params.params()
         self._maps: dict[str, CompiledMap] = {}
 
     # -- maps ---------------------------------------------------------------------------------------------
     def load(self, map_file: str) -> CompiledMap:
         found = self._maps.get(map_file)
         if found is None:
-            import pyx12.map_if
-
-            found = self._maps[map_file] = compile_map(pyx12.map_if.load_map_file(map_file, self.param,
-                                                                                   self.map_path))
+            found = self._maps[map_file] = compile_file(Path(self.map_path) if self.map_path else None, map_file)
         return found
 
     def map_for(self, version: str, functional_id: str, set_id: str | None = None) -> CompiledMap | None:
