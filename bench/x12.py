@@ -225,8 +225,9 @@ def _validator(rulebook: bool, kind: str = "pyx12") -> Any:
         def load(self, map_file: str) -> Any:  # the map stripped as pyx12 loads it, then compiled
             if map_file not in self._maps:
                 import pyx12.map_if
+                import pyx12.params
 
-                loaded = pyx12.map_if.load_map_file(map_file, self.param, self.map_path)
+                loaded = pyx12.map_if.load_map_file(map_file, pyx12.params.params(), self.map_path)
                 _strip_rulebook(loaded)
                 self._maps[map_file] = compile_map(loaded)
             return self._maps[map_file]
