@@ -19,7 +19,7 @@ the batch's end is read back through `locate` (which looks here first), never by
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -69,6 +69,15 @@ _ANSWERED_AHEAD = (LINES_WITH_ANSWERS.select_from(
 Key = tuple[str, str]  # (customer, PO number): unique
 T = TypeVar("T")
 R = TypeVar("R")
+M = TypeVar("M")
+
+
+def loaded(model: type[M], values: Mapping[Any, Any]) -> M:
+    """A model object holding a row's `values` (every column), made as the session makes the rows it loads:
+    without SQLModel's __init__, which costs more than reading the row. Not attached to any session."""
+    obj: M = model._sa_class_manager.new_instance()  # type: ignore[attr-defined]
+    obj.__dict__.update(values)
+    return obj
 
 
 def po_row(po: PurchaseOrder) -> dict[str, Any]:
@@ -98,7 +107,7 @@ class Batch:
         key = (customer, po_number)
         found = self.pos.get(key)
         if found is None and key in self.locked:
-            found = self.pos[key] = PurchaseOrder(**self.locked[key])
+            found = self.pos[key] = loaded(PurchaseOrder, self.locked[key])
         return found
 
     def hold(self, po: PurchaseOrder) -> None:

@@ -134,7 +134,7 @@ def locate(session: Session, po_number: str, customer: str | None, vendor: str |
                 batch.hold(located.po)
             return located
         found = _the_one(conn.execute(_po_query(bool(customer), bool(vendor), lock), params).all(), params)
-        po = PurchaseOrder(**found._mapping)
+        po = batches.loaded(PurchaseOrder, found._mapping)
         if batch is not None and lock:
             batch.hold(po)
     located = Located(po)
@@ -164,7 +164,7 @@ def _the_one(found: Sequence[Row[Any]], params: dict[str, Any]) -> Row[Any]:
 def _locate_joined(conn: Connection, params: dict[str, Any], version: int, query: Select[Any]) -> Located:
     row = _the_one(conn.execute(query, {**params, "version": None if version == LATEST else version}).all(), params)
     mapping = row._mapping
-    located = Located(PurchaseOrder(**{c.name: mapping[f"po_{c.name}"] for c in PO_T.c}))
+    located = Located(batches.loaded(PurchaseOrder, {c.name: mapping[f"po_{c.name}"] for c in PO_T.c}))
     if row.id is not None:
         located.version = row
         located.response_id, located.response_status = row.response_id, row.response_status

@@ -28,10 +28,10 @@ from gateway.canonical import (
 )
 from gateway.errors import BusinessError, Refusal
 from gateway.lifecycle import batch as batches
+from gateway.lifecycle.batch import loaded
 from gateway.lifecycle.common import (
     LATEST,
     PO_T,
-    VERSION_T,
     check_lines,
     check_link,
     check_sequence,
@@ -212,18 +212,17 @@ def _add_version(session: Session, po: PurchaseOrder, doc: PurchaseOrderVersion,
     else:
         save_po(session, po)
     assert po.id is not None
-    version = PoVersion(
-        po_id=po.id, version=number, arrived_as=arrived_as, change_sequence=doc.change_sequence,
-        order_date=doc.order_date, currency=doc.currency,
-        buyer=doc.buyer.model_dump(mode="json") if doc.buyer else None,
-        ship_to=doc.ship_to.model_dump(mode="json") if doc.ship_to else None,
-        site=doc.site, warehouse=doc.warehouse, requested_delivery_date=doc.requested_delivery_date,
-        payment_terms=doc.payment_terms, notes=dump_all(doc.notes), charges=dump_all(doc.charges), source=source,
-        received_at=utcnow(),
-    )
+    values = {
+        "po_id": po.id, "version": number, "arrived_as": arrived_as, "change_sequence": doc.change_sequence,
+        "order_date": doc.order_date, "currency": doc.currency,
+        "buyer": doc.buyer.model_dump(mode="json") if doc.buyer else None,
+        "ship_to": doc.ship_to.model_dump(mode="json") if doc.ship_to else None,
+        "site": doc.site, "warehouse": doc.warehouse, "requested_delivery_date": doc.requested_delivery_date,
+        "payment_terms": doc.payment_terms, "notes": dump_all(doc.notes), "charges": dump_all(doc.charges),
+        "source": source, "received_at": utcnow(),
+    }
     line_list = list(lines)
-    version.id = insert_version(session, {c.name: getattr(version, c.name) for c in VERSION_T.c if c.name != "id"},
-                                line_list)
+    version = loaded(PoVersion, {**values, "id": insert_version(session, values, line_list)})
     store_attachments(session, po, doc.attachments, version_id=version.id)
     for line in line_list:
         if line.attachments:
