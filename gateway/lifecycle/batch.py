@@ -19,6 +19,7 @@ the batch's end is read back through `locate` (which looks here first), never by
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Row, Select, and_, bindparam, tuple_
 from sqlalchemy import select as sa_select
+from sqlalchemy.orm import configure_mappers
 from sqlmodel import Session
 
 from gateway.errors import BusinessError
@@ -75,9 +77,15 @@ M = TypeVar("M")
 def loaded(model: type[M], values: Mapping[Any, Any]) -> M:
     """A model object holding a row's `values` (every column), made as the session makes the rows it loads:
     without SQLModel's __init__, which costs more than reading the row. Not attached to any session."""
-    obj: M = model._sa_class_manager.new_instance()  # type: ignore[attr-defined]
+    obj: M = _manager(model).new_instance()  # type: ignore[arg-type]  # a class is hashable
     obj.__dict__.update(values)
     return obj
+
+
+@functools.cache
+def _manager(model: type[Any]) -> Any:
+    configure_mappers()  # what the session does before it loads anything: attributes get their setters
+    return model._sa_class_manager
 
 
 def po_row(po: PurchaseOrder) -> dict[str, Any]:
