@@ -100,6 +100,19 @@ def test_a_step_started_three_times_that_never_finished_goes_dead(hub):
     assert dead.state == S.DEAD and "started 3 times and never finished: it killed its worker" in (dead.error or "")
 
 
+def test_a_delivery_that_counts_its_own_try_goes_dead_after_three_sends_that_killed_their_worker(hub):
+    queued = vendor_850(hub)
+    killer = Flaky(*[SystemExit("the worker is killed mid-send")] * 3)  # each try's worker dies: never ended
+    for _ in range(3):
+        with pytest.raises(SystemExit):
+            deliver(hub.engine, hub.settings, PARTNERS, queued.id, lambda p: killer, count_try=0)
+        assert hub.message(queued.id).state == S.SENDING
+    result = deliver(hub.engine, hub.settings, PARTNERS, queued.id, lambda p: killer, count_try=0)
+    assert result.state is S.DEAD and killer.memory.outbox == {}
+    dead = hub.message(queued.id)
+    assert dead.state == S.DEAD and "sending step was started 3 times and never finished" in (dead.error or "")
+
+
 def test_tries_that_finish_never_add_up(hub):
     queued = vendor_850(hub)
     for _ in range(5):

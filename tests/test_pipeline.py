@@ -105,6 +105,32 @@ def test_one_refused_set_never_undoes_its_neighbours(hub, tmp_path):
     assert len(hub.outbox(result.message_id, "fabrikam")) == 2
 
 
+def test_a_file_walks_every_state_on_its_timeline_in_order(hub):
+    result = hub.send("contoso", "fabrikam", "850", order("PO-1"))
+    with Session(hub.engine) as session:
+        events = session.exec(select(MessageEvent).where(MessageEvent.message_id == result.message_id)
+                              .order_by(col(MessageEvent.id))).all()
+    assert [e.state for e in events] == ["received", "validated", "acknowledged", "applied", "routed"]
+    assert events[1].detail.startswith("validated: 1 set(s) (850), 0 error(s)")
+    assert events[2].detail == "acknowledgment queued for contoso: 997"
+    assert message(hub, result.message_id).attempts == 0
+
+
+def test_a_bug_while_applying_fails_the_message_naming_it_and_the_sender_still_gets_its_997(hub, monkeypatch):
+    import gateway.pipeline.services
+
+    def broken(*args: object) -> None:  # stands in for a bug in applying: nothing raises this on purpose
+        raise TypeError("apply_batch() got an unexpected keyword argument")
+
+    monkeypatch.setattr(gateway.pipeline.services, "apply_batch", broken)
+    result = hub.send("contoso", "fabrikam", "850", order("PO-1"))
+    assert result.state is S.FAILED and "internal error (a bug, not the document): TypeError" in result.error
+    (ack,) = hub.outbox(result.message_id, "contoso", kind="ack")
+    assert b"AK9*A" in ack
+    assert hub.outbox(result.message_id, "fabrikam") == []
+    assert listed(hub.engine, workspace.PoList.FOR_REVIEW) == []
+
+
 def _three_sets(orders) -> bytes:
     from gateway.x12_profiles import profile_for
     from mappers.x12.translate import RenderRequest, render
@@ -249,3 +275,18 @@ def test_an_interchange_from_an_unknown_sender_inside_a_file_is_refused_alone(hu
     acks = b"".join(hub.outbox(result.message_id, "contoso", kind="ack"))
     assert b"ST*997*" in acks and b"TA1*000000312*" in acks and b"*R*006" in acks
     assert listed(hub.engine, workspace.PoList.FOR_REVIEW) == ["PO-1"]
+
+
+@pytest.mark.parametrize(("validator", "said"), [("compiled", b"AK4*4**3"), ("pyx12", b"AK5*R*5")])
+def test_the_validator_setting_decides_who_checks_the_sets(engine, tmp_path, validator, said):
+    """A REF04 of eight components where the map defines six: the compiled validator names the composite
+    (AK4 3), pyx12 cannot follow the set (AK5 5), the listed difference of docs/x12-validator.md."""
+    hub = Hub(engine, settings_for(tmp_path, x12_validator=validator))
+    data = sent_by("contoso", "fabrikam", "850", order("PO-1"), 11)
+    beg = data.index(b"BEG*")
+    end = data.index(b"~", beg) + 1
+    data = data[:end] + b"REF*DP*038**" + b">".join([b"ZZ", b"1"] * 4) + b"~" + data[end:]
+    data = data.replace(b"SE*12*", b"SE*13*", 1)
+    result = hub.ingest(data, "contoso", name="ref04.edi")
+    (ack,) = hub.outbox(result.message_id, "contoso", kind="ack")
+    assert said in ack.replace(b"\n", b"")

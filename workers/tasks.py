@@ -43,19 +43,21 @@ def register(app: Celery, settings: Settings, partners: PartnersFile) -> None:
     health = HealthNotes(engine)  # this process's: successes written at most every few seconds per partner
 
     def tried(task: Task, message_id: int, owed: int, steps: frozenset[MessageState],
-              work: Callable[[], MessageState]) -> bool:
+              work: Callable[[], MessageState], counts_itself: bool = False) -> bool:
         """Run `work` as one counted try of the message's step; False when there was nothing to do. A try that
         fails with a retryable error is taken back, or, when the database is away too, owed by the retry. A try
-        that took the message out of these steps was taken back by that move (`work` says where it left it)."""
-        if not attempts.begin(engine, message_id, steps, forgive=owed):
+        that took the message out of these steps was taken back by that move (`work` says where it left it).
+        `counts_itself`: `work` counts the try in its first unit of work, forgiving `owed`."""
+        if not counts_itself and not attempts.begin(engine, message_id, steps, forgive=owed):
             return False
         try:
             if work() not in steps:
                 return True
         except RETRYABLE as e:
             try:
-                attempts.end(engine, message_id)
-                owed = 0
+                if not isinstance(e, attempts.Uncounted):  # else nothing was counted, and `owed` still is
+                    attempts.end(engine, message_id)
+                    owed = 0
             except OperationalError:
                 owed = 1
             if task.request.retries >= RETRY_POLICY["max_retries"]:
@@ -109,7 +111,8 @@ def register(app: Celery, settings: Settings, partners: PartnersFile) -> None:
     def deliver(self: Task, message_id: int, owed: int = 0) -> None:
         """Send an outbound message through its partner's transport: queued -> sending -> sent."""
         tried(self, message_id, owed, attempts.OUT_STEPS,
-              lambda: deliver_message(engine, settings, partners, message_id, health=health).state)
+              lambda: deliver_message(engine, settings, partners, message_id, health=health, count_try=owed).state,
+              counts_itself=True)
 
     @app.task(name=SWEEP_TASK, shared=False, **RETRY_POLICY)
     def sweep() -> int:

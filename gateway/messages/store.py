@@ -187,6 +187,8 @@ def advance(session: Session, message_id: int, steps: list[tuple[MessageState, s
     On PostgreSQL the UPDATE and the events are one statement, on SQLite two."""
     target = steps[-1][0]
     sources = {d: _path_sources(d, [state for state, _ in steps]) for d in Direction}
+    if not any(sources.values()):
+        return False  # a path the table allows from nowhere
     where = or_(*[and_(MESSAGE_T.c.direction == d.value, MESSAGE_T.c.state.in_([s.value for s in found]))
                   for d, found in sources.items() if found])
     # The tries counted so far were of the step the message leaves; a try in flight (one counted, not yet ended)

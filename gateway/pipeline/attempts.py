@@ -18,8 +18,10 @@ import traceback
 
 from sqlalchemy import case, select, update
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from gateway.db import read_session, unit_of_work
+from gateway.errors import Retryable
 from gateway.messages.states import STEPS, Direction, MessageState
 from gateway.messages.store import MESSAGE_T, add_event, transition
 
@@ -30,25 +32,36 @@ MAX_UNFINISHED_TRIES = 3
 IN_STEPS, OUT_STEPS = STEPS[Direction.IN], STEPS[Direction.OUT]
 
 
+class Uncounted(Retryable):
+    """A retryable error that came before the try was counted (its unit of work was undone): nothing to take
+    back, and the tries the retry owes are still owed."""
+
+
 def begin(engine: Engine, message_id: int, steps: frozenset[MessageState], forgive: int = 0) -> bool:
     """Count a try of the message's current step, less `forgive` earlier tries that ended with an error they
     could not write down; False when there is nothing to do (past these steps, or dead now because its earlier
-    tries never finished). One UPDATE ... RETURNING; a second unit of work only for a message going dead."""
-    counted = MESSAGE_T.c.attempts + 1 - forgive
+    tries never finished)."""
     with unit_of_work(engine) as session:
-        row = session.connection().execute(update(MESSAGE_T).where(
-            MESSAGE_T.c.id == message_id, MESSAGE_T.c.state.in_([s.value for s in steps]))
-            .values(attempts=case((counted < 1, 1), else_=counted) if forgive else counted)
-            .returning(MESSAGE_T.c.attempts, MESSAGE_T.c.state)).one_or_none()
-        if row is None:
-            return False
-        tries, state = int(row.attempts), MessageState(row.state)
-        if tries <= MAX_UNFINISHED_TRIES:
-            return True
-        transition(session, message_id, MessageState.DEAD, "given up",
-                   error=f"its {state} step was started {tries - 1} times and never finished: it killed its "
-                         f"worker (or the worker was lost) {tries - 1} times; look at the message before "
-                         f"replaying it")
+        return count(session, message_id, steps, forgive)
+
+
+def count(session: Session, message_id: int, steps: frozenset[MessageState], forgive: int = 0) -> bool:
+    """`begin` inside the caller's unit of work (a step whose first write comes at once counts its try with it):
+    one UPDATE ... RETURNING, and a state change for a message going dead."""
+    counted = MESSAGE_T.c.attempts + 1 - forgive
+    row = session.connection().execute(update(MESSAGE_T).where(
+        MESSAGE_T.c.id == message_id, MESSAGE_T.c.state.in_([s.value for s in steps]))
+        .values(attempts=case((counted < 1, 1), else_=counted) if forgive else counted)
+        .returning(MESSAGE_T.c.attempts, MESSAGE_T.c.state)).one_or_none()
+    if row is None:
+        return False
+    tries, state = int(row.attempts), MessageState(row.state)
+    if tries <= MAX_UNFINISHED_TRIES:
+        return True
+    transition(session, message_id, MessageState.DEAD, "given up",
+               error=f"its {state} step was started {tries - 1} times and never finished: it killed its "
+                     f"worker (or the worker was lost) {tries - 1} times; look at the message before "
+                     f"replaying it")
     return False
 
 

@@ -26,6 +26,7 @@ from gateway.messages.blobs import FileBlobStore
 from gateway.messages.states import Direction, MessageState
 from gateway.messages.store import MESSAGE_T, transition
 from gateway.partners import Partner, PartnersFile
+from gateway.pipeline import attempts
 from gateway.pipeline.watch import mark
 from gateway.settings import Settings
 from transports import Transport, TransportContext, TransportError, TransportRejected, open_transport
@@ -40,10 +41,12 @@ class Delivery:
 
 def deliver(engine: Engine, settings: Settings, partners: PartnersFile, message_id: int,
             transport_for: Callable[[Partner], Transport] | None = None,
-            health: HealthNotes | None = None) -> Delivery:
+            health: HealthNotes | None = None, count_try: int | None = None) -> Delivery:
     """Send one outbound message; returns at once for a message already sent (or failed, dead, acknowledged).
-    Two units of work: one takes the message to sending (reading what to send), one marks it sent; `health`
-    notes the partner's successes and failures (a worker keeps one, which throttles them)."""
+    Two units of work: one takes the message to sending (reading what to send), one marks it sent. `health`
+    notes the partner's successes and failures (a worker keeps one, which throttles them). `count_try`: the
+    first unit of work also counts this try of the step (`attempts.count`, forgiving that many earlier ones),
+    for a worker that has not counted it (a retryable error before then is `attempts.Uncounted`)."""
     health = health or HealthNotes(engine)
     try:
         with unit_of_work(engine) as session:
@@ -55,13 +58,15 @@ def deliver(engine: Engine, settings: Settings, partners: PartnersFile, message_
             state = MessageState(row.state)
             if row.direction != Direction.OUT.value:
                 return Delivery(message_id, state, "not an outbound message")
+            if state not in attempts.OUT_STEPS:
+                return Delivery(message_id, state, f"already {state}")
+            if count_try is not None and not attempts.count(session, message_id, attempts.OUT_STEPS, count_try):
+                return Delivery(message_id, MessageState.DEAD, "given up: its tries never finished")
             if state is MessageState.QUEUED:
                 # Lost to another worker only when it sends the same bytes under the same name: harmless.
                 transition(session, message_id, MessageState.SENDING, "sending")
-            elif state is not MessageState.SENDING:
-                return Delivery(message_id, state, f"already {state}")
     except OperationalError as e:
-        raise Retryable(f"message {message_id}: {str(e).splitlines()[0]}") from e
+        raise attempts.Uncounted(f"message {message_id}: {str(e).splitlines()[0]}") from e
     try:
         partner = partners.get(row.partner_id)
     except KeyError:

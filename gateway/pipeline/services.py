@@ -33,7 +33,7 @@ from gateway.pipeline.acknowledge import reconcile
 from gateway.pipeline.apply import Parties, SetItem, apply_batch, batches, sets_of
 from gateway.pipeline.directory import Directory
 from gateway.pipeline.outcomes import APPLIED_SET_T, Raced, summary, verdicts, verdicts_of
-from gateway.pipeline.validate import record_validation, validate
+from gateway.pipeline.validate import Validation, record_validation, validate
 from gateway.settings import Settings
 from gateway.x12_profiles import private_codes, sender_profiles
 from mappers.x12.segments import MappingError
@@ -80,16 +80,21 @@ def process(engine: Engine, settings: Settings, message_id: int, *, now: datetim
             if message is None:
                 raise Rejected(f"message {message_id} does not exist")
             directory = Directory.load(session)
-        state, refused = MessageState(message.state), None
+        state = MessageState(message.state)
         if state is MessageState.RECEIVED:
-            found = validate(blobs, message, directory)  # no transaction open while it reads and validates
-            with unit_of_work(engine) as session:
-                validated = record_validation(session, blobs, found, now)
-            state, refused = validated.state, validated.refused
+            # no transaction open while it reads and validates
+            found = validate(blobs, message, directory, settings.x12_validator)
             message.set_types, message.controls = found.set_types, found.controls
-        if state is MessageState.ACKNOWLEDGED:
+            if not found.goes_on:  # quarantined, or failed with the refusal it owes its sender
+                with unit_of_work(engine) as session:
+                    record_validation(session, blobs, found, now)
+            else:  # its validation is written with its first batch: one unit of work for a small file
+                finished = _apply(engine, settings, message, directory, now, found)
+                if finished.state is MessageState.ROUTED:
+                    return finished
+        elif state is MessageState.ACKNOWLEDGED:
             # Racing another worker here is safe too: each set's outcome row lets only one apply it.
-            finished = _apply(engine, settings, message, directory, refused, now)
+            finished = _apply(engine, settings, message, directory, now)
             if finished.state is MessageState.ROUTED:
                 return finished
     except Raced:
@@ -107,11 +112,11 @@ def process(engine: Engine, settings: Settings, message_id: int, *, now: datetim
     return outcome(engine, message_id)
 
 
-def _apply(engine: Engine, settings: Settings, message: Message, directory: Directory,
-           refused: dict[int, str | None] | None, now: datetime) -> Outcome:
-    """Apply the message's sets in batches, each its own unit of work; the last one also settles the message
-    (applied, then routed or failed), so a file of one batch takes one unit of work. `refused`: the sets
-    validation refused, when this run validated it (else read back)."""
+def _apply(engine: Engine, settings: Settings, message: Message, directory: Directory, now: datetime,
+           validation: Validation | None = None) -> Outcome:
+    """Apply the message's sets in batches, each its own unit of work; the first one also writes `validation`
+    (when this run validated it) and the last one settles the message (applied, then routed or failed), so a
+    file of one batch takes one unit of work."""
     assert message.id is not None
     message_id = message.id
     blobs = FileBlobStore(settings.blob_dir)
@@ -119,40 +124,56 @@ def _apply(engine: Engine, settings: Settings, message: Message, directory: Dire
     receiver = directory.by_isa(message.receiver_qualifier, message.receiver_id)
     if sender is None or receiver is None:
         raise Rejected(_LEFT.format(message_id=message_id))
-    if refused is None:
+    if validation is None:
         with read_session(engine) as session:
             validated = verdicts(session, message_id, list(message.controls))
     else:
-        validated = verdicts_of(list(message.controls), refused)
+        validated = verdicts_of(list(message.controls), validation.refused)
     finished: Outcome | None = None
+    unwritten = validation
 
     def run(batch: list[SetItem] | None, parties: Parties | None, last: bool) -> None:
-        nonlocal finished
+        nonlocal finished, unwritten
         with unit_of_work(engine) as session:
-            if state_of(session, message_id) is not MessageState.ACKNOWLEDGED:
+            if unwritten is not None:
+                record_validation(session, blobs, unwritten, now)  # Raced when another worker validated it
+            elif state_of(session, message_id) is not MessageState.ACKNOWLEDGED:
                 raise Raced(message_id)
             if batch is not None:
                 # An interchange refused at validation (no such partner) has no set left to apply.
                 apply_batch(session, blobs, batch, parties or Parties(sender, receiver, message_id, now))
             if last:
                 finished = _settle(session, blobs, message, sender)
+        unwritten = None
 
     pending: tuple[list[SetItem], Parties | None] | None = None
-    with blobs.open(message.sha256) as raw:  # translate streams: one set in memory at a time
-        documents = translate(raw, sender.encoding, sender_profiles(directory.partners),
-                              private_codes=private_codes(directory.partners), verdicts=validated)
-        # Each interchange's sets are applied as its own sender sent them to its own receiver.
-        for key, sets in groupby(sets_of(documents), key=lambda item: item.parties):
-            parties = _parties(directory, key, message_id, now)
-            for batch in batches(sets, settings.apply_batch):
-                if pending is not None:  # one batch behind, so that the last one knows it is
-                    run(pending[0], pending[1], last=False)
-                    pending = None
-                if parties is None and any(item.error is None for item in batch):
-                    raise Rejected(_LEFT.format(message_id=message_id))
-                pending = batch, parties
-    last_batch, last_parties = pending if pending is not None else (None, None)
-    run(last_batch, last_parties, last=True)
+    try:
+        with blobs.open(message.sha256) as raw:  # translate streams: one set in memory at a time
+            documents = translate(raw, sender.encoding, sender_profiles(directory.partners),
+                                  private_codes=private_codes(directory.partners), verdicts=validated)
+            # Each interchange's sets are applied as its own sender sent them to its own receiver.
+            for key, sets in groupby(sets_of(documents), key=lambda item: item.parties):
+                parties = _parties(directory, key, message_id, now)
+                for batch in batches(sets, settings.apply_batch):
+                    if pending is not None:  # one batch behind, so that the last one knows it is
+                        run(pending[0], pending[1], last=False)
+                        pending = None
+                    if parties is None and any(item.error is None for item in batch):
+                        raise Rejected(_LEFT.format(message_id=message_id))
+                    pending = batch, parties
+        last_batch, last_parties = pending if pending is not None else (None, None)
+        run(last_batch, last_parties, last=True)
+    except Raced:
+        raise
+    except Exception:
+        if unwritten is None:
+            raise
+        # Applying failed before the validation was written: the validation and the acknowledgments the sender
+        # is owed stand on their own, in a unit of work of their own; then the apply step runs again and fails
+        # (or is retried) as for any acknowledged message.
+        with unit_of_work(engine) as session:
+            record_validation(session, blobs, unwritten, now)
+        return _apply(engine, settings, message, directory, now)
     assert finished is not None
     return finished
 

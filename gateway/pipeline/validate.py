@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlmodel import Session
 
@@ -42,10 +43,34 @@ class Validation:
     channel: Partner | None = None  # the partner whose channel it came in on
     set_types: list[str] = field(default_factory=list)
     controls: list[str] = field(default_factory=list)
+    # Each interchange with the partner its acknowledgment goes to and the one it is addressed to (known sender
+    # and receiver only), and the outcome rows of the sets refused now (syntax, routing)
+    addressed: list[tuple[InterchangeReport, Partner, Partner | None]] = field(default_factory=list)
+    invalid: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def where(self) -> str:
         return self.message.channel_id or f"message {self.message.id}"
+
+    @property
+    def refused(self) -> dict[int, str | None]:
+        """The sets refused now, by position, with the reason (what `translate` takes as their verdicts)."""
+        return {row["set_index"]: row["reason"] for row in self.invalid}
+
+    @property
+    def refused_interchanges(self) -> list[InterchangeReport]:
+        return [ic for ic in self.report.interchanges if ic.errors] if self.report else []
+
+    @property
+    def goes_on(self) -> bool:
+        """It will be acknowledged and applied: an X12 interchange between partners, and, when some of its
+        interchanges are refused at the envelope, others left whose sets can carry the reason (their outcomes,
+        which the message's final error lists). Else it is quarantined or fails at validation."""
+        if self.report is None or self.sender is None or self.receiver is None:
+            return False
+        refused = self.refused_interchanges
+        return not refused or (len(refused) < len(self.report.interchanges) and
+                               all(any(g.sets for g in ic.groups) for ic in refused))
 
 
 @dataclass(frozen=True)
@@ -57,8 +82,9 @@ class Validated:
     refused: dict[int, str | None]
 
 
-def validate(blobs: BlobStore, message: Message, directory: Directory) -> Validation:
-    """Read the message's bytes and validate them, writing nothing: run it with no transaction open."""
+def validate(blobs: BlobStore, message: Message, directory: Directory, validator: str | None = None) -> Validation:
+    """Read the message's bytes and validate them, writing nothing: run it with no transaction open.
+    `validator`: the set validator (Settings.x12_validator; None: GATEWAY_X12_VALIDATOR, else compiled)."""
     with blobs.open(message.sha256) as raw:
         envelope = read_envelope(raw.read(ENVELOPE_BYTES))
     if envelope is None:
@@ -69,9 +95,15 @@ def validate(blobs: BlobStore, message: Message, directory: Directory) -> Valida
     known = sender or channel
     with blobs.open(message.sha256) as raw:  # read piece by piece: memory holds one set at a time
         report = ValidationReport(list(iter_validate(raw, encoding=known.encoding if known else "ascii",
-                                                     private_codes=private_codes(directory.partners))))
+                                                     private_codes=private_codes(directory.partners),
+                                                     validator=validator)))
     set_types, controls = set_contents(report.interchanges)
-    return Validation(message, directory, report, sender, receiver, channel, set_types, controls)
+    found = Validation(message, directory, report, sender, receiver, channel, set_types, controls)
+    if sender is not None and receiver is not None:
+        assert message.id is not None
+        found.addressed = [_parties(directory, ic, sender) for ic in report.interchanges]
+        found.invalid = _invalid_sets(message.id, [(ic, to) for ic, _, to in found.addressed])
+    return found
 
 
 def record_validation(session: Session, blobs: BlobStore, found: Validation, now: datetime) -> Validated:
@@ -89,23 +121,21 @@ def record_validation(session: Session, blobs: BlobStore, found: Validation, now
     sender, receiver = found.sender, found.receiver
     if sender is None or receiver is None:
         return _unknown_party(session, blobs, found, columns, now)
-    addressed = [_parties(found.directory, ic, sender) for ic in report.interchanges]
+    addressed = found.addressed
     errors = [f"{found.where}: partner {sender.id}: {e.where}: {e.pointer + ' ' if e.pointer else ''}{e.code}: "
               f"{e.message}" for e in report.errors]
     acks = queue_acks(session, blobs, [(ic, answer_to) for ic, answer_to, _ in addressed], message.id, now)
-    refused = _record_invalid_sets(session, message.id, [(ic, to) for ic, _, to in addressed])
+    claim(session, found.invalid)
+    refused = found.refused
     steps = [(S.VALIDATED, f"validated: {len(found.controls)} set(s) "
                            f"({', '.join(sorted(set(found.set_types))) or 'none'}), {len(errors)} error(s)"
                            + "".join(f"\n{line}" for line in errors[:MAX_ERRORS_SHOWN])),
              (S.ACKNOWLEDGED, f"acknowledgment queued for {sender.id}: {', '.join(acks)}" if acks
               else "no acknowledgment owed")]
-    refusals = [ic for ic in report.interchanges if ic.errors]
+    refusals = found.refused_interchanges
     reasons = "; ".join(f"{found.where}: partner {sender.id}: {e.where}: TA1 {e.code}: {e.message}"
                         for ic in refusals for e in ic.errors)
-    # The file's other interchanges still apply when the refused ones' sets can carry the reason (their
-    # outcomes, which the message's final error lists); else the message fails here with it.
-    goes_on = len(refusals) < len(report.interchanges) and all(any(g.sets for g in ic.groups) for ic in refusals)
-    if refusals and not goes_on:
+    if not found.goes_on:
         _move(session, message.id, [*steps, (S.FAILED, "refused at the envelope")], reasons,
               {**columns, "partner_id": sender.id})
         return Validated(S.FAILED, refused)
@@ -157,12 +187,12 @@ def _unknown_party(session: Session, blobs: BlobStore, found: Validation, column
     return Validated(S.FAILED, {})
 
 
-def _record_invalid_sets(session: Session, message_id: int,
-                         interchanges: list[tuple[InterchangeReport, Partner | None]]) -> dict[int, str | None]:
+def _invalid_sets(message_id: int, interchanges: list[tuple[InterchangeReport, Partner | None]]
+                  ) -> list[dict[str, Any]]:
     """Sets with syntax errors, and sets of a group whose GS03 is not the GS id of the receiver its interchange
-    names (the gateway routes by ISA08 and GS03: the two must name the same partner), get their outcome now (in
-    one statement): the apply step skips them. An interchange to no partner is refused at the envelope (an error
-    of its own). Returns the positions given an outcome, with its reason."""
+    names (the gateway routes by ISA08 and GS03: the two must name the same partner): their outcome rows, written
+    with the validation (the apply step skips them). An interchange to no partner is refused at the envelope (an
+    error of its own)."""
     rows = []
     index = -1
     for ic, receiver in interchanges:
@@ -179,8 +209,7 @@ def _record_invalid_sets(session: Session, message_id: int,
                     rows.append(outcome_row(message_id, index, tx.set_id, control, "invalid", code="routing",
                                             reason=f"GS03 {group.receiver!r} is not the GS id of {receiver.id} "
                                                    f"({receiver.gs_id!r}), whom ISA08 names"))
-    claim(session, rows)
-    return {row["set_index"]: row["reason"] for row in rows}
+    return rows
 
 
 def _move(session: Session, message_id: int, steps: list[tuple[MessageState, str]], error: str | None = None,
