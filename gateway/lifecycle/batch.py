@@ -135,7 +135,7 @@ class Batch:
             held = [self.po(*key) for key in {*self.locked, *self.pos}]
             keys = [(p.id, p.latest_version) for p in held if p is not None and p.id is not None]
             self.versions = {(row.po_id, row.version): row for row in session.connection().execute(
-                _VERSIONS_AHEAD, {"keys": keys})} if keys else {}
+                _VERSIONS_AHEAD, {"keys": keys}).all()} if keys else {}
         return self.versions.get((po.id, number)) if po.id is not None else None
 
     def lines_of(self, session: Session, version_id: int) -> list[Row[Any]] | None:
@@ -144,7 +144,7 @@ class Batch:
             ids = [row.id for row in (self.versions or {}).values()]
             self.lines = {i: [] for i in ids}
             if ids:
-                for row in session.connection().execute(_LINES_AHEAD, {"ids": ids}):
+                for row in session.connection().execute(_LINES_AHEAD, {"ids": ids}).all():
                     self.lines[row.version_id].append(row)
         return self.lines.get(version_id)
 
@@ -155,7 +155,7 @@ class Batch:
             self.answered = {i: [] for i in ids}
             by_version = {row.id: row.response_id for row in (self.versions or {}).values()}
             if ids:
-                for row in session.connection().execute(_ANSWERED_AHEAD, {"ids": ids}):
+                for row in session.connection().execute(_ANSWERED_AHEAD, {"ids": ids}).all():
                     self.answered[by_version[row.version_id]].append(row)
         return self.answered.get(response_id)
 
@@ -193,7 +193,7 @@ def held(session: Session, keys: Iterable[Key]) -> Iterator[Batch]:
     batch = Batch()
     wanted = sorted({key for key in keys if all(key)})  # documents without a PO lock nothing
     if wanted:
-        for row in session.connection().execute(_LOCK, {"keys": wanted}):
+        for row in session.connection().execute(_LOCK, {"keys": wanted}).all():
             batch.locked[(row.customer_id, row.po_number)] = dict(row._mapping)
     session.info[KEY] = batch
     try:

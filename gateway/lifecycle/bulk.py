@@ -125,8 +125,7 @@ def _arrays(table: Table, columns: tuple[str, ...], rows: list[dict[str, Any]]) 
 
 
 def _all_equal(values: list[Any]) -> bool:
-    first = values[0]
-    return all(value == first and type(value) is type(first) for value in values)
+    return values.count(values[0]) == len(values)  # a column's values are of one type (or None)
 
 
 def _dumped(table: Table, name: str, values: list[Any]) -> list[Any]:

@@ -92,7 +92,7 @@ def _confirm(session: Session, po: PurchaseOrder, version: PoVersion | VersionRo
     lines = batch.answered_lines(session, response_id) if batch is not None and response_id is not None else None
     if lines is None:
         lines = list(session.connection().execute(_LINES_WITH_ANSWERS, {"response_id": response_id,
-                                                                         "version_id": version.id}))
+                                                                         "version_id": version.id}).all())
     values = [_confirmed_line(line) for line in lines]
     confirmation = loaded(ConfirmationRow, {**row, "id": insert_family(session, CONFIRMATION_T, row,
                                                                        CONFIRMED_LINE_T, "confirmation_id", values)})
