@@ -140,8 +140,10 @@ class Batch:
 
     def lines_of(self, session: Session, version_id: int) -> list[Row[Any]] | None:
         """The lines of a version read ahead (None: the caller reads them)."""
+        if self.versions is None:
+            return None  # they are read ahead for the versions read ahead
         if self.lines is None:
-            ids = [row.id for row in (self.versions or {}).values()]
+            ids = [row.id for row in self.versions.values()]
             self.lines = {i: [] for i in ids}
             if ids:
                 for row in session.connection().execute(_LINES_AHEAD, {"ids": ids}).all():
@@ -150,10 +152,12 @@ class Batch:
 
     def answered_lines(self, session: Session, response_id: int) -> list[Row[Any]] | None:
         """The lines of the version `response_id` answers, each with its answer (None: the caller reads them)."""
+        if self.versions is None:
+            return None
         if self.answered is None:
-            ids = [row.response_id for row in (self.versions or {}).values() if row.response_id is not None]
+            ids = [row.response_id for row in self.versions.values() if row.response_id is not None]
             self.answered = {i: [] for i in ids}
-            by_version = {row.id: row.response_id for row in (self.versions or {}).values()}
+            by_version = {row.id: row.response_id for row in self.versions.values()}
             if ids:
                 for row in session.connection().execute(_ANSWERED_AHEAD, {"ids": ids}).all():
                     self.answered[by_version[row.version_id]].append(row)

@@ -118,12 +118,15 @@ def locate(session: Session, po_number: str, customer: str | None, vendor: str |
     confirmed. On PostgreSQL it must be a statement of its own: a statement that waited for the row lock still
     sees the other tables as they were when it started, so a join would miss what the lock holder just wrote.
     SQLite transactions start with BEGIN IMMEDIATE (gateway.db): nothing can change once one runs, so there
-    one joined query reads it all.
+    one joined query reads it all. In a batch (gateway.lifecycle.batch) a held PO, and its version when read
+    ahead, come from the batch without a statement.
     """
     conn = session.connection()
     params = {"po_number": po_number, "customer": customer, "vendor": vendor}
     batch = batches.current(session)
     po = batch.po(customer, po_number) if batch is not None and customer else None
+    if batch is not None and not customer:
+        batch.write(session)  # found by number alone: the row read must hold what the batch changed
     if po is not None and vendor and po.vendor_id != vendor:
         raise UnknownPO(po_number, customer)
     if po is None:
