@@ -195,10 +195,11 @@ def transition(session: Session, message_id: int, target: MessageState, detail: 
 
 
 def advance(session: Session, message_id: int, steps: list[tuple[MessageState, str]], *, error: str | None = None,
-            at: datetime | None = None, values: dict[str, Any] | None = None) -> bool:
+            at: datetime | None = None, values: dict[str, Any] | None = None, keep_tries: bool = False) -> bool:
     """Move a message through `steps` (each a state and its timeline line; `error` belongs to the last) in one
     UPDATE, if the transition table allows the whole path from where it stands now; each step keeps its event.
-    On PostgreSQL the UPDATE and the events are one statement, on SQLite two."""
+    On PostgreSQL the UPDATE and the events are one statement, on SQLite two. `keep_tries`: the tries counted so
+    far count against the step it enters too (they died in it, before this move was written)."""
     target = steps[-1][0]
     sources = {d: _path_sources(d, [state for state, _ in steps]) for d in Direction}
     if not any(sources.values()):
@@ -210,7 +211,7 @@ def advance(session: Session, message_id: int, steps: list[tuple[MessageState, s
     stepped = [d.value for d in Direction if target in STEPS[d]]
     in_flight = case((and_(MESSAGE_T.c.direction.in_(stepped), MESSAGE_T.c.attempts > 0), 1), else_=0)
     changes: dict[str, Any] = {**(values or {}), "state": target.value, "updated_at": at or utcnow(),
-                               "attempts": in_flight if stepped else 0}
+                               "attempts": MESSAGE_T.c.attempts if keep_tries else in_flight if stepped else 0}
     if error is not None or target not in (MessageState.FAILED, MessageState.DEAD, MessageState.QUARANTINED):
         changes["error"] = error
     events = [(state, detail) for state, detail in steps[:-1]] + [

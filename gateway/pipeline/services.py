@@ -89,9 +89,15 @@ def process(engine: Engine, settings: Settings, message_id: int, *, now: datetim
             if not found.goes_on:  # quarantined, or failed with the refusal it owes its sender
                 with unit_of_work(engine) as session:
                     record_validation(session, blobs, found, now)
-            else:  # its validation is written with its first batch: one unit of work for a small file
+            elif message.attempts <= 1:  # its validation is written with its first batch: one unit of work
                 return _apply(engine, settings, message, directory, now, found)
-        elif state is MessageState.ACKNOWLEDGED:
+            else:
+                # An earlier try never finished (it killed its worker, maybe while applying, which undid the
+                # validation written with it): the validation and the sender's acknowledgment go first, on their
+                # own, and the earlier tries count against applying.
+                with unit_of_work(engine) as session:
+                    state = record_validation(session, blobs, found, now, keep_tries=True).state
+        if state is MessageState.ACKNOWLEDGED:
             # Racing another worker here is safe too: each set's outcome row lets only one apply it.
             return _apply(engine, settings, message, directory, now)
     except Raced:
