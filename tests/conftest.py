@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,6 +23,7 @@ from gateway.bootstrap import install
 from gateway.db import make_engine
 from gateway.partners import load_partners
 from gateway.settings import DEFAULT_PARTNERS
+from tests.databases import new_database
 
 # CI runs the property tests with a fixed seed so that a red build is always reproducible; on a developer's
 # machine they explore new examples on every run.
@@ -64,17 +64,8 @@ def postgres_or_skip() -> str:
 @contextmanager
 def created_database() -> Iterator[str]:
     """An empty PostgreSQL database of its own (skip when the server is unreachable); dropped afterwards."""
-    admin_url = postgres_or_skip()
-    name = f"gw_test_{uuid.uuid4().hex[:10]}"
-    admin = make_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield admin_url.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with new_database(postgres_or_skip()) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -42,7 +42,8 @@ def interchange(set_id: str, docs: list[Any], isa13: int) -> bytes:
 
 def more(number: int, quantity: int) -> LineChange:
     """A quantity increase, as a customer's 860 says it (POC02 QI)."""
-    return LineChange(line_number=str(number), change=ChangeCode.QUANTITY, x12_code="QI", quantity=quantity, uom="EA")
+    return LineChange(line_number=str(number), change=ChangeCode.QUANTITY, x12_code="QI", quantity=quantity,
+                      uom="EA")
 
 
 def dropped(number: int) -> LineChange:

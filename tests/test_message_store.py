@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,7 +13,7 @@ from sqlmodel import Session, col, select
 
 from gateway.db import unit_of_work
 from gateway.errors import TooLarge
-from gateway.messages.blobs import FileBlobStore
+from gateway.messages.blobs import ABANDONED_SECONDS, FileBlobStore
 from gateway.messages.states import Direction, IllegalTransition, MessageState, check
 from gateway.messages.store import (
     advance,
@@ -122,6 +124,17 @@ def test_a_document_over_the_limit_is_refused_whole_and_nothing_is_left_behind(t
     assert "nothing of it stored" in refused.value.reason
     assert [p for p in (tmp_path / "blobs").rglob("*") if p.is_file()] == []
     assert store.put_stream(iter([b"x" * 60, b"x" * 40]), max_bytes=100).size == 100  # at the limit: taken
+
+
+def test_a_document_abandoned_mid_write_is_removed_once_it_is_old_and_one_being_written_stays(tmp_path):
+    store = FileBlobStore(tmp_path / "blobs")
+    blob = store.put(b"ISA*kept")
+    abandoned, writing = tmp_path / "blobs" / ".incoming-a.tmp", tmp_path / "blobs" / ".incoming-b.tmp"
+    abandoned.write_bytes(b"ISA*half")
+    writing.write_bytes(b"ISA*still")
+    os.utime(abandoned, (time.time() - 2 * ABANDONED_SECONDS,) * 2)  # its writer was killed two days ago
+    assert store.remove_abandoned(time.time() - ABANDONED_SECONDS) == 1
+    assert not abandoned.exists() and writing.exists() and store.get(blob.sha256) == b"ISA*kept"
 
 
 def test_the_envelope_is_read_from_the_isa_alone():

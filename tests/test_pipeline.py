@@ -299,3 +299,18 @@ def test_an_interchange_from_an_unknown_sender_inside_a_file_is_refused_alone(hu
     acks = b"".join(hub.outbox(result.message_id, "contoso", kind="ack"))
     assert b"ST*997*" in acks and b"TA1*000000312*" in acks and b"*R*006" in acks
     assert listed(hub.engine, workspace.PoList.FOR_REVIEW) == ["PO-1"]
+
+
+@pytest.mark.parametrize(("validator", "said"), [("compiled", b"AK4*4**3"), ("pyx12", b"AK5*R*5")])
+def test_the_validator_setting_decides_who_checks_the_sets(engine, tmp_path, validator, said):
+    """A REF04 of eight components where the map defines six: the compiled validator names the composite
+    (AK4 3), pyx12 cannot follow the set (AK5 5), the listed difference of docs/x12-validator.md."""
+    hub = Hub(engine, settings_for(tmp_path, x12_validator=validator))
+    data = sent_by("contoso", "fabrikam", "850", order("PO-1"), 11)
+    beg = data.index(b"BEG*")
+    end = data.index(b"~", beg) + 1
+    data = data[:end] + b"REF*DP*038**" + b">".join([b"ZZ", b"1"] * 4) + b"~" + data[end:]
+    data = data.replace(b"SE*12*", b"SE*13*", 1)
+    result = hub.ingest(data, "contoso", name="ref04.edi")
+    (ack,) = hub.outbox(result.message_id, "contoso", kind="ack")
+    assert said in ack.replace(b"\n", b"")

@@ -1,8 +1,9 @@
 """The Celery app, built from Settings in one place (`create_app`): broker, queues and routing, the reliability
 settings every task relies on, the retry policy, the beat schedule and the tasks.
 
-- Broker: Redis when GATEWAY_BROKER_URL names it; otherwise kombu's `filesystem://` under the data directory
-  (nothing to install, one machine), with whole-message writes (workers.broker).
+- Broker: Redis when GATEWAY_BROKER_URL names it, through a transport with which a worker reconnects after a
+  Redis restart instead of exiting; otherwise kombu's `filesystem://` under the data directory (nothing to
+  install, one machine), with whole-message writes (workers.broker).
 - Queues per kind of work, so that a slow partner's deliveries never starve parsing: tasks named
   `gateway.inbound.*`, `gateway.outbound.*` and `gateway.housekeeping.*` go to the queue of that name.
 - `acks_late` with `reject_on_worker_lost`: a task whose worker process dies is given back to the broker, not
@@ -69,7 +70,10 @@ def create_app(settings: Settings, partners: PartnersFile | None = None) -> Cele
 def broker_settings(settings: Settings) -> dict[str, Any]:
     if settings.broker_url:
         options = {"global_keyprefix": settings.broker_key_prefix} if settings.broker_key_prefix else {}
-        return {"broker_url": settings.broker_url, "broker_transport_options": options}
+        found = {"broker_url": settings.broker_url, "broker_transport_options": options}
+        if settings.broker_url.startswith("redis://"):  # rediss:// and redis+socket:// keep kombu's own (TLS, paths)
+            found["broker_transport"] = "workers.broker:RedisTransport"  # survives a Redis restart
+        return found
     root = settings.data_dir / "broker"
     for folder in ("queue", "processed", "control"):
         (root / folder).mkdir(parents=True, exist_ok=True)

@@ -18,12 +18,12 @@ from sqlalchemy.exc import OperationalError
 
 from gateway.as2 import store
 from gateway.db import read_session, unit_of_work
-from gateway.errors import ConfigError, Retryable
+from gateway.errors import ConfigError, Retryable, TooLarge
 from gateway.messages.store import record_refused
 from gateway.partners import PartnersFile
 from transports.as2 import mdn
 from transports.as2.config import As2Config
-from transports.as2.errors import AUTHENTICATION_FAILED, As2Failure
+from transports.as2.errors import AUTHENTICATION_FAILED, UNEXPECTED_ERROR, As2Failure
 from transports.as2.message import Identity, load_certificate, load_identity, unpack
 
 log = logging.getLogger(__name__)
@@ -149,8 +149,13 @@ def _take(engine: Engine, directory: As2Directory, partner: As2Partner, message_
             error = f"AS2 message {message_id} from {partner.partner_id} refused ({failure.modifier}): {failure.reason}"
             hint = f"; check the partner's certificate {partner.config.certificate} and the gateway's key"
         else:
-            stored_id = receive(unpacked.payload, partner.partner_id, message_id)  # committed before the MDN
-            mic, disposition = (unpacked.mic, unpacked.mic_hash), mdn.PROCESSED
+            try:
+                stored_id = receive(unpacked.payload, partner.partner_id, message_id)  # committed before the MDN
+            except TooLarge as e:  # the body fit GATEWAY_AS2_MAX_BYTES, its content (decompressed) does not
+                disposition = f"{mdn.PROCESSED}/error: {UNEXPECTED_ERROR}"
+                error = f"AS2 message {message_id} from {partner.partner_id} refused: {e.reason}"
+            else:
+                mic, disposition = (unpacked.mic, unpacked.mic_hash), mdn.PROCESSED
     explanation = error or f"The message {message_id} was received and stored; it will be processed."
     if error:  # the operator's entry also names our files to check; the partner's MDN never does
         error += hint

@@ -13,6 +13,8 @@ import pkgutil
 import sys
 from collections.abc import Sequence
 
+import pydantic
+
 from gateway import x12_maps
 from gateway.errors import GatewayError
 from mappers.errors import MapperError
@@ -39,6 +41,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (GatewayError, MapperError) as e:
         print(f"gateway: {e}", file=sys.stderr)
         return 1
+    except pydantic.ValidationError as e:  # a GATEWAY_* setting out of its range or choices
+        problems = "; ".join(f"GATEWAY_{'_'.join(map(str, err['loc'])).upper()}: {err['msg']}" for err in e.errors())
+        print(f"gateway: bad setting: {problems}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:  # `gateway ... | head`: the reader left; say nothing more

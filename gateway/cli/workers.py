@@ -25,6 +25,8 @@ def register(subparsers: Any) -> None:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
+    from celery.utils.nodenames import host_format
+
     from gateway.errors import ConfigError
     from workers.app import QUEUES as KNOWN
     from workers.app import check_data_dir, create_app
@@ -36,10 +38,12 @@ def cmd_worker(args: argparse.Namespace) -> int:
     settings = Settings()
     check_data_dir(settings)
     app = create_app(settings)
-    app.worker_main(["worker", f"--queues={args.queues}", f"--concurrency={args.concurrency}",
-                     f"--hostname=gateway-{os.getpid()}@%h", "--loglevel=INFO", "--without-mingle",
-                     "--without-gossip"])
-    return 0
+    # Built directly rather than through `celery worker`'s command line, which drops the exit status: a worker
+    # that Celery stops on an unrecoverable error must exit non-zero, for its supervisor and its operator.
+    worker = app.Worker(hostname=host_format(f"gateway-{os.getpid()}@%h"), queues=args.queues,
+                        concurrency=args.concurrency, loglevel="INFO", without_mingle=True, without_gossip=True)
+    worker.start()
+    return int(worker.exitcode or 0)
 
 
 def cmd_scheduler(args: argparse.Namespace) -> int:

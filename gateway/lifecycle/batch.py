@@ -5,7 +5,10 @@ A batch applies every set as if each had its own savepoint, for the price of one
 - `held(session, keys)` locks the batch's existing PO rows in one statement, in key order (customer, PO number),
   so two interchanges touching the same POs never wait on each other in a circle, and keeps them: a service
   locating one of them reads no row, and its changes (`save_po`) and history events (`log`) wait in the batch
-  to be written at its end, the PO rows in one executemany and the events in one multi-row INSERT.
+  to be written at its end, the PO rows in one UPDATE and the events in one INSERT (gateway.lifecycle.bulk).
+- What the services read next is read ahead for every held PO in one statement, the first time one asks: the
+  latest versions with their response and confirmation, then those versions' lines, then their lines with the
+  vendor's answers (a PO saved forgets its versions read ahead, since an answer may have joined them).
 - `apply_sets` takes the optimistic path: every set under one savepoint. Only when a set is refused (or cannot
   be written) is the batch rolled back to that savepoint and run again one savepoint per set, so a refused set
   never undoes its neighbours and its refusal keeps its code.
@@ -21,32 +24,56 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from sqlalchemy import bindparam, insert, tuple_, update
+from sqlalchemy import Row, Select, and_, bindparam, tuple_
 from sqlalchemy import select as sa_select
 from sqlmodel import Session
 
 from gateway.errors import BusinessError
-from gateway.models import PartnerLink, PoEvent, PurchaseOrder
+from gateway.lifecycle.bulk import insert_rows, update_rows
+from gateway.models import ConfirmationRow, PoEvent, PoLine, PoVersion, PurchaseOrder, Response, ResponseLineRow
 
 PO_T = PurchaseOrder.__table__  # type: ignore[attr-defined]
 EVENT_T = PoEvent.__table__  # type: ignore[attr-defined]
-LINK_T = PartnerLink.__table__  # type: ignore[attr-defined]
+VERSION_T = PoVersion.__table__  # type: ignore[attr-defined]
+RESPONSE_T = Response.__table__  # type: ignore[attr-defined]
+CONFIRMATION_T = ConfirmationRow.__table__  # type: ignore[attr-defined]
+LINE_T = PoLine.__table__  # type: ignore[attr-defined]
+RESPONSE_LINE_T = ResponseLineRow.__table__  # type: ignore[attr-defined]
 KEY = "gateway.lifecycle.batch"  # where a session holds its batch (Session.info)
 
-# What the services change on a PO (one statement, built once: with many parameter sets it is an executemany).
-SAVE_PO = update(PO_T).where(PO_T.c.id == bindparam("po_id"))
-# RETURNING makes SQLAlchemy send a batch's events as one multi-row INSERT ("insertmanyvalues").
-INSERT_EVENTS = insert(EVENT_T).returning(EVENT_T.c.id, sort_by_parameter_order=True)
 _LOCK = (sa_select(PO_T).where(tuple_(PO_T.c.customer_id, PO_T.c.po_number).in_(bindparam("keys", expanding=True)))
          .order_by(PO_T.c.customer_id, PO_T.c.po_number).with_for_update())
+
+# Versions with their response (one at most) and confirmation; callers add the WHERE clause.
+VERSIONS_WITH_ANSWERS: Select[Any] = (
+    sa_select(VERSION_T, RESPONSE_T.c.id.label("response_id"), RESPONSE_T.c.status.label("response_status"),
+              CONFIRMATION_T.c.id.label("confirmation_id"))
+    .select_from(VERSION_T.outerjoin(RESPONSE_T, RESPONSE_T.c.version_id == VERSION_T.c.id)
+                 .outerjoin(CONFIRMATION_T, CONFIRMATION_T.c.version_id == VERSION_T.c.id)))
+# Lines, each with the vendor's answer to it (its version's response's line of the same number), if any.
+LINES_WITH_ANSWERS: Select[Any] = (
+    sa_select(LINE_T, RESPONSE_LINE_T.c.id.label("answer_id"), RESPONSE_LINE_T.c.status.label("answer_status"),
+              RESPONSE_LINE_T.c.schedule.label("answer_schedule"),
+              RESPONSE_LINE_T.c.substitute_item.label("answer_substitute_item"),
+              RESPONSE_LINE_T.c.substitute_description.label("answer_substitute_description")))
+_VERSIONS_AHEAD = VERSIONS_WITH_ANSWERS.where(
+    tuple_(VERSION_T.c.po_id, VERSION_T.c.version).in_(bindparam("keys", expanding=True)))
+_LINES_AHEAD = (sa_select(LINE_T).where(LINE_T.c.version_id.in_(bindparam("ids", expanding=True)))
+                .order_by(LINE_T.c.id))
+_ANSWERED_AHEAD = (LINES_WITH_ANSWERS.select_from(
+    LINE_T.join(RESPONSE_T, RESPONSE_T.c.version_id == LINE_T.c.version_id)
+    .outerjoin(RESPONSE_LINE_T, and_(RESPONSE_LINE_T.c.response_id == RESPONSE_T.c.id,
+                                     RESPONSE_LINE_T.c.line_number == LINE_T.c.line_number)))
+    .where(RESPONSE_T.c.id.in_(bindparam("ids", expanding=True))).order_by(LINE_T.c.id))
 
 Key = tuple[str, str]  # (customer, PO number): unique
 T = TypeVar("T")
 R = TypeVar("R")
 
 
-def po_values(po: PurchaseOrder) -> dict[str, Any]:
-    return {"po_id": po.id, "state": po.state, "latest_version": po.latest_version,
+def po_row(po: PurchaseOrder) -> dict[str, Any]:
+    """What the services change on a PO, for `bulk.update_rows`."""
+    return {"id": po.id, "state": po.state, "latest_version": po.latest_version,
             "last_change_sequence": po.last_change_sequence, "confirmed_version": po.confirmed_version,
             "order_date": po.order_date, "updated_at": po.updated_at}
 
@@ -60,6 +87,11 @@ class Batch:
     dirty: dict[int, PurchaseOrder] = field(default_factory=dict)  # PO id -> PO changed since the last write
     events: list[dict[str, Any]] = field(default_factory=list)
     links: set[tuple[str, str]] = field(default_factory=set)  # (customer, vendor) pairs checked
+    # Read ahead when first asked (None: not yet): (PO id, number) -> version with answers; version id -> lines;
+    # response id -> its version's lines with the answers.
+    versions: dict[tuple[int, int], Row[Any]] | None = None
+    lines: dict[int, list[Row[Any]]] | None = None
+    answered: dict[int, list[Row[Any]]] | None = None
 
     def po(self, customer: str, po_number: str) -> PurchaseOrder | None:
         """The held PO (None: not held; the caller reads and locks it, then `hold`s it)."""
@@ -76,15 +108,47 @@ class Batch:
         assert po.id is not None
         self.hold(po)
         self.dirty[po.id] = po
+        if self.versions:  # a new version, response or confirmation: what was read ahead of it is old
+            for key in [key for key in self.versions if key[0] == po.id]:
+                del self.versions[key]
+
+    def version(self, session: Session, po: PurchaseOrder, number: int) -> Row[Any] | None:
+        """Version `number` of a held PO with its answers, if read ahead (None: the caller reads it)."""
+        if self.versions is None:
+            held = [self.po(*key) for key in {*self.locked, *self.pos}]
+            keys = [(p.id, p.latest_version) for p in held if p is not None and p.id is not None]
+            self.versions = {(row.po_id, row.version): row for row in session.connection().execute(
+                _VERSIONS_AHEAD, {"keys": keys})} if keys else {}
+        return self.versions.get((po.id, number)) if po.id is not None else None
+
+    def lines_of(self, session: Session, version_id: int) -> list[Row[Any]] | None:
+        """The lines of a version read ahead (None: the caller reads them)."""
+        if self.lines is None:
+            ids = [row.id for row in (self.versions or {}).values()]
+            self.lines = {i: [] for i in ids}
+            if ids:
+                for row in session.connection().execute(_LINES_AHEAD, {"ids": ids}):
+                    self.lines[row.version_id].append(row)
+        return self.lines.get(version_id)
+
+    def answered_lines(self, session: Session, response_id: int) -> list[Row[Any]] | None:
+        """The lines of the version `response_id` answers, each with its answer (None: the caller reads them)."""
+        if self.answered is None:
+            ids = [row.response_id for row in (self.versions or {}).values() if row.response_id is not None]
+            self.answered = {i: [] for i in ids}
+            by_version = {row.id: row.response_id for row in (self.versions or {}).values()}
+            if ids:
+                for row in session.connection().execute(_ANSWERED_AHEAD, {"ids": ids}):
+                    self.answered[by_version[row.version_id]].append(row)
+        return self.answered.get(response_id)
 
     def write(self, session: Session) -> None:
         """Write the changed PO rows and the events waiting (two statements at most)."""
-        conn = session.connection()
         if self.dirty:
-            conn.execute(SAVE_PO, [po_values(po) for po in self.dirty.values()])
+            update_rows(session, PO_T, [po_row(po) for po in self.dirty.values()])
             self.dirty.clear()
         if self.events:
-            conn.execute(INSERT_EVENTS, self.events).close()
+            insert_rows(session, EVENT_T, self.events)
             self.events.clear()
 
     def rolled_back(self, *, keep_locked: bool) -> None:
@@ -93,6 +157,7 @@ class Batch:
         self.pos.clear()
         self.dirty.clear()
         self.events.clear()
+        self.versions = self.lines = self.answered = None
         if not keep_locked:
             self.locked.clear()
 

@@ -6,17 +6,16 @@ import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from enum import Enum
 from typing import Any
 
-from sqlalchemy import JSON, Connection, Integer, Row, Select, Table, and_, bindparam, func, insert
+from sqlalchemy import Connection, Integer, Row, Select, and_, bindparam, func, insert
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
 from gateway.canonical import Charge, Dimensions, Note, OrderLine, ProductId
-from gateway.db import json_dumps
 from gateway.errors import BusinessError, Refusal, UnknownPO
 from gateway.lifecycle import batch as batches
+from gateway.lifecycle.bulk import insert_family, update_rows
 from gateway.models import (
     ConfirmationRow,
     PartnerLink,
@@ -71,12 +70,8 @@ LATEST = -1  # locate(version=LATEST): the PO's latest version
 _LINK = sa_select(PartnerLink.__table__.c.customer_id).where(  # type: ignore[attr-defined]
     PartnerLink.__table__.c.customer_id == bindparam("customer"),  # type: ignore[attr-defined]
     PartnerLink.__table__.c.vendor_id == bindparam("vendor"))  # type: ignore[attr-defined]
-_VERSION_WITH_ANSWERS = (
-    sa_select(VERSION_T, RESPONSE_T.c.id.label("response_id"), RESPONSE_T.c.status.label("response_status"),
-              CONFIRMATION_T.c.id.label("confirmation_id"))
-    .select_from(VERSION_T.outerjoin(RESPONSE_T, RESPONSE_T.c.version_id == VERSION_T.c.id)
-                 .outerjoin(CONFIRMATION_T, CONFIRMATION_T.c.version_id == VERSION_T.c.id))
-    .where(VERSION_T.c.po_id == bindparam("po_id"), VERSION_T.c.version == bindparam("version")))
+_VERSION_WITH_ANSWERS = batches.VERSIONS_WITH_ANSWERS.where(VERSION_T.c.po_id == bindparam("po_id"),
+                                                             VERSION_T.c.version == bindparam("version"))
 _LINES = sa_select(LINE_T).where(LINE_T.c.version_id == bindparam("version_id")).order_by(LINE_T.c.id)
 _INSERT_EVENT = insert(EVENT_T)
 
@@ -146,7 +141,9 @@ def locate(session: Session, po_number: str, customer: str | None, vendor: str |
     if version is None:
         return located
     number = po.latest_version if version == LATEST else version
-    row = conn.execute(_VERSION_WITH_ANSWERS, {"po_id": po.id, "version": number}).first()
+    row = batch.version(session, po, number) if batch is not None else None
+    if row is None:
+        row = conn.execute(_VERSION_WITH_ANSWERS, {"po_id": po.id, "version": number}).first()
     if row is None:
         return located
     located.version = row
@@ -188,7 +185,7 @@ def save_po(session: Session, po: PurchaseOrder) -> None:
     if batch is not None:
         batch.save(po)
         return
-    session.connection().execute(batches.SAVE_PO, batches.po_values(po))
+    update_rows(session, PO_T, [batches.po_row(po)])
 
 
 def refuse_if_closed(po: PurchaseOrder, what: str) -> None:
@@ -215,40 +212,16 @@ LineRow = Row[Any]  # a po_line row read with Core: attribute access like PoLine
 
 
 def lines_of(session: Session, version: PoVersion | VersionRow) -> list[LineRow]:
+    batch = batches.current(session)
+    found = batch.lines_of(session, version.id) if batch is not None and version.id is not None else None
+    if found is not None:
+        return found
     return list(session.connection().execute(_LINES, {"version_id": version.id}).all())
 
 
-def insert_lines(session: Session, version_id: int, lines: Iterable[OrderLine]) -> None:
-    """All lines at once: versions of hundreds of lines are the hot path of the lifecycle."""
-    bulk_insert(session, LINE_T, [line_values(line, version_id) for line in lines])
-
-
-def bulk_insert(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
-    """Insert many rows of one table in one go (every row has the same keys).
-
-    SQLite runs an executemany in C. On PostgreSQL, psycopg would send one INSERT per row, and a multi-row
-    INSERT of hundreds of parameters costs more to parse than to run, so the rows go in one COPY, in the same
-    transaction. JSON columns are encoded as the engine's JSON type encodes them (gateway.db.json_dumps).
-    """
-    if not rows:
-        return
-    conn = session.connection()
-    if conn.dialect.name != "postgresql":
-        conn.execute(insert(table), rows)
-        return
-    names = list(rows[0])
-    json_columns = {name for name in names if isinstance(table.c[name].type, JSON)}
-    driver = conn.connection.driver_connection
-    assert driver is not None
-    columns = ", ".join(conn.dialect.identifier_preparer.quote(name) for name in names)
-    with driver.cursor() as cursor, cursor.copy(f"COPY {table.name} ({columns}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row([json_dumps(row[n]) if n in json_columns else _plain(row[n]) for n in names])
-
-
-def _plain(value: Any) -> Any:
-    """Enums go in as their values (psycopg would write an Enum's name)."""
-    return value.value if isinstance(value, Enum) else value
+def insert_version(session: Session, values: dict[str, Any], lines: Iterable[OrderLine]) -> int:
+    """A version row and all its lines at once (versions of hundreds of lines are the hot path); its id."""
+    return insert_family(session, VERSION_T, values, LINE_T, "version_id", [line_values(line) for line in lines])
 
 
 def check_lines(po_number: str, lines: Sequence[OrderLine]) -> None:
@@ -267,10 +240,11 @@ def check_lines(po_number: str, lines: Sequence[OrderLine]) -> None:
                                              f"{line.unit_price} is negative")
 
 
-def line_values(line: OrderLine, version_id: int) -> dict[str, Any]:
+def line_values(line: OrderLine) -> dict[str, Any]:
+    """A po_line row of `line`, but its version_id."""
     dims = line.dimensions
     return {
-        "version_id": version_id, "line_number": line.line_number, "quantity": line.quantity, "uom": line.uom,
+        "line_number": line.line_number, "quantity": line.quantity, "uom": line.uom,
         "unit_price": line.unit_price, "buyer_item": line.buyer_item, "vendor_item": line.vendor_item,
         "upc": line.upc, "product_ids": dump_all(line.product_ids), "description": line.description,
         "requested_delivery_date": line.requested_delivery_date,

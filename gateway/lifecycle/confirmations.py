@@ -7,17 +7,18 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Integer, Row, Select, and_, bindparam, insert
-from sqlalchemy import select as sa_select
+from sqlalchemy import Integer, Row, Select, and_, bindparam
 from sqlmodel import Session, col, select
 
 from gateway.canonical import Confirmation, LineStatus, ResponseStatus
 from gateway.errors import BusinessError, Refusal
+from gateway.lifecycle import batch as batches
+from gateway.lifecycle.batch import LINES_WITH_ANSWERS
+from gateway.lifecycle.bulk import insert_family
 from gateway.lifecycle.common import (
     CONFIRMATION_T,
     LINE_T,
     VersionRow,
-    bulk_insert,
     locate,
     log,
     refuse_if_closed,
@@ -40,16 +41,11 @@ CONFIRMED_LINE_T = ConfirmedLine.__table__  # type: ignore[attr-defined]
 RESPONSE_LINE_T = ResponseLineRow.__table__  # type: ignore[attr-defined]
 # The version's lines, each with the vendor's answer to it (none when the response is NULL).
 _LINES_WITH_ANSWERS: Select[Any] = (
-    sa_select(LINE_T, RESPONSE_LINE_T.c.id.label("answer_id"), RESPONSE_LINE_T.c.status.label("answer_status"),
-              RESPONSE_LINE_T.c.schedule.label("answer_schedule"),
-              RESPONSE_LINE_T.c.substitute_item.label("answer_substitute_item"),
-              RESPONSE_LINE_T.c.substitute_description.label("answer_substitute_description"))
-    .select_from(LINE_T.outerjoin(RESPONSE_LINE_T, and_(
+    LINES_WITH_ANSWERS.select_from(LINE_T.outerjoin(RESPONSE_LINE_T, and_(
         RESPONSE_LINE_T.c.response_id == bindparam("response_id", type_=Integer),
         RESPONSE_LINE_T.c.line_number == LINE_T.c.line_number)))
     .where(LINE_T.c.version_id == bindparam("version_id"))
     .order_by(LINE_T.c.id))
-_INSERT_CONFIRMATION = insert(CONFIRMATION_T).returning(CONFIRMATION_T.c.id)
 
 
 def confirm(session: Session, doc: Confirmation, source: str) -> ConfirmationRow:
@@ -92,12 +88,14 @@ def _confirm(session: Session, po: PurchaseOrder, version: PoVersion | VersionRo
     assert po.id is not None and version.id is not None
     row = ConfirmationRow(po_id=po.id, version_id=version.id, with_changes=with_changes, source=source,
                           confirmed_at=utcnow())
-    conn = session.connection()
-    row.id = conn.execute(_INSERT_CONFIRMATION,
-                          {c.name: getattr(row, c.name) for c in CONFIRMATION_T.c if c.name != "id"}).scalar_one()
-    values = [_confirmed_line(row.id, line) for line in conn.execute(
-        _LINES_WITH_ANSWERS, {"response_id": response_id, "version_id": version.id})]
-    bulk_insert(session, CONFIRMED_LINE_T, values)
+    batch = batches.current(session)
+    lines = batch.answered_lines(session, response_id) if batch is not None and response_id is not None else None
+    if lines is None:
+        lines = list(session.connection().execute(_LINES_WITH_ANSWERS, {"response_id": response_id,
+                                                                         "version_id": version.id}))
+    values = [_confirmed_line(line) for line in lines]
+    row.id = insert_family(session, CONFIRMATION_T, {c.name: getattr(row, c.name) for c in CONFIRMATION_T.c
+                                                     if c.name != "id"}, CONFIRMED_LINE_T, "confirmation_id", values)
     po.confirmed_version = version.version
     touch(po, PoState.CONFIRMED)
     refresh_received(po, ((v["quantity"], v["received_quantity"]) for v in values))
@@ -105,7 +103,7 @@ def _confirm(session: Session, po: PurchaseOrder, version: PoVersion | VersionRo
     return row
 
 
-def _confirmed_line(confirmation_id: int, line: Row[Any]) -> dict[str, Any]:
+def _confirmed_line(line: Row[Any]) -> dict[str, Any]:
     """The line as it will be delivered: the vendor's quantities, dates, splits and substitute, if any.
 
     `line` is a po_line row with the vendor's answer to it in its answer_* columns (all None when unanswered).
@@ -121,7 +119,7 @@ def _confirmed_line(confirmation_id: int, line: Row[Any]) -> dict[str, Any]:
     dates = [s["delivery_date"] for s in schedule if s.get("delivery_date")]
     substituted = answered and line.answer_substitute_item is not None
     return {
-        "confirmation_id": confirmation_id, "line_number": line.line_number,
+        "line_number": line.line_number,
         "item": line.answer_substitute_item if substituted else (line.vendor_item or line.buyer_item),
         "description": line.answer_substitute_description if substituted else line.description,
         "substituted": substituted, "quantity": quantity, "uom": line.uom, "unit_price": line.unit_price,

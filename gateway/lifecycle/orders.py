@@ -37,7 +37,7 @@ from gateway.lifecycle.common import (
     check_sequence,
     dump_all,
     find_po,
-    insert_lines,
+    insert_version,
     lines_of,
     locate,
     log,
@@ -54,7 +54,6 @@ ATTACHMENT_T = AttachmentRow.__table__  # type: ignore[attr-defined]
 _INSERT_PO_PG = pg_insert(PO_T).on_conflict_do_nothing(index_elements=["customer_id", "po_number"]).returning(PO_T.c.id)
 _INSERT_PO_SQLITE = (sqlite_insert(PO_T).on_conflict_do_nothing(index_elements=["customer_id", "po_number"])
                      .returning(PO_T.c.id))
-_INSERT_VERSION = insert(VERSION_T).returning(VERSION_T.c.id)
 
 
 def receive_version(session: Session, doc: PurchaseOrderVersion, source: str) -> PoVersion:
@@ -222,11 +221,9 @@ def _add_version(session: Session, po: PurchaseOrder, doc: PurchaseOrderVersion,
         payment_terms=doc.payment_terms, notes=dump_all(doc.notes), charges=dump_all(doc.charges), source=source,
         received_at=utcnow(),
     )
-    version.id = session.connection().execute(
-        _INSERT_VERSION,
-        {c.name: getattr(version, c.name) for c in VERSION_T.c if c.name != "id"}).scalar_one()
     line_list = list(lines)
-    insert_lines(session, version.id, line_list)
+    version.id = insert_version(session, {c.name: getattr(version, c.name) for c in VERSION_T.c if c.name != "id"},
+                                line_list)
     store_attachments(session, po, doc.attachments, version_id=version.id)
     for line in line_list:
         if line.attachments:

@@ -5,16 +5,15 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import insert
 from sqlmodel import Session
 
 from gateway.canonical import Charge, LineStatus, OrderKind, ResponseLine, ResponseStatus, VendorResponse
 from gateway.errors import BusinessError, Refusal
+from gateway.lifecycle.bulk import insert_family
 from gateway.lifecycle.common import (
     RESPONSE_T,
     LineRow,
     VersionRow,
-    bulk_insert,
     dump_all,
     lines_of,
     locate,
@@ -29,7 +28,6 @@ from gateway.lifecycle.orders import store_attachments
 from gateway.models import PoState, PurchaseOrder, Response, ResponseLineRow, utcnow
 
 RESPONSE_LINE_T = ResponseLineRow.__table__  # type: ignore[attr-defined]
-_INSERT_RESPONSE = insert(RESPONSE_T).returning(RESPONSE_T.c.id)
 
 
 def respond(session: Session, doc: VendorResponse, source: str) -> Response:
@@ -116,10 +114,6 @@ def _store(session: Session, po: PurchaseOrder, version: VersionRow, doc: Vendor
     response = Response(version_id=version.id, status=doc.status, update_delivery_date=doc.update_delivery_date,
                         vendor_order_number=doc.vendor_order_number, response_date=doc.response_date,
                         notes=dump_all(doc.notes), source=source, received_at=utcnow())
-    conn = session.connection()
-    response.id = conn.execute(_INSERT_RESPONSE,
-                               {c.name: getattr(response, c.name) for c in RESPONSE_T.c if c.name != "id"}
-                               ).scalar_one()
     # Every line gets a row, so what was confirmed never depends on what the vendor chose to omit.
     rows = []
     # A line the vendor did not name follows the response: rejected with a reject, else accepted as ordered.
@@ -127,14 +121,17 @@ def _store(session: Session, po: PurchaseOrder, version: VersionRow, doc: Vendor
                            else LineStatus.ACCEPT)
     for number, line in lines.items():
         rl = given.get(number) or omitted
-        rows.append({"response_id": response.id, "line_number": number, "status": rl.status.value,
+        rows.append({"line_number": number, "status": rl.status.value,
                      "substitute_item": rl.substitute.vendor_item if rl.substitute else None,
                      "substitute_description": rl.substitute.description if rl.substitute else None,
                      "product_ids": dump_all(rl.product_ids), "notes": dump_all(rl.notes),
                      "schedule": _schedule(rl, line, doc.update_delivery_date)})
-        if rl.attachments:
-            store_attachments(session, po, rl.attachments, response_id=response.id, line_number=number)
-    bulk_insert(session, RESPONSE_LINE_T, rows)
+    response.id = insert_family(session, RESPONSE_T, {c.name: getattr(response, c.name) for c in RESPONSE_T.c
+                                                      if c.name != "id"}, RESPONSE_LINE_T, "response_id", rows)
+    for number in lines:
+        answered = given.get(number)
+        if answered is not None and answered.attachments:
+            store_attachments(session, po, answered.attachments, response_id=response.id, line_number=number)
     store_attachments(session, po, doc.attachments, response_id=response.id)
     touch(po, PoState.AWAITING_CUSTOMER)
     save_po(session, po)

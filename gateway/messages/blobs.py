@@ -8,6 +8,7 @@ never held whole; past its `max_bytes` it stops, removes what it wrote and raise
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import tempfile
@@ -17,6 +18,8 @@ from pathlib import Path
 from typing import BinaryIO, Protocol
 
 from gateway.errors import Retryable, TooLarge
+
+ABANDONED_SECONDS = 24 * 3600  # a document still being written after a day was abandoned by its writer
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,17 @@ class FileBlobStore:
             if temp is not None:  # renamed away already, or a duplicate, a refusal, a failure: never left behind
                 temp.unlink(missing_ok=True)
         return blob
+
+    def remove_abandoned(self, before: float) -> int:
+        """Remove documents being written that were abandoned (a worker killed mid-write) and untouched since
+        `before` (seconds since the epoch): longer ago than any receive takes. Returns how many went."""
+        removed = 0
+        for temp in self.root.glob(".incoming-*.tmp"):
+            with contextlib.suppress(FileNotFoundError):  # finished or removed meanwhile
+                if temp.stat().st_mtime < before:
+                    temp.unlink()
+                    removed += 1
+        return removed
 
     def get(self, sha256: str) -> bytes:
         return self.path(sha256).read_bytes()

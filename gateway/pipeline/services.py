@@ -84,7 +84,8 @@ def process(engine: Engine, settings: Settings, message_id: int, *, now: datetim
             directory = Directory.load(session)
         state = MessageState(message.state)
         if state is MessageState.RECEIVED:
-            found = validate(blobs, message, directory)  # no transaction open while it reads and validates
+            # no transaction open while it reads and validates
+            found = validate(blobs, message, directory, settings.x12_validator)
             message.set_types, message.controls = found.set_types, found.controls
             if not found.goes_on:  # quarantined, or failed with the refusal it owes its sender
                 with unit_of_work(engine) as session:

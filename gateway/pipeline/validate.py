@@ -82,8 +82,9 @@ class Validated:
     refused: dict[int, str | None]
 
 
-def validate(blobs: BlobStore, message: Message, directory: Directory) -> Validation:
-    """Read the message's bytes and validate them, writing nothing: run it with no transaction open."""
+def validate(blobs: BlobStore, message: Message, directory: Directory, validator: str | None = None) -> Validation:
+    """Read the message's bytes and validate them, writing nothing: run it with no transaction open.
+    `validator`: the set validator (Settings.x12_validator; None: GATEWAY_X12_VALIDATOR, else compiled)."""
     with blobs.open(message.sha256) as raw:
         envelope = read_envelope(raw.read(ENVELOPE_BYTES))
     if envelope is None:
@@ -94,7 +95,8 @@ def validate(blobs: BlobStore, message: Message, directory: Directory) -> Valida
     known = sender or channel
     with blobs.open(message.sha256) as raw:  # read piece by piece: memory holds one set at a time
         report = ValidationReport(list(iter_validate(raw, encoding=known.encoding if known else "ascii",
-                                                     private_codes=private_codes(directory.partners))))
+                                                     private_codes=private_codes(directory.partners),
+                                                     validator=validator)))
     set_types, controls = set_contents(report.interchanges)
     found = Validation(message, directory, report, sender, receiver, channel, set_types, controls)
     if sender is not None and receiver is not None:

@@ -12,7 +12,7 @@ from sqlmodel import Session
 from gateway.as2.store import EXCHANGE_T
 from gateway.db import unit_of_work
 from gateway.lifecycle.common import PO_T
-from gateway.messages.blobs import FileBlobStore
+from gateway.messages.blobs import ABANDONED_SECONDS, FileBlobStore
 from gateway.messages.states import MessageState
 from gateway.messages.store import MESSAGE_T, add_event, transition
 from gateway.models import PoState
@@ -87,7 +87,8 @@ def mark(engine: Engine, message_id: int, target: MessageState, detail: str, err
 
 def purge(engine: Engine, settings: Settings, now: datetime) -> int:
     """Remove archived bytes of settled messages older than `retention_days`; the rows and timelines stay.
-    Bytes shared with a message still kept (content-addressed) stay too. Returns how many were purged."""
+    Bytes shared with a message still kept (content-addressed) stay too, and documents a killed worker left
+    half-written go. Returns how many messages' bytes were purged."""
     cutoff = now - timedelta(days=settings.retention_days)
     blobs = FileBlobStore(settings.blob_dir)
     old = and_(MESSAGE_T.c.created_at < cutoff, MESSAGE_T.c.purged_at.is_(None),
@@ -104,4 +105,5 @@ def purge(engine: Engine, settings: Settings, now: datetime) -> int:
     # pointing at nothing.
     for sha in {r.sha256 for r in rows} - kept:
         blobs.delete(sha)
+    blobs.remove_abandoned(now.timestamp() - ABANDONED_SECONDS)
     return len(rows)

@@ -15,8 +15,9 @@ a 999 cut after AK1). Rules kept here (X12.md section 8 and pitfall 11):
 
 from __future__ import annotations
 
+import io
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import BinaryIO, Literal
@@ -78,20 +79,24 @@ def addressable(ic: InterchangeReport, d: Delimiters) -> bool:
 
 def functional_ack_body(group: GroupReport, kind: str) -> list[Segment]:
     """The segments between ST and SE of the 997 or 999 that answers `group`."""
+    return list(_functional_ack_body(group, kind))
+
+
+def _functional_ack_body(group: GroupReport, kind: str) -> Iterator[Segment]:
+    """`functional_ack_body` one segment at a time: an ack for many sets is rendered without holding them all."""
     five = kind == "999"
-    body = [Segment(("AK1", group.functional_id, group.control_number) + ((group.version,) if five else ()))]
+    yield Segment(("AK1", group.functional_id, group.control_number) + ((group.version,) if five else ()))
     for tx in group.sets:
         if not _echoable(tx):
             continue  # no valid AK2 can name it; AK9 still counts it as received and not accepted
         ak2 = ("AK2", tx.set_id, tx.control_number) + ((tx.implementation,) if five and tx.implementation else ())
-        body.append(Segment(ak2))
-        body += _segment_notes(tx, five)
-        body.append(Segment(("IK5" if five else "AK5", *_set_status(tx))))
+        yield Segment(ak2)
+        yield from _segment_notes(tx, five)
+        yield Segment(("IK5" if five else "AK5", *_set_status(tx)))
     accepted = sum(1 for tx in group.sets if tx.accepted)
     included = group.declared_sets if group.declared_sets is not None else len(group.sets)
     group_codes = _first_codes(e.code for e in group.errors)
-    body.append(Segment(("AK9", group.status, str(included), str(len(group.sets)), str(accepted), *group_codes)))
-    return body
+    yield Segment(("AK9", group.status, str(included), str(len(group.sets)), str(accepted), *group_codes))
 
 
 def _echoable(tx: SetReport) -> bool:
@@ -132,7 +137,7 @@ def _segment_notes(tx: SetReport, five: bool) -> list[Segment]:
                 where = _composite(str(e.element), *([str(e.component)] if e.component else []))
                 out.append(Segment(("IK4" if five else "AK4", where, "", e.code, *_bad_value(e.value))))
                 if five and e.trigger is not None:
-                    out.append(_element_context(tag, position, e.trigger))
+                    out.append(_element_context(tag, position, e.trigger, e.trigger_component))
     return out
 
 
@@ -147,13 +152,14 @@ def _composite(*components: str) -> str:
     return _COMPONENT_MARK.join(components)
 
 
-def _element_context(tag: str, position: int, trigger: int) -> Segment:
+def _element_context(tag: str, position: int, trigger: int, component: int | None = None) -> Segment:
     """The 999 CTX after an IK4 whose error a syntax note caused (723/621 2 or 10): the element whose presence
     made the reported one required (or excluded), in the same segment. CTX02/CTX03 name that segment as IK301/
-    IK302 do, CTX05 the trigger's position. A business unit CTX (loop 2100) is not written: X231A1 defines
-    business unit names for health care sets only (TRN02, CLM01...), and one PO set is its own unit, named by
-    AK2."""
-    return Segment(("CTX", SITUATIONAL_TRIGGER, tag, str(position), "", _composite(str(trigger))))
+    IK302 do, CTX05 the trigger's position (and its component, for a note inside a composite). A business unit
+    CTX (loop 2100) is not written: X231A1 defines business unit names for health care sets only (TRN02,
+    CLM01...), and one PO set is its own unit, named by AK2."""
+    where = _composite(str(trigger), *([str(component)] if component is not None else []))
+    return Segment(("CTX", SITUATIONAL_TRIGGER, tag, str(position), "", where))
 
 
 def _bad_value(value: str | None) -> tuple[str, ...]:
@@ -231,35 +237,37 @@ def answer(ic: InterchangeReport, options: AckOptions, numbers: ControlNumbers, 
 
 
 def _interchange(ic: InterchangeReport, options: AckOptions, d: Delimiters, groups: list[GroupReport],
-                 numbers: ControlNumbers, now: datetime, ta1: Segment | None = None) -> list[Segment]:
+                 numbers: ControlNumbers, now: datetime, ta1: Segment | None = None) -> Iterator[Segment]:
+    """The ack's segments as they are written (control numbers are taken as the generator reaches them)."""
     version = ic.version if len(ic.version) == 5 and ic.version.isdigit() else "00401"
     if any(ack_type(g, options) == "999" for g in groups):
         version = max(version, "00501")
     isa11 = (d.repetition or "^") if version >= "00501" else "U"
     isa13 = numbers.next("isa")
-    segments = [Segment((
+    yield Segment((
         "ISA", "00", " " * 10, "00", " " * 10, ic.receiver_qualifier.ljust(2), ic.receiver_id.ljust(15),
         ic.sender_qualifier.ljust(2), ic.sender_id.ljust(15), now.strftime("%y%m%d"), now.strftime("%H%M"),
-        isa11, version, f"{isa13:09d}", "0", ic.usage if ic.usage in ("P", "T") else "P", d.component))]
+        isa11, version, f"{isa13:09d}", "0", ic.usage if ic.usage in ("P", "T") else "P", d.component))
     if ta1 is not None:
-        segments.append(ta1)
+        yield ta1
     # One GS per (sender, receiver, version) in order of first appearance, one 997/999 per inbound group.
     outbound: dict[tuple[str, str, str], list[GroupReport]] = {}
     for g in groups:
         outbound.setdefault((g.receiver, g.sender, _ack_version(g, options)), []).append(g)
     for (gs02, gs03, gs08), members in outbound.items():
         gs06 = str(numbers.next("gs"))
-        segments.append(Segment(("GS", "FA", gs02, gs03, now.strftime("%Y%m%d"), now.strftime("%H%M"), gs06,
-                                 "X", gs08)))
+        yield Segment(("GS", "FA", gs02, gs03, now.strftime("%Y%m%d"), now.strftime("%H%M"), gs06, "X", gs08))
         for g in members:
             kind = ack_type(g, options)
             st02 = f"{numbers.next('st'):04d}"
-            st = ("ST", kind, st02) + ((gs08,) if kind == "999" else ())
-            body = functional_ack_body(g, kind)
-            segments += [Segment(st), *body, Segment(("SE", str(len(body) + 2), st02))]
-        segments.append(Segment(("GE", str(len(members)), gs06)))
-    segments.append(Segment(("IEA", str(len(outbound)), f"{isa13:09d}")))
-    return segments
+            yield Segment(("ST", kind, st02) + ((gs08,) if kind == "999" else ()))
+            count = 0
+            for segment in _functional_ack_body(g, kind):
+                count += 1
+                yield segment
+            yield Segment(("SE", str(count + 2), st02))
+        yield Segment(("GE", str(len(members)), gs06))
+    yield Segment(("IEA", str(len(outbound)), f"{isa13:09d}"))
 
 
 def _ack_version(group: GroupReport, options: AckOptions) -> str:
@@ -273,19 +281,19 @@ def _ack_version(group: GroupReport, options: AckOptions) -> str:
     return group.version
 
 
-def _render(segments: list[Segment], d: Delimiters) -> str:
+def _render(segments: Iterable[Segment], d: Delimiters) -> str:
     """The ack as text; MappingError naming the element when a value cannot be written correctly."""
     eol = "" if d.segment in "\r\n" else "\n"
-    out = []
+    out = io.StringIO()
     delimiters = d.element + d.component + d.segment + (d.repetition or "")
     for s in segments:
         if s.tag in ("AK4", "IK4") and len(s.elements) > 4 and any(c in s.elements[4] for c in delimiters):
             s = Segment(s.elements[:4])  # AK404 is optional: a copy that would break the ack is left out
         if s.tag == "ISA":  # its ids were checked by `addressable`; ISA11 and ISA16 are delimiters themselves
-            out.append(render_segment(s, d, "") + eol)
+            out.write(render_segment(s, d, "") + eol)
             continue
-        out.append(_ack_segment(s, d, delimiters) + eol)
-    return "".join(out)
+        out.write(_ack_segment(s, d, delimiters) + eol)
+    return out.getvalue()
 
 
 def _ack_segment(s: Segment, d: Delimiters, delimiters: str) -> str:

@@ -38,6 +38,7 @@ from mappers.x12.writer import OutboundSet, Profile, check_set, render_interchan
 
 if TYPE_CHECKING:  # the validator (and pyx12) load only when something is translated
     from mappers.x12.validate_interchange import PrivateCodes
+    from mappers.x12.validate_report import InterchangeReport
 
 Document: TypeAlias = BaseModel  # one of the canonical documents of gateway.canonical
 
@@ -242,20 +243,25 @@ Verdict: TypeAlias = tuple[tuple[str, str, str], MappingError | None]
 
 def _verdicts(source: bytes | BinaryIO, encoding: str, limits: Limits | None,
               private_codes: PrivateCodes | None) -> Iterator[Verdict]:
-    from mappers.x12.validate import iter_validate  # pyx12 loads only when something is translated
+    from mappers.x12.validate import iter_validate  # the validator loads only when something is translated
 
     for ic in iter_validate(source, encoding=encoding, limits=limits, private_codes=private_codes):
-        for group in ic.groups:
-            for tx in group.sets:
-                errors = [*ic.errors, *group.errors, *tx.errors]
-                reason = None
-                if errors:
-                    first = errors[0]
-                    more = f" (and {len(errors) - 1:,} more)" if len(errors) > 1 else ""
-                    # Segment, position and element of the first error, as a mapper's own refusal names them.
-                    reason = MappingError(f"refused by validation: {first.level} error {first.code}: "
-                                          f"{first.message}{more}", first.segment, first.position, first.element)
-                yield (ic.control_number or "", group.control_number, tx.control_number), reason
+        yield from verdicts_of(ic)
+
+
+def verdicts_of(ic: InterchangeReport) -> Iterator[Verdict]:
+    """The verdict on every set of a validated interchange, for `translate(verdicts=...)`."""
+    for group in ic.groups:
+        for tx in group.sets:
+            errors = [*ic.errors, *group.errors, *tx.errors]
+            reason = None
+            if errors:
+                first = errors[0]
+                more = f" (and {len(errors) - 1:,} more)" if len(errors) > 1 else ""
+                # Segment, position and element of the first error, as a mapper's own refusal names them.
+                reason = MappingError(f"refused by validation: {first.level} error {first.code}: "
+                                      f"{first.message}{more}", first.segment, first.position, first.element)
+            yield (ic.control_number or "", group.control_number, tx.control_number), reason
 
 
 def _refusal(found: Located, verdict: Verdict | None) -> MappingError | None:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import codecs
 import functools
 import io
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
@@ -37,12 +38,13 @@ from mappers.x12.validate_report import (
     ValidationReport,
 )
 
-__all__ = ["GroupReport", "InterchangeReport", "Level", "PrivateCodes", "Pyx12Validator", "SetReport",
-           "ValidationError",
-           "ValidationReport", "Validator", "decode", "default_validator", "iter_validate", "validate",
-           "validate_file", "validate_with"]
+__all__ = ["VALIDATORS", "GroupReport", "InterchangeReport", "Level", "PrivateCodes", "Pyx12Validator",
+           "SetReport", "ValidationError", "ValidationReport", "Validator", "decode", "default_validator",
+           "iter_validate", "validate", "validate_file", "validate_with", "validator_name"]
 
 CHUNK = 1 << 20  # bytes decoded at a time
+VALIDATORS = ("compiled", "pyx12")
+"""`compiled`: the maps compiled into tables (mappers.x12.compiled); `pyx12`: pyx12's walker (the oracle)."""
 
 
 Validator = SetValidator
@@ -77,8 +79,19 @@ def _pieces(source: BinaryIO, name: str) -> Iterator[str]:
             return
 
 
+def validator_name(name: str | None = None) -> str:
+    """`name`, or the GATEWAY_X12_VALIDATOR setting, or "compiled"; an unknown name is an error naming the
+    choices."""
+    chosen = name or os.environ.get("GATEWAY_X12_VALIDATOR") or "compiled"
+    if chosen not in VALIDATORS:
+        raise ValueError(f"unknown X12 validator {chosen!r} (GATEWAY_X12_VALIDATOR or --validator): choose one of "
+                         f"{', '.join(VALIDATORS)}")
+    return chosen
+
+
 def validate(data: bytes, *, encoding: str = "ascii", map_path: str | None = None,
-             limits: Limits | None = None, private_codes: PrivateCodes | None = None) -> ValidationReport:
+             limits: Limits | None = None, private_codes: PrivateCodes | None = None,
+             validator: str | None = None) -> ValidationReport:
     """Validate every interchange in `data`; see `validate_report` for what the errors hold.
 
     `private_codes(ISA05, ISA06)` names the elements ("REF01") where that sender's codes outside the X12 list
@@ -87,27 +100,31 @@ def validate(data: bytes, *, encoding: str = "ascii", map_path: str | None = Non
 
     Without `map_path`, each interchange is checked with our runtime map directory for its ISA12 (strict
     004010 lengths for 00401, see `mappers.x12.maps`), or pyx12's own maps when ours are not installed.
+    `validator` is "compiled" or "pyx12" (default: the GATEWAY_X12_VALIDATOR setting, else compiled).
     """
     return ValidationReport(list(iter_validate(data, encoding=encoding, map_path=map_path, limits=limits,
-                                               private_codes=private_codes)))
+                                               private_codes=private_codes, validator=validator)))
 
 
 def validate_file(path: str | Path, *, encoding: str = "ascii", map_path: str | None = None,
-                  limits: Limits | None = None, private_codes: PrivateCodes | None = None) -> ValidationReport:
+                  limits: Limits | None = None, private_codes: PrivateCodes | None = None,
+                  validator: str | None = None) -> ValidationReport:
     """`validate` on a file read piece by piece: memory does not grow with the file's size."""
     with open(path, "rb") as f:
         return ValidationReport(list(iter_validate(f, encoding=encoding, map_path=map_path, limits=limits,
-                                                   private_codes=private_codes)))
+                                                   private_codes=private_codes, validator=validator)))
 
 
 def iter_validate(source: bytes | BinaryIO, *, encoding: str = "ascii", map_path: str | None = None,
                   limits: Limits | None = None, private_codes: PrivateCodes | None = None,
-                  ) -> Iterator[InterchangeReport]:
+                  validator: str | None = None) -> Iterator[InterchangeReport]:
     """One report per interchange, each yielded complete as soon as its IEA (or the end of input) is read.
     `limits` bounds what is read at once (`mappers.x12.envelope.Limits`)."""
+    kind = validator_name(validator)
     if map_path is not None:
-        return _iter(source, encoding, lambda isa12: default_validator(map_path), limits, private_codes)
-    return _iter(source, encoding, lambda isa12: default_validator(_our_map_dir(isa12)), limits, private_codes)
+        return _iter(source, encoding, lambda isa12: default_validator(map_path, kind), limits, private_codes)
+    return _iter(source, encoding, lambda isa12: default_validator(_our_map_dir(isa12), kind), limits,
+                 private_codes)
 
 
 def validate_with(data: bytes, encoding: str, choose: ChooseValidator) -> ValidationReport:
@@ -122,10 +139,14 @@ def _iter(source: bytes | BinaryIO, encoding: str, choose: ChooseValidator,
     return check_interchanges(_pieces(stream, name), wide, choose, limits, private_codes)
 
 
-@functools.lru_cache(maxsize=4)
-def default_validator(map_path: str | None = None) -> Pyx12Validator:
-    """One validator per map directory and process: pyx12 maps are loaded once and kept."""
-    return Pyx12Validator(map_path)
+@functools.lru_cache(maxsize=8)
+def default_validator(map_path: str | None = None, kind: str | None = None) -> SetValidator:
+    """One validator per map directory, kind and process: maps are loaded (and compiled) once and kept."""
+    if validator_name(kind) == "pyx12":
+        return Pyx12Validator(map_path)
+    from mappers.x12.compiled import CompiledValidator
+
+    return CompiledValidator(map_path)
 
 
 def _our_map_dir(isa12: str | None = None) -> str | None:

@@ -24,6 +24,7 @@ from mappers.x12.envelope import (
 )
 from mappers.x12.validate_api import ChooseValidator, SetMap, SetValidator, ascii_mask
 from mappers.x12.validate_codes import CODED_ISA_ELEMENTS, isa_code_errors
+from mappers.x12.validate_composites import composite_errors
 from mappers.x12.validate_report import (
     GroupReport,
     InterchangeReport,
@@ -323,9 +324,20 @@ class InterchangeCheck:
             d = self.raw.delimiters
             assert d is not None
             self.v.check_set(self.set_map, self.tx_segments, d, self.wide, self)
+            self.composite_notes()  # whichever validator checked the contents: its maps hold no composite notes
+        tx.close()
         self.tx = None
         self.set_map = None
         self.tx_segments = []
+
+    def composite_notes(self) -> None:
+        """The notes inside composites (validate_composites), which the contents' validator does not check."""
+        assert self.tx is not None and self.group is not None and self.raw.delimiters is not None
+        for e in composite_errors(self.tx_segments, self.raw.delimiters.component, self.group.version):
+            self.tx.errors.append(self._in_set(
+                "element", e.code, e.message, segment=e.segment, position=e.position, element=e.element,
+                component=e.component, trigger=e.element if e.trigger_component is not None else None,
+                trigger_component=e.trigger_component))
 
     # -- IEA ------------------------------------------------------------------------------------------
     def close_interchange(self, iea: RawSegment) -> None:

@@ -9,43 +9,32 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from importlib import resources
-from pathlib import Path
 from typing import Any
 
 import pyx12.errors
 import pyx12.map_if
-import pyx12.map_index
 import pyx12.params
 import pyx12.segment
 from pyx12.map_walker import walk_tree
 
 from mappers.x12.envelope import RawSegment
+from mappers.x12.map_index import MapIndex
 from mappers.x12.segments import Delimiters
 from mappers.x12.validate_api import SEGMENT_ID, SYNTAX_RULE, SetSink, ascii_mask, rule_target
 
 _MEMO_ENTRIES = 16384  # memoized element checks kept per validator (~6 MB at most)
 _MEMO_TEXT = 160  # segments longer than this are checked every time
-_SEGMENT_XID = re.compile(r'<segment xid="([A-Z0-9]{2,3})"')
 _REFDES = re.compile(r"(\d\d)(?:-(\d+))?$")
 
 
-
-class Pyx12Validator:
+class Pyx12Validator(MapIndex):
     """Validates with pyx12's map walker and element checks, driven set by set with cached maps."""
 
     def __init__(self, map_path: str | None = None) -> None:
-        self.map_path = map_path
+        super().__init__(map_path)
         self.param = pyx12.params.params()
-        self._files: dict[tuple[str, str], str] = {}  # the group's map: the first maps.xml names
-        self._set_files: dict[tuple[str, str, str], str] = {}  # by ST01 too: a 5010 FA group holds 997s and 999s
-        for entry in pyx12.map_index.map_index(map_path).maps:
-            if entry["vriic"] and entry["fic"] and entry["map_file"]:
-                self._files.setdefault((entry["vriic"], entry["fic"]), entry["map_file"])
-                self._set_files[(entry["vriic"], entry["fic"], entry["abbr"] or "")] = entry["map_file"]
         self._maps: dict[str, Any] = {}
         self._segment_nodes: dict[str, dict[str, list[Any]]] = {}
-        self._all_ids: set[str] | None = None
         self._element_errors: dict[tuple[int, str, str, str], list[Any]] = {}
 
     def element_errors(self, node: Any, seg: Any, text: str) -> list[Any]:
@@ -71,13 +60,8 @@ class Pyx12Validator:
         return self._maps[map_file]
 
     def map_for(self, version: str, functional_id: str, set_id: str | None = None) -> Any | None:
-        """The map for a group (GS08, GS01), or for one set of it (ST01) when several sets share the group."""
-        map_file = self._set_files.get((version, functional_id, set_id)) if set_id else None
-        map_file = map_file or self._files.get((version, functional_id))
+        map_file = self.map_file(version, functional_id, set_id)
         return self.load(map_file) if map_file else None
-
-    def supports_version(self, version: str) -> bool:
-        return any(v == version for v, _ in self._files)
 
     def control_map(self, isa12: str) -> Any:
         return self.load("x12.control.00501.xml" if isa12 >= "00501" else "x12.control.00401.xml")
@@ -92,24 +76,6 @@ class Pyx12Validator:
                     nodes.setdefault(node.id, []).append(node)
             self._segment_nodes[key] = nodes
         return self._segment_nodes[key]
-
-    def all_segment_ids(self) -> set[str]:
-        """Segment IDs of every map we have: known somewhere but not in this set means AK304 6, not 1."""
-        if self._all_ids is None:
-            # Read the IDs straight from the XML: building every map object would cost seconds.
-            ids: set[str] = set()
-            for map_file in set(self._files.values()):
-                try:
-                    ids |= set(_SEGMENT_XID.findall(self._map_text(map_file)))
-                except OSError:
-                    continue
-            self._all_ids = ids
-        return self._all_ids
-
-    def _map_text(self, map_file: str) -> str:
-        if self.map_path is not None:
-            return (Path(self.map_path) / map_file).read_text(encoding="utf-8")
-        return resources.files("pyx12").joinpath("map", map_file).read_text(encoding="utf-8")
 
     def envelope_errors(self, segment: str, isa12: str, text: str, delimiters: Delimiters,
                         ) -> list[tuple[int, str, str]]:

@@ -37,6 +37,8 @@ class ValidationError:
     value: str | None = None  # the bad value, as in AK404
     # the element whose presence made this one required or excluded (a syntax note's trigger), as in 999 CTX05
     trigger: int | None = None
+    # its component, when the trigger is inside a composite (a composite's own note), as in 999 CTX05-2
+    trigger_component: int | None = None
 
     def __post_init__(self) -> None:
         # Messages quote partners' data: control characters escaped, a 10 MB element not echoed whole.
@@ -63,6 +65,19 @@ class ValidationError:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
 
 
+class _Sealed(list[ValidationError]):
+    """An empty list that refuses to grow: what a closed set without errors (or warnings) keeps, shared by all of
+    them, so that 66,000 accepted sets do not hold 132,000 empty lists."""
+
+    def _refuse(self, *args: object, **kwargs: object) -> None:
+        raise TypeError("this set's report is closed: its errors cannot change")
+
+    append = extend = insert = __iadd__ = __setitem__ = _refuse  # type: ignore[assignment]
+
+
+NO_ERRORS: list[ValidationError] = _Sealed()
+
+
 @dataclass(slots=True)
 class SetReport:
     set_id: str  # ST01
@@ -76,6 +91,13 @@ class SetReport:
     @property
     def accepted(self) -> bool:
         return not self.errors
+
+    def close(self) -> None:
+        """The set is checked: empty lists become the one shared NO_ERRORS."""
+        if not self.errors:
+            self.errors = NO_ERRORS
+        if not self.warnings:
+            self.warnings = NO_ERRORS
 
 
 @dataclass

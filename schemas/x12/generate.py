@@ -297,6 +297,29 @@ def render_envelope() -> str:
     return json.dumps(data, indent=1) + "\n"
 
 
+def composite_uses(release: str) -> dict[str, dict[int, str]]:
+    """segment ID -> element position -> composite, for every composite with notes, in `release`."""
+    segs, _, _ = _dicts(release)
+    uses: dict[str, dict[int, str]] = {}
+    for seg_id, (_, tokens) in sorted(segs.items()):
+        for seq, token in enumerate(tokens.split(), start=1):
+            number = token[1:].rstrip("?")
+            if notes.COMPOSITE_NOTES.get(number):
+                uses.setdefault(seg_id, {})[seq] = number
+    return uses
+
+
+def render_composites() -> str:
+    """The notes inside composites and where each composite with notes is used, read by
+    mappers.x12.validate_composites (pyx12 checks a segment's notes only)."""
+    data = {"generated": HEADER.strip("<!-> \n"),
+            "composites": {c: {"notes": text.split(), "source": notes.COMPOSITE_SOURCE[c]}
+                           for c, text in notes.COMPOSITE_NOTES.items()},
+            "releases": {release: {seg: {str(seq): c for seq, c in found.items()}
+                                   for seg, found in composite_uses(release).items()} for release in RELEASES}}
+    return json.dumps(data, indent=1) + "\n"
+
+
 def render_all() -> dict[str, str]:
     """File name -> content of everything the generator writes."""
     files = {map_file(s, r): render_map(s, r) for (s, r) in sets.STRUCTURES}
@@ -305,6 +328,7 @@ def render_all() -> dict[str, str]:
         files[f"dataele.{release}.xml"] = render_dataele(release)
     files["codes.x12.xml"] = render_codes()
     files["envelope.json"] = render_envelope()
+    files["composites.json"] = render_composites()
     return files
 
 

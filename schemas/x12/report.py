@@ -85,6 +85,9 @@ def _release_section(release: str) -> list[str]:
     per_segment = {seg: syntax_notes(seg, _tokens(seg, release), release) for seg in used}
     kinds = Counter(note[0] for found in per_segment.values() for note in found)
     with_notes = sum(1 for found in per_segment.values() if found)
+    composites = _composites(release, used)
+    in_composites = Counter(n[0] for c, _ in composites for n in notes.COMPOSITE_NOTES[c].split())
+    with_own = sum(1 for c, _ in composites if notes.COMPOSITE_NOTES[c])
     out = [f"## {release}", "",
            f"**Totals**: {len(refs)} ID elements in {len(used)} segments of "
            f"{sum(1 for _, r in sets.STRUCTURES if r == release)} sets; {checked} checked against a code list, "
@@ -92,7 +95,12 @@ def _release_section(release: str) -> list[str]:
            f"{sum(1 for n in refs if n in code_lists.NO_PUBLIC_LIST)} without a public list (not checked). "
            f"{with_notes} segments carry {sum(kinds.values())} syntax notes: "
            + ", ".join(f"{kinds[k]} {k} ({name})" for k, name in _KINDS.items()) + "; "
-           f"{len(used) - with_notes} segments have none ({_no_notes(per_segment, release)}).", "",
+           f"{len(used) - with_notes} segments have none ({_no_notes(per_segment, release)}). "
+           f"{len(composites)} composites used: {with_own} carr{'ies' if with_own == 1 else 'y'} "
+           f"{sum(in_composites.values())} notes of {'its' if with_own == 1 else 'their'} own ("
+           + ", ".join(f"{n} {k} ({_KINDS[k]})" for k, n in sorted(in_composites.items())) + "), "
+           f"{sum(1 for c, _ in composites if not notes.COMPOSITE_NOTES[c])} have none. "
+           f"In all {sum(kinds.values()) + sum(in_composites.values())} syntax notes.", "",
            "| element | name | code list | where |", "|---|---|---|---|"]
     names = element_table("005010") | element_table(release)
     for number in sorted(refs, key=lambda n: (len(n), n)):
@@ -103,11 +111,27 @@ def _release_section(release: str) -> list[str]:
         found = per_segment[seg_id]
         source = _note_source(seg_id, release, found)
         out.append(f"| {seg_id} | {' '.join(found) or '-'} | {source} | {', '.join(used[seg_id])} |")
+    out += ["", "Notes inside a composite (checked by mappers/x12/validate_composites.py; pyx12 checks a segment's "
+            "notes only):", "", "| composite | notes | source | used in |", "|---|---|---|---|"]
+    for composite, where in composites:
+        out.append(f"| {composite} | {notes.COMPOSITE_NOTES[composite] or '-'} | "
+                   f"{notes.COMPOSITE_SOURCE[composite]} | {', '.join(where)} |")
     if notes.DEPARTURES:
         out += ["", "Checked in a weaker form than the standard's (`notes.DEPARTURES`):", ""]
         out += [f"- {seg} {standard}: we check {ours}; {why}."
                 for seg, (standard, ours, why) in notes.DEPARTURES.items()]
     return out + [""]
+
+
+def _composites(release: str, used: dict[str, list[str]]) -> list[tuple[str, list[str]]]:
+    """Each composite the segments of `release` use, with where (REF04, N907...)."""
+    where: dict[str, list[str]] = defaultdict(list)
+    for seg_id in sorted(used):
+        for seq, token in enumerate(_tokens(seg_id, release), start=1):
+            number = token[1:].rstrip("?")
+            if number.startswith("C"):
+                where[number].append(f"{seg_id}{seq:02d}")
+    return sorted(where.items())
 
 
 def _no_notes(per_segment: dict[str, list[str]], release: str) -> str:

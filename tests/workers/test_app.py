@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import shutil
+import socket
+import time
 from pathlib import Path
 
+import pytest
+from kombu import Exchange, Queue
+from kombu.common import ignore_errors
+from kombu.message import Message
 from sqlalchemy.exc import OperationalError
 
 import workers.tasks
@@ -14,6 +23,7 @@ from gateway.partners import load_partners
 from gateway.settings import DEFAULT_PARTNERS, Settings
 from tests.factories import order
 from tests.hub import Hub
+from tests.workers.own_redis import OwnRedis
 from transports.errors import TransportRejected, TransportRetryable
 from workers.app import DELIVER_TASK, POLL_TASK, beat_schedule, create_app
 
@@ -47,6 +57,44 @@ def test_the_embedded_broker_lives_under_the_data_dir(tmp_path):
                                     broker_key_prefix="gw1:"))
     assert redis_app.conf.broker_url == "redis://127.0.0.1:6379/3"
     assert redis_app.conf.broker_transport_options == {"global_keyprefix": "gw1:"}
+    assert redis_app.conf.broker_transport == "workers.broker:RedisTransport"
+
+
+@pytest.mark.skipif(shutil.which("redis-server") is None, reason="SKIPPED LOUDLY: no redis-server binary")
+def test_a_worker_losing_redis_with_a_task_in_flight_sees_a_connection_error_it_recovers_from(tmp_path):
+    """What a worker's consumer meets when its Redis goes away: a task delivered and not yet acknowledged (acks
+    late), a BRPOP waiting for the next one, and a second channel (remote control) whose close fails first. Celery
+    collects the connection, closes it and acknowledges the task when it ends; with kombu's own transport both
+    raise AttributeError, which Celery takes for an unrecoverable error and exits."""
+    redis = OwnRedis(tmp_path)
+    redis.start()
+    try:
+        app = create_app(Settings(data_dir=tmp_path, broker_url=redis.url))
+        connection = app.connection_for_read()
+        work = Queue("inbound", Exchange("inbound"), routing_key="inbound")
+        with connection.Producer() as producer:
+            producer.publish({"task": 1}, exchange=work.exchange, routing_key="inbound", declare=[work])
+        delivered: list[Message] = []
+        consumer = connection.Consumer([work], callbacks=[lambda body, message: delivered.append(message)],
+                                       accept=["json"])
+        consumer.qos(prefetch_count=2)
+        consumer.consume()
+        control = connection.channel()
+        broadcast = Queue("control", Exchange("control", type="fanout"), auto_delete=True)
+        connection.Consumer([broadcast], channel=control, callbacks=[lambda *_: None], accept=["json"]).consume()
+        assert control.client is not None  # in use, as a worker's remote control is
+        deadline = time.monotonic() + 10
+        while not delivered and time.monotonic() < deadline:  # an event may be of the other channel
+            with contextlib.suppress(socket.timeout):
+                connection.drain_events(timeout=1)
+        assert len(delivered) == 1
+        connection.default_channel._brpop_start()  # waiting for the next task, as the worker's loop does
+        redis.stop()
+        connection.collect(socket_timeout=0.5)  # what Celery does on a lost connection, in this order
+        ignore_errors(connection, connection.close)
+        delivered[0].ack_log_error(logging.getLogger(__name__), connection.connection_errors)  # the task ends
+    finally:
+        redis.stop()
 
 
 def test_the_schedule_polls_each_polled_partner_and_names_only_tasks_that_exist(tmp_path):

@@ -7,6 +7,7 @@ import contextlib
 import hashlib
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -17,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from gateway.settings import Settings
+from tests.workers.own_redis import OwnRedis
 from tests.workers.recording import entries
 from workers.app import POLL_TASK, create_app
 
@@ -165,3 +167,20 @@ def test_an_unreachable_folder_is_retried_with_backoff_until_it_is_back(tmp_path
         assert failed and f"{failed.group(1)}] retry" not in gateway.logs().lower()
     finally:
         gateway.stop()
+
+
+@pytest.mark.skipif(shutil.which("redis-server") is None, reason="SKIPPED LOUDLY: no redis-server binary")
+def test_a_worker_that_celery_stops_on_an_unrecoverable_error_exits_non_zero(tmp_path):
+    """A Redis that refuses a command the broker needs (here BRPOP, renamed away as some managed Redis do): Celery
+    stops the worker, and `gateway worker` says so with its exit status, for its supervisor to see."""
+    redis = OwnRedis(tmp_path, "--rename-command", "BRPOP", "")
+    redis.start()
+    gateway = Gateway(tmp_path, redis.url)
+    try:
+        worker = gateway.start("worker", "--concurrency", "1")
+        wait_for(lambda: worker.poll() is not None, 60, "the worker to stop", gateway)
+        assert worker.returncode not in (0, -signal.SIGKILL), gateway.logs()[-4000:]
+        assert "Unrecoverable error" in gateway.logs() and "unknown command 'BRPOP'" in gateway.logs()
+    finally:
+        gateway.stop()
+        redis.stop()

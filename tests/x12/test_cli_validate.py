@@ -56,7 +56,7 @@ def test_json_lists_errors_with_every_key(bad_file: Path, capsys: pytest.Capture
     (error,) = result["errors"]
     assert error["level"] == "set" and error["code"] == "4" and error["transaction"] == "0001"
     assert set(error) == {"level", "code", "message", "interchange", "group", "transaction", "segment",
-                          "position", "element", "component", "value", "trigger"}
+                          "position", "element", "component", "value", "trigger", "trigger_component"}
 
 
 def test_ack_prints_the_997_the_gateway_would_send(bad_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -98,3 +98,36 @@ def test_each_interchange_is_acknowledged_with_its_own_senders_options(tmp_path:
     fabrikam, litware = result["acks"]
     assert "*FABRIKAM " in fabrikam and "TA1*" not in fabrikam
     assert "*LITWARE " in litware and "TA1*000003301*" in litware
+
+
+@pytest.fixture
+def over_long_composite(tmp_path: Path) -> Path:
+    """REF04 with eight components where the map defines six: the listed difference of docs/x12-validator.md."""
+    text = (FIXTURES / "850_vics_4010.edi").read_text()
+    start = text.index("REF*DP*038")
+    path = tmp_path / "ref04.edi"
+    path.write_text(text[:start] + "REF*DP*038**" + ">".join(["ZZ", "1"] * 4) + text[text.index("~", start):])
+    return path
+
+
+@pytest.mark.parametrize(("option", "expected"), [
+    ([], "REF@4 REF04 3: composite REF04 has 8 components, its map defines 6"),
+    (["--validator", "compiled"], "REF@4 REF04 3: composite REF04 has 8 components"),
+    (["--validator", "pyx12"], "5: the validator could not follow this set"),
+])
+def test_validator_option_picks_the_set_validator(option: list[str], expected: str, over_long_composite: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", *option, str(over_long_composite)]) == 1
+    (line,) = capsys.readouterr().out.splitlines()
+    assert line.startswith(f"{over_long_composite}: 000000101/101/0001: {expected}")
+
+
+def test_validator_setting_is_the_default_and_an_unknown_one_is_refused(
+        over_long_composite: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("GATEWAY_X12_VALIDATOR", "pyx12")
+    assert main(["validate", str(over_long_composite)]) == 1
+    assert "5: the validator could not follow this set" in capsys.readouterr().out
+    monkeypatch.setenv("GATEWAY_X12_VALIDATOR", "fast")
+    assert main(["validate", str(over_long_composite)]) == 2
+    assert capsys.readouterr().err == "gateway: bad setting: GATEWAY_X12_VALIDATOR: Input should be 'compiled' or " \
+                                      "'pyx12'\n"

@@ -12,7 +12,8 @@ Sources (the tags of SOURCE below; each list is written here as our own data):
   (C001 takes 15), so its `C2021` on CTP is C0607 here; converted by position, and checked against pyx12's
   and stupidedi's lists where they have the segment (CTP, CUR, DTM, MEA, N1, N4, NM1, PER, PID, QTY, REF, SAC,
   SLN, SPI, UIT agree). Notes inside a composite (C040 in REF04 and N907: its qualifier/id pairs) are the
-  composite's, not the segment's, and are not listed (pyx12 does not check composite notes).
+  composite's, not the segment's: they are in COMPOSITE_NOTES (pyx12 does not check composite notes; our own
+  check does, mappers/x12/validate_composites.py).
   Segments listed in NONE_4010 have no note in that dictionary: none in the standard.
 - STUPIDEDI: kputnam/stupidedi (BSD) `lib/stupidedi/versions/005010/segment_defs/*.rb`, for the 005010 lists
   that changed with the segment (MEA, N4, NM1) and the 999's segments (none).
@@ -94,6 +95,29 @@ DEPARTURES: dict[str, tuple[str, str, str]] = {
     # x12-003020 and x12-003060 POC pages give the same note (003010: "If POC03 is present, then POC04, and
     # POC05 must be present"); it was relaxed to C0305 only in 007020 (stedi.com x12-007020 POC), after
     # both our releases. Our 860/865 writers send POC04 (ordered minus received) with POC05.
+}
+
+# Notes inside a composite, positions counted within it (C040's P0304: if either C040-03 or C040-04 is present,
+# the other is required). pyx12 checks a segment's notes only: these are written to schemas/x12/maps/
+# composites.json and checked by mappers/x12/validate_composites.py wherever the composite is used (REF04, N907).
+# Every composite our maps use is listed, with the notes of both releases (none changed) and their source.
+COMPOSITE_NOTES: dict[str, str] = {
+    "C001": "",
+    "C002": "",
+    "C030": "",
+    "C040": "P0304 P0506",
+    "C998": "",
+    "C999": "",
+}
+COMPOSITE_SOURCE: dict[str, str] = {
+    "C001": "none in the standard (STEDI x12-008020 element C001; EDIENGINE's 004010 CTP, MEA, QTY, POC notes hold "
+            "none inside it)",
+    "C002": "none known (no source found)",
+    "C030": "none in the standard (STEDI x12-008020 element C030)",
+    "C040": "STEDI x12-008010 element C040 and REF; a public 004010 REF guide (teamadr.com 856): \"If either C04003 "
+            "or C04004 is present, then the other is required\", the same for C04005/C04006",
+    "C998": "none in the standard (STEDI x12-005010 element C998)",
+    "C999": "none known (no source found)",
 }
 
 # 004010 segments with no syntax note in EDIENGINE's dictionary: none in the standard

@@ -211,6 +211,21 @@ def test_body_over_the_limit_gets_413_before_anything_is_read(gateway: Served, p
     assert stored_messages(gateway) == [] and exchanges(gateway) == []
 
 
+@pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
+def test_content_over_the_message_limit_is_refused_with_a_negative_mdn_and_nothing_stored(
+        engine: Engine, tmp_path: Path, keys: dict[str, tuple[Path, Path]], partner: OpensslPartner) -> None:
+    settings = gateway_settings(engine, tmp_path, partners_file(tmp_path, keys, "http://127.0.0.1:1/as2"),
+                                max_message_bytes=str(len(PAYLOAD) - 1))
+    with serve(settings, engine, None) as url:
+        built = partner.build(PAYLOAD)
+        served = Served(url, settings, engine)
+        disposition = refused(served, partner, built.headers, built.body)
+    assert disposition.endswith("processed/error: unexpected-processing-error")
+    [failed] = stored_messages(served)
+    assert f"larger than {len(PAYLOAD) - 1:,} bytes, the limit of GATEWAY_MAX_MESSAGE_BYTES" in (failed.error or "")
+    assert [p for p in settings.blob_dir.rglob("*") if p.is_file()] == []
+
+
 class _MdnInbox(BaseHTTPRequestHandler):
     received: list[tuple[str, bytes]] = []
 

@@ -1,0 +1,170 @@
+"""Writing many rows at once: a version's lines, a response's, a confirmation's, a batch's events and PO rows.
+
+On SQLite an executemany runs in C in the process: nothing to gain. On PostgreSQL every statement sent costs a
+round trip (and, on a busy machine, a switch to the server process and back), so many rows go in one statement
+that reads them from `unnest` of one array per column: a row and its children (a version and its lines) in one
+CTE, a batch's PO rows in one UPDATE ... FROM. Its text depends only on the columns, so psycopg prepares it once
+per connection whatever the number of rows (a multi-row VALUES list is parsed again for every count; a COPY costs
+two round trips; an executemany sends a statement per row). Parameters go in binary (`%b`): text arrays would
+have every element escaped in Python. Dumping arrays is psycopg's Python, so a column holding one value in every
+row (a line's site, warehouse, dates, empty notes) is sent once, as one parameter.
+"""
+
+from __future__ import annotations
+
+import functools
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+
+from sqlalchemy import JSON, Numeric, Table, bindparam, insert, update
+from sqlalchemy.dialects.postgresql.base import PGDialect
+from sqlmodel import Session
+
+from gateway.db import json_dumps
+
+_PG = PGDialect()  # type: ignore[no-untyped-call]  # compiles column types only
+
+
+def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert many rows of one table in one statement (every row has the same keys)."""
+    if not rows:
+        return
+    conn = session.connection()
+    if conn.dialect.name != "postgresql":
+        conn.execute(insert(table), rows)
+        return
+    columns = tuple(rows[0])
+    arrays, same = _arrays(table, columns, rows)
+    _run(session, _insert_sql(table, columns, same), arrays)
+
+
+def insert_family(session: Session, parent: Table, values: dict[str, Any], child: Table, foreign_key: str,
+                  rows: list[dict[str, Any]]) -> int:
+    """Insert `values` into `parent` and `rows` (every row with the same keys, none of them `foreign_key`) into
+    `child`, each pointing at the new parent row; the parent's id."""
+    conn = session.connection()
+    if conn.dialect.name != "postgresql" or not rows:
+        parent_id = int(conn.execute(insert(parent).returning(parent.c.id), values).scalar_one())
+        insert_rows(session, child, [{**row, foreign_key: parent_id} for row in rows])
+        return parent_id
+    names, columns = tuple(values), tuple(rows[0])
+    arrays, same = _arrays(child, columns, rows)
+    arguments = [_dumped(parent, name, [values[name]])[0] for name in names] + arrays
+    found = _run(session, _family_sql(parent, names, child, foreign_key, columns, same), arguments, fetch=True)
+    return int(found)
+
+
+def update_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Update many rows of `table`, each found by its "id" (every row has the same keys)."""
+    if not rows:
+        return
+    conn = session.connection()
+    columns = tuple(rows[0])
+    if conn.dialect.name != "postgresql":
+        conn.execute(_update_statement(table, columns), [{f"_{k}": v for k, v in row.items()} for row in rows])
+        return
+    _run(session, _update_sql(table, columns), [_dumped(table, name, [row[name] for row in rows])
+                                                 for name in columns])
+
+
+def _run(session: Session, statement: str, arguments: list[Any], fetch: bool = False) -> Any:
+    driver = session.connection().connection.driver_connection
+    assert driver is not None
+    with driver.cursor() as cursor:
+        cursor.execute(statement, arguments)
+        if fetch:
+            found = cursor.fetchone()
+            assert found is not None
+            return found[0]
+    return None
+
+
+def _arrays(table: Table, columns: tuple[str, ...], rows: list[dict[str, Any]]) -> tuple[list[Any], tuple[bool, ...]]:
+    """Each column's values as one parameter: the value itself when every row has it (`same`), else an array;
+    in the order `_rows_of` writes them (the values, then the arrays). One array at least: it counts the rows."""
+    constants: list[Any] = []
+    arrays: list[list[Any]] = []
+    same: list[bool] = []
+    for name in columns:
+        values = _dumped(table, name, [row[name] for row in rows])
+        one = len(rows) > 1 and (arrays or name != columns[-1]) and _all_equal(values)
+        if one:
+            constants.append(values[0])
+        else:
+            arrays.append(values)
+        same.append(bool(one))
+    return constants + arrays, tuple(same)
+
+
+def _all_equal(values: list[Any]) -> bool:
+    first = values[0]
+    return all(value == first and type(value) is type(first) for value in values)
+
+
+def _dumped(table: Table, name: str, values: list[Any]) -> list[Any]:
+    """A column's values as the engine would bind them: JSON encoded (None as JSON null, like SQLAlchemy's JSON
+    type), enums by value, numbers of a NUMERIC column all Decimal (psycopg dumps an array by its first element)."""
+    column_type = table.c[name].type
+    if isinstance(column_type, JSON):
+        return [json_dumps(value) for value in values]
+    if isinstance(values[0], Enum):  # a column of enums holds them in every row
+        return [value.value if isinstance(value, Enum) else value for value in values]
+    if isinstance(column_type, Numeric) and any(value is not None and not isinstance(value, Decimal)
+                                                for value in values):
+        return [None if value is None else Decimal(value) for value in values]
+    return values
+
+
+def _typed(table: Table, name: str, array: bool = False) -> str:
+    return f"%b::{table.c[name].type.compile(dialect=_PG)}{'[]' if array else ''}"
+
+
+def _names(columns: tuple[str, ...]) -> str:
+    return ", ".join(_PG.identifier_preparer.quote(name) for name in columns)
+
+
+def _rows_of(table: Table, columns: tuple[str, ...], same: tuple[bool, ...]) -> tuple[str, str]:
+    """The SELECT list and the FROM item giving `columns` of every row: the one value given (`same`), or
+    `u.name` from unnest's arrays. Parameters are numbered in text order: the values first, then the arrays."""
+    selected, arrays, names = [], [], []
+    for name, one in zip(columns, same, strict=True):
+        quoted = _names((name,))
+        if one:
+            selected.append(_typed(table, name))
+            continue
+        selected.append(f"u.{quoted}")
+        arrays.append(_typed(table, name, array=True))
+        names.append(quoted)
+    return ", ".join(selected), f"unnest({', '.join(arrays)}) AS u ({', '.join(names)})"
+
+
+@functools.cache
+def _insert_sql(table: Table, columns: tuple[str, ...], same: tuple[bool, ...]) -> str:
+    selected, rows = _rows_of(table, columns, same)
+    return f"INSERT INTO {table.name} ({_names(columns)}) SELECT {selected} FROM {rows}"
+
+
+@functools.cache
+def _family_sql(parent: Table, names: tuple[str, ...], child: Table, foreign_key: str,
+                columns: tuple[str, ...], same: tuple[bool, ...]) -> str:
+    values = ", ".join(_typed(parent, n) for n in names)
+    selected, rows = _rows_of(child, columns, same)
+    return (f"WITH parent AS (INSERT INTO {parent.name} ({_names(names)}) VALUES ({values}) RETURNING id), "
+            f"children AS (INSERT INTO {child.name} ({_names((foreign_key, *columns))}) "
+            f"SELECT parent.id, {selected} FROM parent, {rows}) "
+            f"SELECT id FROM parent")
+
+
+@functools.cache
+def _update_sql(table: Table, columns: tuple[str, ...]) -> str:
+    arrays = ", ".join(_typed(table, n, array=True) for n in columns)
+    changed = ", ".join(f"{_names((n,))} = u.{_names((n,))}" for n in columns if n != "id")
+    return (f"UPDATE {table.name} SET {changed} FROM unnest({arrays}) AS u ({_names(columns)}) "
+            f"WHERE {table.name}.id = u.id")
+
+
+@functools.cache
+def _update_statement(table: Table, columns: tuple[str, ...]) -> Any:
+    return update(table).where(table.c.id == bindparam("_id")).values(
+        {n: bindparam(f"_{n}") for n in columns if n != "id"})
