@@ -185,8 +185,10 @@ def _apply(engine: Engine, settings: Settings, message: Message, directory: Dire
 def _settle(session: Session, blobs: FileBlobStore, message: Message, sender: Partner) -> Outcome:
     """Every set has its outcome: the message applied, then routed, or failed naming the sets not applied."""
     assert message.id is not None
-    if "TA1" in message.set_types:  # TA1s stand outside any set (acknowledgments are small)
-        for ack in interchange_acks(blobs.get(message.sha256), sender.encoding):
+    if "TA1" in message.set_types:  # TA1s stand outside any set: read from the archived file as it streams
+        with blobs.open(message.sha256) as source:
+            found = interchange_acks(source, sender.encoding)
+        for ack in found:
             add_event(session, message.id, "TA1: " + reconcile(session, ack, sender, message.id))
     text, problems = summary(session, message.id, f"{message.channel_id or f'message {message.id}'}: "
                                                   f"partner {sender.id}")
