@@ -222,14 +222,19 @@ def phase2_queries(engine: Engine, repeats: int) -> list[tuple[str, str, float, 
     return results
 
 
-class RoundTrips:
-    """Statements and COPYs sent, and transactions, counted: on PostgreSQL at the driver (psycopg's cursors, which
-    the lifecycle's fast paths use directly too), on SQLite as SQLAlchemy sends them."""
+class Costs:
+    """What phase 1 costs: statements sent and transactions, counted on PostgreSQL at the driver (psycopg's
+    cursors, which the lifecycle's fast paths use directly too) and on SQLite as SQLAlchemy sends them; the CPU
+    time of this process and, when PostgreSQL runs on this machine, of its server processes (/proc), which a
+    loaded machine does not inflate the way it does wall time."""
 
     def __init__(self, engine: Engine) -> None:
-        self.statements = self.copies = self.commits = 0
+        self.statements = self.commits = 0
         self.engine = engine
         self.patched: dict[str, Any] = {}
+        self.backends: dict[int, float] = {}  # server process id -> its CPU seconds when first seen
+        self.cpu = time.process_time()
+        self.wall = time.perf_counter()
 
     def _statement(self, *_: Any) -> None:
         self.statements += 1
@@ -237,40 +242,59 @@ class RoundTrips:
     def _commit(self, *_: Any) -> None:
         self.commits += 1
 
-    def __enter__(self) -> RoundTrips:
+    def _checkout(self, dbapi_connection: Any, *_: Any) -> None:
+        pid = dbapi_connection.info.backend_pid
+        if pid not in self.backends:
+            self.backends[pid] = _process_cpu(pid)
+
+    def __enter__(self) -> Costs:
         event.listen(self.engine, "commit", self._commit)
         if self.engine.dialect.name != "postgresql":
             event.listen(self.engine, "before_cursor_execute", self._statement)
             return self
+        event.listen(self.engine, "checkout", self._checkout)
         import psycopg
 
-        for name in ("execute", "executemany", "copy"):
+        for name in ("execute", "executemany"):
             self.patched[name] = original = getattr(psycopg.Cursor, name)
 
-            def counted(cursor: Any, *args: Any, _original: Any = original, _name: str = name, **kwargs: Any) -> Any:
-                if _name == "copy":
-                    self.copies += 1
-                else:
-                    self.statements += 1
+            def counted(cursor: Any, *args: Any, _original: Any = original, **kwargs: Any) -> Any:
+                self.statements += 1
                 return _original(cursor, *args, **kwargs)
             setattr(psycopg.Cursor, name, counted)
         return self
 
     def __exit__(self, *_: Any) -> None:
+        self.wall = time.perf_counter() - self.wall
+        self.cpu = time.process_time() - self.cpu
+        self.server = sum(_process_cpu(pid) - cpu for pid, cpu in self.backends.items())
         event.remove(self.engine, "commit", self._commit)
         if self.engine.dialect.name != "postgresql":
             event.remove(self.engine, "before_cursor_execute", self._statement)
             return
+        event.remove(self.engine, "checkout", self._checkout)
         import psycopg
 
         for name, original in self.patched.items():
             setattr(psycopg.Cursor, name, original)
 
     def per_document(self, documents: int) -> str:
-        """A statement (an executemany too), a BEGIN and a COMMIT are a round trip each, a COPY two."""
-        trips = self.statements + 2 * self.copies + 2 * self.commits
-        return (f"{self.statements / documents:.2f} statements, {trips / documents:.2f} round trips per document "
-                f"({self.copies / documents:.2f} COPY, {self.commits / documents:.3f} commits)")
+        """A statement (an executemany too), a BEGIN and a COMMIT are a round trip each."""
+        trips = self.statements + 2 * self.commits
+        per = 1000 / documents
+        server = f", server CPU {self.server * per:.2f} ms" if self.backends and self.server >= 0 else ""
+        return (f"{self.statements / documents:.2f} statements, {trips / documents:.2f} round trips, "
+                f"{self.commits / documents:.3f} commits per document; per document: wall {self.wall * per:.2f} ms, "
+                f"this process's CPU {self.cpu * per:.2f} ms{server}")
+
+
+def _process_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of a process of this machine; NaN when it cannot be read."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def run(label: str, engine: Engine, pos: int, target: int, repeats: int, lists_only: bool = False,
@@ -280,7 +304,7 @@ def run(label: str, engine: Engine, pos: int, target: int, repeats: int, lists_o
     if not lists_only:
         how = f"an interchange of {batch} at a time" if batch > 1 else "one transaction per document"
         print(f"phase 1: {pos} POs x 2 versions of {LINES} lines, each answered and confirmed ({how})", flush=True)
-        with RoundTrips(engine) as trips:
+        with Costs(engine) as trips:
             vps, dps, docs = phase1(engine, pos, batch)
         print(f"\n{label}: {2 * pos} versions applied at {vps:.0f} versions/s ({docs} documents, "
               f"{dps:.0f} documents/s; load average {os.getloadavg()[0]:.2f})\n  {trips.per_document(docs)}",

@@ -7,9 +7,11 @@ folders under a temporary root, it takes each file the way the workers do, inlin
 - process, counted as one try (`attempts.begin` / `end`, as the inbound task does), and the outbound messages it
   queued looked up,
 - deliver each of them, counted as one try too (the outbound task), to the partner's folder,
-first for `--singles` one-PO files, then for one file of 100 POs. It prints, per file, the database round trips
-(statements sent: SQLAlchemy's `before_cursor_execute`), commits and transactions of each step, and with
-`--profile` a cProfile top 25 (cumulative) of the single-PO files and of the batch file.
+first for `--singles` one-PO files, then for one file of 100 POs. It prints, per file, the statements sent
+(SQLAlchemy's `before_cursor_execute`), commits, transactions and all database round trips (the statements and
+each transaction's BEGIN, COMMIT or ROLLBACK and the pool's ping) of each step, and with
+`--profile` a cProfile top 25 of the single-PO files and of the batch file (sorted by PROFILE_SORT, default
+cumulative; `tottime` shows where the process itself spends).
 """
 
 from __future__ import annotations
@@ -24,7 +26,6 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -34,10 +35,10 @@ from sqlalchemy.engine import Engine  # noqa: E402
 
 from gateway.health import HealthNotes  # noqa: E402
 from gateway.messages.states import MessageState  # noqa: E402
-from gateway.partners import load_partners  # noqa: E402
+from gateway.partners import PartnersFile, load_partners  # noqa: E402
 from gateway.pipeline import attempts  # noqa: E402
 from gateway.pipeline.deliver import deliver  # noqa: E402
-from gateway.pipeline.services import process, receive  # noqa: E402
+from gateway.pipeline.services import Outcome, process, receive  # noqa: E402
 from tests.conftest import created_database  # noqa: E402
 from tests.workers.pipeline_gateway import PipelineGateway  # noqa: E402
 
@@ -48,43 +49,43 @@ STEPS = ("receive", "process", "deliver")
 
 
 class Counts:
-    """Statements and commits the engine sent, by the step that sent them."""
+    """What the engine sent, by the step that sent it: statements, commits, transactions, and all round trips
+    (statements, and each transaction's BEGIN and COMMIT or ROLLBACK and the pool's ping at checkout)."""
+
+    KINDS = ("statements", "commits", "transactions", "round trips")
 
     def __init__(self, engine: Engine) -> None:
         self.step = "other"
-        self.statements: Counter[str] = Counter()
-        self.commits: Counter[str] = Counter()
-        self.transactions: Counter[str] = Counter()  # BEGIN ... COMMIT/ROLLBACK: reads and writes
-        event.listen(engine, "before_cursor_execute", self._statement)
-        event.listen(engine, "commit", self._commit)
-        event.listen(engine, "begin", self._begin)
+        self.counts: dict[str, Counter[str]] = {kind: Counter() for kind in self.KINDS}
+        event.listen(engine, "before_cursor_execute", lambda *_: self._add("statements"))
+        event.listen(engine, "begin", lambda *_: self._add("transactions", "round trips"))
+        event.listen(engine, "commit", lambda *_: self._add("commits", "round trips"))
+        event.listen(engine, "rollback", lambda *_: self._add("round trips"))
+        event.listen(engine.pool, "checkout", lambda *_: self._add("round trips"))  # pool_pre_ping
 
-    def _statement(self, *_: Any) -> None:
-        self.statements[self.step] += 1
-
-    def _commit(self, *_: Any) -> None:
-        self.commits[self.step] += 1
-
-    def _begin(self, *_: Any) -> None:
-        self.transactions[self.step] += 1
+    def _add(self, *kinds: str) -> None:
+        for kind in kinds:
+            self.counts[kind][self.step] += 1
+        if "statements" in kinds:
+            self.counts["round trips"][self.step] += 1
 
     def reset(self) -> None:
-        self.statements.clear()
-        self.commits.clear()
-        self.transactions.clear()
+        for counter in self.counts.values():
+            counter.clear()
 
 
-def one_file(gateway: PipelineGateway, counts: Counts, health: HealthNotes, data: bytes, name: str) -> float:
+def one_file(gateway: PipelineGateway, counts: Counts, health: HealthNotes, partners: PartnersFile, data: bytes,
+             name: str) -> float:
     """`data` through receive, process and delivery, as the workers take it; seconds it took."""
     engine, settings = gateway.engine, gateway.settings
-    partners = load_partners(gateway.partners_file)
     start = time.perf_counter()
     counts.step = "receive"
     message_id = receive(engine, settings, data, partner="contoso", transport="folder",
                          channel_id=name).message_id
     counts.step = "process"
-    ran(engine, message_id, attempts.IN_STEPS, lambda: process(engine, settings, message_id, now=NOW).state)
-    queued = attempts.queued_outbound(engine, message_id)
+    done: list[Outcome] = []
+    ran(engine, message_id, attempts.IN_STEPS, lambda: _kept(done, process(engine, settings, message_id, now=NOW)))
+    queued = done[-1].queued if done and done[-1].queued is not None else attempts.queued_outbound(engine, message_id)
     counts.step = "deliver"
     for out_id in queued:
         ran(engine, out_id, attempts.OUT_STEPS,
@@ -92,6 +93,11 @@ def one_file(gateway: PipelineGateway, counts: Counts, health: HealthNotes, data
             counts_itself=True)
     counts.step = "other"
     return time.perf_counter() - start
+
+
+def _kept(done: list[Outcome], outcome: Outcome) -> MessageState:
+    done.append(outcome)
+    return outcome.state
 
 
 def ran(engine: Engine, message_id: int, steps: frozenset[MessageState], work: Callable[[], MessageState],
@@ -103,13 +109,11 @@ def ran(engine: Engine, message_id: int, steps: frozenset[MessageState], work: C
 
 
 def report(label: str, counts: Counts, files: int, seconds: float) -> None:
-    """Per file: statements/commits/transactions, in all and by step (each transaction also costs its BEGIN, its
-    COMMIT or ROLLBACK and the pool's ping: three round trips more than its statements)."""
-    per = {step: [c[step] / files for c in (counts.statements, counts.commits, counts.transactions)]
-           for step in STEPS}
-    total = [sum(values[i] for values in per.values()) for i in range(3)]
+    """Per file: statements/commits/transactions/round trips, in all and by step."""
+    per = {step: [counts.counts[kind][step] / files for kind in Counts.KINDS] for step in STEPS}
+    total = [sum(values[i] for values in per.values()) for i in range(len(Counts.KINDS))]
     steps = "  ".join(f"{step} {'/'.join(f'{v:.0f}' for v in values)}" for step, values in per.items())
-    print(f"{label:<20} statements/commits/transactions per file: {'/'.join(f'{v:.0f}' for v in total)} "
+    print(f"{label:<20} {'/'.join(Counts.KINDS)} per file: {'/'.join(f'{v:.0f}' for v in total)} "
           f"({steps}); {seconds / files * 1000:.0f} ms per file")
 
 
@@ -125,8 +129,10 @@ def main() -> None:
     with created_database() as url, tempfile.TemporaryDirectory() as tmp:
         gateway = PipelineGateway(Path(tmp), url)
         gateway.install()
-        counts, health = Counts(gateway.engine), HealthNotes(gateway.engine)  # a worker keeps one HealthNotes
-        one_file(gateway, counts, health, interchange(1, 1, 1), "warm.edi")  # imports, maps, connection pool
+        # What a worker keeps for its life: the partners file, its health notes
+        counts, health = Counts(gateway.engine), HealthNotes(gateway.engine)
+        partners = load_partners(gateway.partners_file)
+        one_file(gateway, counts, health, partners, interchange(1, 1, 1), "warm.edi")  # imports, maps, connection pool
         for label, files, pos in ((f"{args.singles} one-PO files", args.singles, 1), ("one 100-PO file", 1, 100)):
             counts.reset()
             profiler = cProfile.Profile() if args.profile else None
@@ -136,12 +142,12 @@ def main() -> None:
                 data = interchange(isa13, isa13 * 1000, pos)
                 if profiler:
                     profiler.enable()
-                seconds += one_file(gateway, counts, health, data, f"in-{isa13}.edi")
+                seconds += one_file(gateway, counts, health, partners, data, f"in-{isa13}.edi")
                 if profiler:
                     profiler.disable()
             report(label, counts, files, seconds)
             if profiler:
-                pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
+                pstats.Stats(profiler).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(25)
         gateway.engine.dispose()
 
 

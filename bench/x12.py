@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -205,8 +206,11 @@ _BEFORE_RULEBOOK_NOTES = {"REF": {"R0203"}, "N1": {"R0203", "P0304"}, "DTM": {"R
 _BEFORE_RULEBOOK_CODES = {"x12-92", "x12-587", "x12-670"}
 
 
-def _validator(rulebook: bool) -> Any:
-    """Our validator with the rule book, or with only what the maps checked before it; its maps loaded."""
+def _validator(rulebook: bool, kind: str = "pyx12") -> Any:
+    """Our validator of `kind` (pyx12's walker or the compiled tables) with the rule book, or with only what the
+    maps checked before it; its maps loaded."""
+    from mappers.x12.compiled import CompiledValidator
+    from mappers.x12.compiled.tables import compile_map
     from mappers.x12.maps import map_dir
     from mappers.x12.validate_pyx12 import Pyx12Validator
 
@@ -218,7 +222,19 @@ def _validator(rulebook: bool) -> Any:
                 _strip_rulebook(loaded)
             return loaded
 
-    validator = (Pyx12Validator if rulebook else BeforeRulebook)(str(map_dir("00401")))
+    class BeforeRulebookCompiled(CompiledValidator):
+        def load(self, map_file: str) -> Any:  # the map stripped as pyx12 loads it, then compiled
+            if map_file not in self._maps:
+                import pyx12.map_if
+                import pyx12.params
+
+                loaded = pyx12.map_if.load_map_file(map_file, pyx12.params.params(), self.map_path)
+                _strip_rulebook(loaded)
+                self._maps[map_file] = compile_map(loaded)
+            return self._maps[map_file]
+
+    classes = {"pyx12": (Pyx12Validator, BeforeRulebook), "compiled": (CompiledValidator, BeforeRulebookCompiled)}
+    validator = classes[kind][0 if rulebook else 1](str(map_dir("00401")))
     validator.map_for("004010", "PO")
     return validator
 
@@ -305,37 +321,72 @@ def _phases(r: dict[str, Any]) -> str:
         f"; ack + read + map = {100 * extra / checked:.0f}% on top of validation"
 
 
-def rulebook_cost(scale: int, repeats: int = 5) -> None:
-    """Validation with and without the rule book on the same files, in one process: both validators loaded
-    first, then `repeats` runs of each, interleaved, and the least CPU time kept (CPU time, not wall time, and
-    interleaved, so that other work on a shared machine weighs on both alike). "Off" keeps only what the maps
-    checked before the rule book (_BEFORE_RULEBOOK_*)."""
+def rulebook_cost(scale: int, rounds: int = 9, kinds: tuple[str, ...] = ("compiled", "pyx12")) -> None:
+    """Validation with the rules before the rule book ("old") and with the whole rule book ("new": code lists,
+    every syntax note, the composites' notes) on the same files, in one process: both validators loaded first,
+    then `rounds` rounds each running old and new once (in alternating order), and the medians printed: of each
+    one's CPU time and of the per-round cost (new / old - 1). CPU time, alternation and medians make the figure
+    hold on a shared, loaded machine: a slow spell weighs on both runs of its round, and an outlier round moves
+    a median little. "Old" keeps only what the maps checked before the rule book (_BEFORE_RULEBOOK_*) and skips
+    the composite notes (mappers.x12.validate_composites), which came with it."""
+    import mappers.x12.validate_interchange as interchange
     from gateway.x12_maps import install
-    from mappers.x12.validate import validate_with
 
     install()
-    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPU(s), load {os.getloadavg()[0]:.2f}")
-    validators = {"off": _validator(rulebook=False), "on": _validator(rulebook=True)}
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPU(s), load {_load()}")
+    composite_check = interchange.composite_errors
+    for kind in kinds:
+        _rulebook_table(kind, scale, rounds, composite_check)
+    print(f"load at the end {_load()}")
+
+
+def _rulebook_table(kind: str, scale: int, rounds: int, composite_check: Any) -> None:
+    import mappers.x12.validate_interchange as interchange
+    from mappers.x12.validate import validate_with
+
+    validators = {"old": _validator(False, kind), "new": _validator(True, kind)}
+
+    def cpu_seconds(name: str, data: bytes) -> float:
+        validator = validators[name]
+        if hasattr(validator, "_element_errors"):
+            validator._element_errors.clear()  # each run starts with an empty memo, as a new process
+        interchange.composite_errors = composite_check if name == "new" else lambda *_: iter(())  # type: ignore
+        try:
+            cpu = time.process_time()
+            report = validate_with(data, "ascii", lambda isa12: validator)
+            spent = time.process_time() - cpu
+        finally:
+            interchange.composite_errors = composite_check
+        if report.errors:
+            raise SystemExit(f"errors in the generated file: {report.errors[:3]}")
+        return spent
+
     with tempfile.TemporaryDirectory(prefix="x12bench") as tmp:
         many, single = Path(tmp, "many.edi"), Path(tmp, "single.edi")
         generate(many, 10_000 // scale, 10)
         generate(single, 1, 10_000 // scale)
-        print(f"{'file':22} {'segments':>9} {'off CPU s':>10} {'on CPU s':>9} {'off seg/s':>10} {'on seg/s':>10} "
-              f"{'cost/segment':>13}")
+        print(f"\n{kind} validator: {rounds} rounds, old and new alternating; medians")
+        print(f"{'file':22} {'segments':>9} {'old CPU s':>10} {'new CPU s':>10} {'old seg/s':>10} "
+              f"{'new seg/s':>10} {'cost/segment':>13} {'range':>15}")
         for title, path in (("many POs x 10 lines", many), ("one PO", single)):
             data = path.read_bytes()
-            least = {name: float("inf") for name in validators}
-            for _ in range(repeats):
-                for name, validator in validators.items():
-                    validator._element_errors.clear()  # each run starts with an empty memo, as a new process
-                    cpu = time.process_time()
-                    report = validate_with(data, "ascii", lambda isa12, v=validator: v)
-                    least[name] = min(least[name], time.process_time() - cpu)
-                    if report.errors:
-                        raise SystemExit(f"errors in the generated file: {report.errors[:3]}")
-            segments, off, on = data.count(b"~"), least["off"], least["on"]
-            print(f"{title:22} {segments:9,} {off:10.2f} {on:9.2f} {segments / off:10,.0f} {segments / on:10,.0f} "
-                  f"{100 * (on - off) / off:+12.1f}%")
+            times: dict[str, list[float]] = {"old": [], "new": []}
+            costs = []
+            for round_ in range(rounds):
+                order = ("old", "new") if round_ % 2 == 0 else ("new", "old")
+                spent = {name: cpu_seconds(name, data) for name in order}
+                for name, seconds in spent.items():
+                    times[name].append(seconds)
+                costs.append(100 * (spent["new"] / spent["old"] - 1))
+            segments = data.count(b"~")
+            old, new = statistics.median(times["old"]), statistics.median(times["new"])
+            spread = f"{min(costs):+.1f}..{max(costs):+.1f}%"
+            print(f"{title:22} {segments:9,} {old:10.2f} {new:10.2f} {segments / old:10,.0f} {segments / new:10,.0f} "
+                  f"{statistics.median(costs):+12.1f}% {spread:>15}")
+
+
+def _load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def main() -> None:
@@ -345,15 +396,19 @@ def main() -> None:
     parser.add_argument("--skip", default="", help="comma-separated contenders to leave out")
     parser.add_argument("--memory-pos", type=int, default=66_000, help="POs of the memory run (also a quarter)")
     parser.add_argument("--rulebook", action="store_true",
-                        help="only our validation with the rule book on and off (code lists, syntax notes), "
-                             "in one process, five times each, interleaved: what the rule book costs per segment")
+                        help="only our validation with the rules before the rule book and with it (code lists, "
+                             "syntax notes, composite notes), in one process, alternating over several rounds: the "
+                             "median cost per segment")
+    parser.add_argument("--rounds", type=int, default=9, help="rounds of --rulebook (default 9)")
+    parser.add_argument("--validator", choices=("compiled", "pyx12"), action="append",
+                        help="the set validator(s) --rulebook measures (default: both)")
     args = parser.parse_args()
     if args.child:
         child(args.child[0], Path(args.child[1]))
         return
     scale = 10 if args.quick else 1
     if args.rulebook:
-        rulebook_cost(scale)
+        rulebook_cost(scale, args.rounds, tuple(args.validator or ("compiled", "pyx12")))
         return
     names = tuple(n for n in CONTENDERS if n not in args.skip.split(","))
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPU(s), load {os.getloadavg()[0]:.2f}")

@@ -24,7 +24,8 @@ def json_dumps(value: Any) -> str:
 
 
 def json_loads(text: str | bytes) -> Any:
-    return [] if text == "[]" else json.loads(text)
+    """psycopg hands the bytes over, SQLite the text."""
+    return [] if text == "[]" or text == b"[]" else json.loads(text)
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:

@@ -9,12 +9,22 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlmodel import Session, col, select
 
 from gateway.db import unit_of_work
 from gateway.errors import TooLarge
 from gateway.messages.blobs import ABANDONED_SECONDS, FileBlobStore
 from gateway.messages.states import Direction, IllegalTransition, MessageState, check
-from gateway.messages.store import count_attempt, envelope_of, read_envelope, record_inbound, state_of, transition
+from gateway.messages.store import (
+    advance,
+    count_attempt,
+    envelope_of,
+    read_envelope,
+    record_inbound,
+    state_of,
+    transition,
+)
+from gateway.messages.tables import Message, MessageEvent
 from tests.factories import order
 from tests.hub import sent_by
 
@@ -49,6 +59,27 @@ def test_a_message_moves_once_and_a_second_mover_is_told_no(engine, tmp_path):
         assert transition(session, message_id, S.FAILED, "failed")
         assert transition(session, message_id, S.ACKNOWLEDGED, "replayed")  # no try in flight: from zero
         assert count_attempt(session, message_id) == 1
+
+
+def test_a_path_of_states_moves_in_one_step_with_an_event_per_state_or_not_at_all(engine, tmp_path):
+    data = sent_by("contoso", "fabrikam", "850", order("PO-1"), 6)
+    blob = FileBlobStore(tmp_path).put(data)
+    with unit_of_work(engine) as session:
+        message_id, _ = record_inbound(session, blob, read_envelope(data), partner_id="contoso", transport="test",
+                                       channel_id="po.edi")
+        assert not advance(session, message_id, [(S.VALIDATED, "v"), (S.ROUTED, "skipping steps")])
+        assert not advance(session, message_id, [(S.ACKNOWLEDGED, "not from received"), (S.APPLIED, "a")])
+        assert state_of(session, message_id) is S.RECEIVED
+        assert advance(session, message_id, [(S.VALIDATED, "validated"), (S.ACKNOWLEDGED, "acknowledged"),
+                                             (S.FAILED, "refused")], error="TA1 006", values={"gs06": "77"})
+        assert not advance(session, message_id, [(S.VALIDATED, "again")])  # the second mover is told no
+    with Session(engine) as session:
+        message = session.get(Message, message_id)
+        events = session.exec(select(MessageEvent).where(MessageEvent.message_id == message_id)
+                              .order_by(col(MessageEvent.id))).all()
+    assert message is not None and (message.state, message.error, message.gs06) == ("failed", "TA1 006", "77")
+    assert [(e.state, e.detail) for e in events][1:] == [("validated", "validated"), ("acknowledged", "acknowledged"),
+                                                         ("failed", "refused: TA1 006")]
 
 
 def test_blobs_are_content_addressed_durable_files(tmp_path):

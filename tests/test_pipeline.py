@@ -131,6 +131,30 @@ def test_a_bug_while_applying_fails_the_message_naming_it_and_the_sender_still_g
     assert listed(hub.engine, workspace.PoList.FOR_REVIEW) == []
 
 
+def test_a_file_that_kills_its_worker_while_applying_gets_its_997_and_goes_dead_after_three_tries(hub, monkeypatch):
+    import gateway.pipeline.services
+    from gateway.pipeline import attempts, process
+    from gateway.pipeline.services import receive
+
+    kills = []
+
+    def killing(*args: object) -> None:  # stands in for a crash that kills the worker process while applying
+        kills.append(1)
+        raise SystemExit("killed")
+
+    monkeypatch.setattr(gateway.pipeline.services, "apply_batch", killing)
+    data = sent_by("contoso", "fabrikam", "850", order("POISON-1"), 41)
+    message_id = receive(hub.engine, hub.settings, data, partner="contoso", transport="test").message_id
+    while attempts.begin(hub.engine, message_id, attempts.IN_STEPS):  # as the worker's task counts each try
+        with pytest.raises(SystemExit):
+            process(hub.engine, hub.settings, message_id, now=NOW)
+    assert len(kills) == 3
+    dead = message(hub, message_id)
+    assert dead.state == S.DEAD and "acknowledged step was started 3 times and never finished" in dead.error
+    (ack,) = hub.outbox(message_id, "contoso", kind="ack")  # once, from the try after the first kill
+    assert b"AK9*A" in ack
+
+
 def _three_sets(orders) -> bytes:
     from gateway.x12_profiles import profile_for
     from mappers.x12.translate import RenderRequest, render
@@ -213,6 +237,20 @@ def test_vendor_ta1_rejecting_our_interchange_fails_it_with_the_code(hub):
     ta1 = (b"ISA*00*          *00*          *ZZ*FABRIKAM       *ZZ*CONTOSO        *261125*1200*U*00401*000000777*0*P*>~"
            b"TA1*" + ours.isa13.encode() + b"*261125*1200*R*022~IEA*0*000000777~")
     answer = hub.ingest(ta1, "fabrikam")
+    assert answer.state is S.ROUTED, answer.error
+    rejected = message(hub, ours.id)
+    assert (rejected.state, rejected.ack_status) == ("failed", "R") and "TA1 R 022" in rejected.error
+
+
+def test_a_ta1_inside_a_file_of_another_sender_answers_what_we_sent_to_its_own_sender(hub):
+    """A VAN mailbox file taken from contoso's channel holds fabrikam's TA1 rejecting our interchange: the TA1
+    is matched against what we sent fabrikam (its ISA's sender), not against the channel's partner."""
+    result = hub.send("contoso", "fabrikam", "850", order("PO-1"))
+    (ours,) = [m for m in hub.caused_by(result.message_id) if m.partner_id == "fabrikam"]
+    mark(hub.engine, ours.id, S.SENT, "sent")
+    ta1 = (b"ISA*00*          *00*          *ZZ*FABRIKAM       *ZZ*CONTOSO        *261125*1200*U*00401*000000778*0*P*>~"
+           b"TA1*" + ours.isa13.encode() + b"*261125*1200*R*022~IEA*0*000000778~")
+    answer = hub.ingest(sent_by("contoso", "fabrikam", "850", order("PO-2"), 321) + ta1, "contoso", name="van.edi")
     assert answer.state is S.ROUTED, answer.error
     rejected = message(hub, ours.id)
     assert (rejected.state, rejected.ack_status) == ("failed", "R") and "TA1 R 022" in rejected.error

@@ -97,8 +97,8 @@ def reconciled_line(data: Any, fields: Sequence[IdField], keep_unset: bool = Fal
     if not isinstance(data, dict):
         return data
     raw_ids = data.get("product_ids")
-    dims = data.get("dimensions")
-    dims = dims.model_dump() if isinstance(dims, Canonical) else dims
+    given = data.get("dimensions")
+    dims = given.model_dump() if isinstance(given, Canonical) else given
     values = {f.name: data.get(f.name) for f in fields}
     if keep_unset and raw_ids is None and not any(values.values()) and not dims:
         return data
@@ -108,7 +108,8 @@ def reconciled_line(data: Any, fields: Sequence[IdField], keep_unset: bool = Fal
     if dims is None or isinstance(dims, dict):  # a change's dimension pairs state its dimensions, as in X12
         dim_values = dict(dims or {})
         ids_tuple, dims_filled = reconcile(ids_tuple, dim_values, DIMENSION_FIELDS)
-        if dims_filled or dims is not None:
+        if dims_filled or (dims is not None and not isinstance(given, Canonical)):
             out["dimensions"] = {**dim_values, **dims_filled}
+        # else a given Dimensions stays the same object: readers share one empty instance among all lines
     out["product_ids"] = ids_tuple
     return out

@@ -5,7 +5,7 @@ A batch applies every set as if each had its own savepoint, for the price of one
 - `held(session, keys)` locks the batch's existing PO rows in one statement, in key order (customer, PO number),
   so two interchanges touching the same POs never wait on each other in a circle, and keeps them: a service
   locating one of them reads no row, and its changes (`save_po`) and history events (`log`) wait in the batch
-  to be written at its end, the PO rows in one executemany and the events in one multi-row INSERT.
+  to be written at its end, the PO rows in one UPDATE and the events in one INSERT (gateway.lifecycle.bulk).
 - What the services read next is read ahead for every held PO in one statement, the first time one asks: the
   latest versions with their response and confirmation, then those versions' lines, then their lines with the
   vendor's answers (a PO saved forgets its versions read ahead, since an answer may have joined them).
@@ -19,16 +19,19 @@ the batch's end is read back through `locate` (which looks here first), never by
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+import functools
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from sqlalchemy import Row, Select, and_, bindparam, insert, tuple_, update
+from sqlalchemy import Row, Select, and_, bindparam, tuple_
 from sqlalchemy import select as sa_select
+from sqlalchemy.orm import configure_mappers
 from sqlmodel import Session
 
 from gateway.errors import BusinessError
+from gateway.lifecycle.bulk import insert_rows, update_rows
 from gateway.models import ConfirmationRow, PoEvent, PoLine, PoVersion, PurchaseOrder, Response, ResponseLineRow
 
 PO_T = PurchaseOrder.__table__  # type: ignore[attr-defined]
@@ -40,10 +43,6 @@ LINE_T = PoLine.__table__  # type: ignore[attr-defined]
 RESPONSE_LINE_T = ResponseLineRow.__table__  # type: ignore[attr-defined]
 KEY = "gateway.lifecycle.batch"  # where a session holds its batch (Session.info)
 
-# What the services change on a PO (one statement, built once: with many parameter sets it is an executemany).
-SAVE_PO = update(PO_T).where(PO_T.c.id == bindparam("po_id"))
-# RETURNING makes SQLAlchemy send a batch's events as one multi-row INSERT ("insertmanyvalues").
-INSERT_EVENTS = insert(EVENT_T).returning(EVENT_T.c.id, sort_by_parameter_order=True)
 _LOCK = (sa_select(PO_T).where(tuple_(PO_T.c.customer_id, PO_T.c.po_number).in_(bindparam("keys", expanding=True)))
          .order_by(PO_T.c.customer_id, PO_T.c.po_number).with_for_update())
 
@@ -72,10 +71,26 @@ _ANSWERED_AHEAD = (LINES_WITH_ANSWERS.select_from(
 Key = tuple[str, str]  # (customer, PO number): unique
 T = TypeVar("T")
 R = TypeVar("R")
+M = TypeVar("M")
 
 
-def po_values(po: PurchaseOrder) -> dict[str, Any]:
-    return {"po_id": po.id, "state": po.state, "latest_version": po.latest_version,
+def loaded(model: type[M], values: Mapping[Any, Any]) -> M:
+    """A model object holding a row's `values` (every column), made as the session makes the rows it loads:
+    without SQLModel's __init__, which costs more than reading the row. Not attached to any session."""
+    obj: M = _manager(model).new_instance()  # type: ignore[arg-type]  # a class is hashable
+    obj.__dict__.update(values)
+    return obj
+
+
+@functools.cache
+def _manager(model: type[Any]) -> Any:
+    configure_mappers()  # what the session does before it loads anything: attributes get their setters
+    return model._sa_class_manager
+
+
+def po_row(po: PurchaseOrder) -> dict[str, Any]:
+    """What the services change on a PO, for `bulk.update_rows`."""
+    return {"id": po.id, "state": po.state, "latest_version": po.latest_version,
             "last_change_sequence": po.last_change_sequence, "confirmed_version": po.confirmed_version,
             "order_date": po.order_date, "updated_at": po.updated_at}
 
@@ -100,7 +115,7 @@ class Batch:
         key = (customer, po_number)
         found = self.pos.get(key)
         if found is None and key in self.locked:
-            found = self.pos[key] = PurchaseOrder(**self.locked[key])
+            found = self.pos[key] = loaded(PurchaseOrder, self.locked[key])
         return found
 
     def hold(self, po: PurchaseOrder) -> None:
@@ -120,38 +135,41 @@ class Batch:
             held = [self.po(*key) for key in {*self.locked, *self.pos}]
             keys = [(p.id, p.latest_version) for p in held if p is not None and p.id is not None]
             self.versions = {(row.po_id, row.version): row for row in session.connection().execute(
-                _VERSIONS_AHEAD, {"keys": keys})} if keys else {}
+                _VERSIONS_AHEAD, {"keys": keys}).all()} if keys else {}
         return self.versions.get((po.id, number)) if po.id is not None else None
 
     def lines_of(self, session: Session, version_id: int) -> list[Row[Any]] | None:
         """The lines of a version read ahead (None: the caller reads them)."""
+        if self.versions is None:
+            return None  # they are read ahead for the versions read ahead
         if self.lines is None:
-            ids = [row.id for row in (self.versions or {}).values()]
+            ids = [row.id for row in self.versions.values()]
             self.lines = {i: [] for i in ids}
             if ids:
-                for row in session.connection().execute(_LINES_AHEAD, {"ids": ids}):
+                for row in session.connection().execute(_LINES_AHEAD, {"ids": ids}).all():
                     self.lines[row.version_id].append(row)
         return self.lines.get(version_id)
 
     def answered_lines(self, session: Session, response_id: int) -> list[Row[Any]] | None:
         """The lines of the version `response_id` answers, each with its answer (None: the caller reads them)."""
+        if self.versions is None:
+            return None
         if self.answered is None:
-            ids = [row.response_id for row in (self.versions or {}).values() if row.response_id is not None]
+            ids = [row.response_id for row in self.versions.values() if row.response_id is not None]
             self.answered = {i: [] for i in ids}
-            by_version = {row.id: row.response_id for row in (self.versions or {}).values()}
+            by_version = {row.id: row.response_id for row in self.versions.values()}
             if ids:
-                for row in session.connection().execute(_ANSWERED_AHEAD, {"ids": ids}):
+                for row in session.connection().execute(_ANSWERED_AHEAD, {"ids": ids}).all():
                     self.answered[by_version[row.version_id]].append(row)
         return self.answered.get(response_id)
 
     def write(self, session: Session) -> None:
         """Write the changed PO rows and the events waiting (two statements at most)."""
-        conn = session.connection()
         if self.dirty:
-            conn.execute(SAVE_PO, [po_values(po) for po in self.dirty.values()])
+            update_rows(session, PO_T, [po_row(po) for po in self.dirty.values()])
             self.dirty.clear()
         if self.events:
-            conn.execute(INSERT_EVENTS, self.events).close()
+            insert_rows(session, EVENT_T, self.events)
             self.events.clear()
 
     def rolled_back(self, *, keep_locked: bool) -> None:
@@ -179,7 +197,7 @@ def held(session: Session, keys: Iterable[Key]) -> Iterator[Batch]:
     batch = Batch()
     wanted = sorted({key for key in keys if all(key)})  # documents without a PO lock nothing
     if wanted:
-        for row in session.connection().execute(_LOCK, {"keys": wanted}):
+        for row in session.connection().execute(_LOCK, {"keys": wanted}).all():
             batch.locked[(row.customer_id, row.po_number)] = dict(row._mapping)
     session.info[KEY] = batch
     try:

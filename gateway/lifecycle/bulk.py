@@ -1,25 +1,44 @@
-"""Writing many rows at once: a version's lines, a response's, a confirmation's (the hot path of the lifecycle).
+"""Writing many rows at once: a version's lines, a response's, a confirmation's, a batch's events and PO rows.
 
-On SQLite an executemany runs in C in the process: nothing to gain. On PostgreSQL every statement is a round
-trip, so a row and its children (a version and its lines) go in one statement: the parent inserted in a CTE,
-the children selected from `unnest` of one array per column. Its text depends only on the columns, so psycopg
-prepares it once per connection, whatever the number of rows (a multi-row VALUES list would be parsed again for
-every count, and a COPY costs two round trips of its own).
+On SQLite an executemany runs in C in the process: nothing to gain. On PostgreSQL every statement sent costs a
+round trip (and, on a busy machine, a switch to the server process and back), so many rows go in one statement
+that reads them from `unnest` of one array per column: a row and its children (a version and its lines) in one
+CTE, a batch's PO rows in one UPDATE ... FROM. Its text depends only on the columns, so psycopg prepares it once
+per connection whatever the number of rows (a multi-row VALUES list is parsed again for every count; a COPY costs
+two round trips; an executemany sends a statement per row). Parameters go in binary (`%b`): text arrays would
+have every element escaped in Python. Dumping arrays is psycopg's Python, so a column holding one value in every
+row (a line's site, warehouse, dates, empty notes) is sent once, as one parameter.
 """
 
 from __future__ import annotations
 
 import functools
+from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import JSON, Table, insert
+from sqlalchemy import JSON, Numeric, Table, bindparam, insert, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.postgresql.base import PGDialect
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
 from gateway.db import json_dumps
 
 _PG = PGDialect()  # type: ignore[no-untyped-call]  # compiles column types only
+
+
+def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert many rows of one table in one statement (every row has the same keys)."""
+    if not rows:
+        return
+    conn = session.connection()
+    if conn.dialect.name != "postgresql":
+        conn.execute(insert(table), rows)
+        return
+    columns = tuple(rows[0])
+    arrays, same = _arrays(table, columns, rows)
+    _run(session, _insert_sql(table, columns, same), arrays)
 
 
 def insert_family(session: Session, parent: Table, values: dict[str, Any], child: Table, foreign_key: str,
@@ -29,61 +48,171 @@ def insert_family(session: Session, parent: Table, values: dict[str, Any], child
     conn = session.connection()
     if conn.dialect.name != "postgresql" or not rows:
         parent_id = int(conn.execute(insert(parent).returning(parent.c.id), values).scalar_one())
-        bulk_insert(session, child, [{**row, foreign_key: parent_id} for row in rows])
+        insert_rows(session, child, [{**row, foreign_key: parent_id} for row in rows])
         return parent_id
     names, columns = tuple(values), tuple(rows[0])
-    statement = _family_sql(parent, names, child, foreign_key, columns)
-    arguments = [_dumped(parent, name, values[name]) for name in names]
-    arguments += [[_dumped(child, name, row[name]) for row in rows] for name in columns]
-    driver = conn.connection.driver_connection
+    arrays, same = _arrays(child, columns, rows)
+    arguments = [_dumped(parent, name, [values[name]])[0] for name in names] + arrays
+    found = _run(session, _family_sql(parent, names, child, foreign_key, columns, same), arguments, fetch=True)
+    return int(found)
+
+
+def insert_new_family(session: Session, root: Table, root_values: dict[str, Any], unique: tuple[str, ...],
+                      parent: Table, key: str, values: dict[str, Any], child: Table, foreign_key: str,
+                      rows: list[dict[str, Any]]) -> tuple[int, int] | None:
+    """Insert a `root` row unless one with the same `unique` columns exists (then nothing is written: None), and
+    under it, as `insert_family` does, `values` into `parent` (its `key` column pointing at the root) and
+    `rows` into `child`; (root id, parent id). ON CONFLICT leaves the transaction usable on PostgreSQL."""
+    conn = session.connection()
+    if conn.dialect.name != "postgresql" or not rows:
+        root_id = conn.execute(_insert_new(conn.dialect.name, root, unique), root_values).scalar()
+        if root_id is None:
+            return None
+        return int(root_id), insert_family(session, parent, {**values, key: root_id}, child, foreign_key, rows)
+    root_names, names, columns = tuple(root_values), tuple(values), tuple(rows[0])
+    arrays, same = _arrays(child, columns, rows)
+    arguments = ([_dumped(root, name, [root_values[name]])[0] for name in root_names]
+                 + [_dumped(parent, name, [values[name]])[0] for name in names] + arrays)
+    found = _run(session, _new_family_sql(root, root_names, unique, parent, key, names, child, foreign_key, columns,
+                                          same), arguments, fetch=True, row=True)
+    return None if found is None else (int(found[0]), int(found[1]))
+
+
+def update_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Update many rows of `table`, each found by its "id" (every row has the same keys)."""
+    if not rows:
+        return
+    conn = session.connection()
+    columns = tuple(rows[0])
+    if conn.dialect.name != "postgresql":
+        conn.execute(_update_statement(table, columns), [{f"_{k}": v for k, v in row.items()} for row in rows])
+        return
+    _run(session, _update_sql(table, columns), [_dumped(table, name, [row[name] for row in rows])
+                                                 for name in columns])
+
+
+def _run(session: Session, statement: str, arguments: list[Any], fetch: bool = False, row: bool = False) -> Any:
+    """Execute on the session's connection; with `fetch`, the first column of the first row (the row itself
+    with `row`, None when there is none)."""
+    driver = session.connection().connection.driver_connection
     assert driver is not None
     with driver.cursor() as cursor:
-        found = cursor.execute(statement, arguments).fetchone()
-    assert found is not None
-    return int(found[0])
+        cursor.execute(statement, arguments)
+        if fetch:
+            found = cursor.fetchone()
+            if row:
+                return found
+            assert found is not None
+            return found[0]
+    return None
+
+
+def _arrays(table: Table, columns: tuple[str, ...], rows: list[dict[str, Any]]) -> tuple[list[Any], tuple[bool, ...]]:
+    """Each column's values as one parameter: the value itself when every row has it (`same`), else an array;
+    in the order `_rows_of` writes them (the values, then the arrays). One array at least: it counts the rows."""
+    constants: list[Any] = []
+    arrays: list[list[Any]] = []
+    same: list[bool] = []
+    for name in columns:
+        values = _dumped(table, name, [row[name] for row in rows])
+        one = len(rows) > 1 and (arrays or name != columns[-1]) and _all_equal(values)
+        if one:
+            constants.append(values[0])
+        else:
+            arrays.append(values)
+        same.append(bool(one))
+    return constants + arrays, tuple(same)
+
+
+def _all_equal(values: list[Any]) -> bool:
+    return values.count(values[0]) == len(values)  # a column's values are of one type (or None)
+
+
+def _dumped(table: Table, name: str, values: list[Any]) -> list[Any]:
+    """A column's values as the engine would bind them: JSON encoded (None as JSON null, like SQLAlchemy's JSON
+    type), enums by value, numbers of a NUMERIC column all Decimal (psycopg dumps an array by its first element)."""
+    column_type = table.c[name].type
+    if isinstance(column_type, JSON):
+        return [json_dumps(value) for value in values]
+    if isinstance(values[0], Enum):  # a column of enums holds them in every row
+        return [value.value if isinstance(value, Enum) else value for value in values]
+    if isinstance(column_type, Numeric) and any(value is not None and not isinstance(value, Decimal)
+                                                for value in values):
+        return [None if value is None else Decimal(value) for value in values]
+    return values
+
+
+def _typed(table: Table, name: str, array: bool = False) -> str:
+    return f"%b::{table.c[name].type.compile(dialect=_PG)}{'[]' if array else ''}"
+
+
+def _names(columns: tuple[str, ...]) -> str:
+    return ", ".join(_PG.identifier_preparer.quote(name) for name in columns)
+
+
+def _rows_of(table: Table, columns: tuple[str, ...], same: tuple[bool, ...]) -> tuple[str, str]:
+    """The SELECT list and the FROM item giving `columns` of every row: the one value given (`same`), or
+    `u.name` from unnest's arrays. Parameters are numbered in text order: the values first, then the arrays."""
+    selected, arrays, names = [], [], []
+    for name, one in zip(columns, same, strict=True):
+        quoted = _names((name,))
+        if one:
+            selected.append(_typed(table, name))
+            continue
+        selected.append(f"u.{quoted}")
+        arrays.append(_typed(table, name, array=True))
+        names.append(quoted)
+    return ", ".join(selected), f"unnest({', '.join(arrays)}) AS u ({', '.join(names)})"
+
+
+@functools.cache
+def _insert_sql(table: Table, columns: tuple[str, ...], same: tuple[bool, ...]) -> str:
+    selected, rows = _rows_of(table, columns, same)
+    return f"INSERT INTO {table.name} ({_names(columns)}) SELECT {selected} FROM {rows}"
 
 
 @functools.cache
 def _family_sql(parent: Table, names: tuple[str, ...], child: Table, foreign_key: str,
-                columns: tuple[str, ...]) -> str:
-    quote = _PG.identifier_preparer.quote
-    values = ", ".join(f"%s::{parent.c[n].type.compile(dialect=_PG)}" for n in names)
-    arrays = ", ".join(f"%s::{child.c[n].type.compile(dialect=_PG)}[]" for n in columns)
-    return (f"WITH parent AS (INSERT INTO {parent.name} ({', '.join(map(quote, names))}) VALUES ({values}) "
+                columns: tuple[str, ...], same: tuple[bool, ...]) -> str:
+    values = ", ".join(_typed(parent, n) for n in names)
+    return (f"WITH parent AS (INSERT INTO {parent.name} ({_names(names)}) VALUES ({values}) RETURNING id), "
+            f"{_children_sql(child, foreign_key, columns, same)} SELECT id FROM parent")
+
+
+@functools.cache
+def _new_family_sql(root: Table, root_names: tuple[str, ...], unique: tuple[str, ...], parent: Table, key: str,
+                    names: tuple[str, ...], child: Table, foreign_key: str, columns: tuple[str, ...],
+                    same: tuple[bool, ...]) -> str:
+    root_values = ", ".join(_typed(root, n) for n in root_names)
+    values = ", ".join(_typed(parent, n) for n in names)
+    return (f"WITH root AS (INSERT INTO {root.name} ({_names(root_names)}) VALUES ({root_values}) "
+            f"ON CONFLICT ({_names(unique)}) DO NOTHING RETURNING id), "
+            f"parent AS (INSERT INTO {parent.name} ({_names((key, *names))}) SELECT root.id, {values} FROM root "
             f"RETURNING id), "
-            f"children AS (INSERT INTO {child.name} ({quote(foreign_key)}, {', '.join(map(quote, columns))}) "
-            f"SELECT parent.id, u.* FROM parent, unnest({arrays}) AS u) "
-            f"SELECT id FROM parent")
+            f"{_children_sql(child, foreign_key, columns, same)} SELECT root.id, parent.id FROM root, parent")
 
 
-def _dumped(table: Table, name: str, value: Any) -> Any:
-    """As the engine would bind it: JSON encoded (None as JSON null, like SQLAlchemy's JSON type), enums by value."""
-    return json_dumps(value) if isinstance(table.c[name].type, JSON) else plain(value)
+def _children_sql(child: Table, foreign_key: str, columns: tuple[str, ...], same: tuple[bool, ...]) -> str:
+    selected, rows = _rows_of(child, columns, same)
+    return (f"children AS (INSERT INTO {child.name} ({_names((foreign_key, *columns))}) "
+            f"SELECT parent.id, {selected} FROM parent, {rows})")
 
 
-def bulk_insert(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
-    """Insert many rows of one table in one go (every row has the same keys).
-
-    SQLite runs an executemany in C. On PostgreSQL, psycopg would send one INSERT per row, and a multi-row
-    INSERT of hundreds of parameters costs more to parse than to run, so the rows go in one COPY, in the same
-    transaction. JSON columns are encoded as the engine's JSON type encodes them (gateway.db.json_dumps).
-    """
-    if not rows:
-        return
-    conn = session.connection()
-    if conn.dialect.name != "postgresql":
-        conn.execute(insert(table), rows)
-        return
-    names = list(rows[0])
-    json_columns = {name for name in names if isinstance(table.c[name].type, JSON)}
-    driver = conn.connection.driver_connection
-    assert driver is not None
-    columns = ", ".join(conn.dialect.identifier_preparer.quote(name) for name in names)
-    with driver.cursor() as cursor, cursor.copy(f"COPY {table.name} ({columns}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row([json_dumps(row[n]) if n in json_columns else plain(row[n]) for n in names])
+@functools.cache
+def _insert_new(dialect: str, table: Table, unique: tuple[str, ...]) -> Any:
+    dialect_insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    return dialect_insert(table).on_conflict_do_nothing(index_elements=list(unique)).returning(table.c.id)
 
 
-def plain(value: Any) -> Any:
-    """Enums go in as their values (psycopg would write an Enum's name)."""
-    return value.value if isinstance(value, Enum) else value
+@functools.cache
+def _update_sql(table: Table, columns: tuple[str, ...]) -> str:
+    arrays = ", ".join(_typed(table, n, array=True) for n in columns)
+    changed = ", ".join(f"{_names((n,))} = u.{_names((n,))}" for n in columns if n != "id")
+    return (f"UPDATE {table.name} SET {changed} FROM unnest({arrays}) AS u ({_names(columns)}) "
+            f"WHERE {table.name}.id = u.id")
+
+
+@functools.cache
+def _update_statement(table: Table, columns: tuple[str, ...]) -> Any:
+    return update(table).where(table.c.id == bindparam("_id")).values(
+        {n: bindparam(f"_{n}") for n in columns if n != "id"})

@@ -62,10 +62,17 @@ def claim(session: Session, rows: list[dict[str, Any]]) -> set[int]:
     if not rows:
         return set()
     conn = session.connection()
-    dialect_insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-    statement = dialect_insert(APPLIED_SET_T).values(rows).on_conflict_do_nothing(
-        index_elements=["message_id", "set_index"]).returning(APPLIED_SET_T.c.set_index)
-    return set(conn.execute(statement).scalars())
+    # One row's statement, compiled once; SQLAlchemy sends the rows as one multi-row INSERT ("insertmanyvalues")
+    statement = _CLAIM_PG if conn.dialect.name == "postgresql" else _CLAIM_SQLITE
+    return set(conn.execute(statement, rows).scalars())
+
+
+def _claim(dialect_insert: Any) -> Any:
+    return dialect_insert(APPLIED_SET_T).on_conflict_do_nothing(index_elements=["message_id", "set_index"]
+                                                                ).returning(APPLIED_SET_T.c.set_index)
+
+
+_CLAIM_PG, _CLAIM_SQLITE = _claim(pg_insert), _claim(sqlite_insert)
 
 
 def verdicts(session: Session, message_id: int, controls: list[str]) -> list[Verdict]:

@@ -120,7 +120,7 @@ def detect_delimiters(isa: str) -> Delimiters:
     return Delimiters(element=element, component=component, segment=segment, repetition=repetition)
 
 
-@dataclass
+@dataclass(slots=True)  # a set of 200,000 lines is held as that many of these while it is validated
 class RawSegment:
     """One segment as text split on the element separator; components and repetitions stay joined."""
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import codecs
 import io
 import re
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
@@ -26,6 +27,7 @@ from mappers.x12.segments import Delimiters, Group, Interchange, MappingError, S
 
 CHUNK = 1 << 16
 _TAG = re.compile(r"[A-Z][A-Z0-9]{1,2}")
+_INTERNED = 3  # elements this short are interned: segment IDs, qualifiers, units of measure, codes
 
 
 @dataclass(frozen=True)
@@ -88,7 +90,9 @@ def _read_interchange(raw: RawInterchange, env: _Envelope, d: Delimiters) -> Ite
         if found is None:
             where = f" in set {env.tx.control_number} after segment {len(env.tx.segments)}" if env.tx else ""
             raise MappingError(f"interchange {isa13}: empty segment (two terminators in a row){where}")
-        elements = tuple(found.elements)
+        # Tags, qualifiers, units and codes recur on every line: held once (a set of 200,000 lines would hold
+        # a million copies of "PO1", "EA", "VN"...).
+        elements = tuple([sys.intern(e) if len(e) <= _INTERNED else e for e in found.elements])
         tag = elements[0]
         if not _TAG.fullmatch(tag):
             raise MappingError(f"interchange {isa13}: {tag[:10]!r} is not a segment identifier")
