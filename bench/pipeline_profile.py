@@ -38,7 +38,7 @@ from gateway.messages.states import MessageState  # noqa: E402
 from gateway.partners import PartnersFile, load_partners  # noqa: E402
 from gateway.pipeline import attempts  # noqa: E402
 from gateway.pipeline.deliver import deliver  # noqa: E402
-from gateway.pipeline.services import process, receive  # noqa: E402
+from gateway.pipeline.services import Outcome, process, receive  # noqa: E402
 from tests.conftest import created_database  # noqa: E402
 from tests.workers.pipeline_gateway import PipelineGateway  # noqa: E402
 
@@ -83,8 +83,9 @@ def one_file(gateway: PipelineGateway, counts: Counts, health: HealthNotes, part
     message_id = receive(engine, settings, data, partner="contoso", transport="folder",
                          channel_id=name).message_id
     counts.step = "process"
-    ran(engine, message_id, attempts.IN_STEPS, lambda: process(engine, settings, message_id, now=NOW).state)
-    queued = attempts.queued_outbound(engine, message_id)
+    done: list[Outcome] = []
+    ran(engine, message_id, attempts.IN_STEPS, lambda: _kept(done, process(engine, settings, message_id, now=NOW)))
+    queued = done[-1].queued if done and done[-1].queued is not None else attempts.queued_outbound(engine, message_id)
     counts.step = "deliver"
     for out_id in queued:
         ran(engine, out_id, attempts.OUT_STEPS,
@@ -92,6 +93,11 @@ def one_file(gateway: PipelineGateway, counts: Counts, health: HealthNotes, part
             counts_itself=True)
     counts.step = "other"
     return time.perf_counter() - start
+
+
+def _kept(done: list[Outcome], outcome: Outcome) -> MessageState:
+    done.append(outcome)
+    return outcome.state
 
 
 def ran(engine: Engine, message_id: int, steps: frozenset[MessageState], work: Callable[[], MessageState],

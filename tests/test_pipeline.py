@@ -131,6 +131,30 @@ def test_a_bug_while_applying_fails_the_message_naming_it_and_the_sender_still_g
     assert listed(hub.engine, workspace.PoList.FOR_REVIEW) == []
 
 
+def test_a_file_that_kills_its_worker_while_applying_gets_its_997_and_goes_dead_after_three_tries(hub, monkeypatch):
+    import gateway.pipeline.services
+    from gateway.pipeline import attempts, process
+    from gateway.pipeline.services import receive
+
+    kills = []
+
+    def killing(*args: object) -> None:  # stands in for a crash that kills the worker process while applying
+        kills.append(1)
+        raise SystemExit("killed")
+
+    monkeypatch.setattr(gateway.pipeline.services, "apply_batch", killing)
+    data = sent_by("contoso", "fabrikam", "850", order("POISON-1"), 41)
+    message_id = receive(hub.engine, hub.settings, data, partner="contoso", transport="test").message_id
+    while attempts.begin(hub.engine, message_id, attempts.IN_STEPS):  # as the worker's task counts each try
+        with pytest.raises(SystemExit):
+            process(hub.engine, hub.settings, message_id, now=NOW)
+    assert len(kills) == 3
+    dead = message(hub, message_id)
+    assert dead.state == S.DEAD and "acknowledged step was started 3 times and never finished" in dead.error
+    (ack,) = hub.outbox(message_id, "contoso", kind="ack")  # once, from the try after the first kill
+    assert b"AK9*A" in ack
+
+
 def _three_sets(orders) -> bytes:
     from gateway.x12_profiles import profile_for
     from mappers.x12.translate import RenderRequest, render

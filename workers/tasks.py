@@ -102,9 +102,17 @@ def register(app: Celery, settings: Settings, partners: PartnersFile) -> None:
     @app.task(name=PROCESS_TASK, shared=False, bind=True, **RETRY_POLICY)
     def process_message(self: Task, message_id: int, owed: int = 0) -> None:
         """Validate, acknowledge, apply and route an inbound message, then wake delivery of what it queued."""
-        tried(self, message_id, owed, attempts.IN_STEPS, lambda: pipeline.process(engine, settings, message_id).state)
-        # Also when there was nothing to do: a worker killed before this line left its deliveries unwoken.
-        for out_id in attempts.queued_outbound(engine, message_id):
+        done: list[pipeline.Outcome] = []
+
+        def work() -> MessageState:
+            done.append(pipeline.process(engine, settings, message_id))
+            return done[-1].state
+
+        tried(self, message_id, owed, attempts.IN_STEPS, work)
+        # Also when there was nothing to do: a worker killed before this line left its deliveries unwoken. A run
+        # that settled the message knows them already.
+        queued = done[-1].queued if done and done[-1].queued is not None else None
+        for out_id in queued if queued is not None else attempts.queued_outbound(engine, message_id):
             deliver.delay(out_id)
 
     @app.task(name=DELIVER_TASK, shared=False, bind=True, **RETRY_POLICY)

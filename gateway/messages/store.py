@@ -142,21 +142,35 @@ class Outbound:
 
 
 def queue_outbound(session: Session, out: Outbound) -> int | None:
-    """The outbound message in state queued; None when that outbox key was queued before (nothing written)."""
+    """The outbound message in state queued; None when that outbox key was queued before (nothing written).
+    On PostgreSQL the message, its POs and its event are one statement."""
     now = utcnow()
     name = f"{out.set_types[0] if out.set_types else 'x12'}_{out.envelope.isa13}_{out.blob.sha256[:8]}.edi"
-    message_id = insert_or_nothing(session, MESSAGE_T, {
+    values = {
         "direction": Direction.OUT.value, "kind": out.kind, "state": MessageState.QUEUED.value,
         "partner_id": out.receiver_id, "file_name": name, "sha256": out.blob.sha256, "size": out.blob.size,
         **_envelope_columns(out.envelope), "gs06": out.gs06, "set_types": out.set_types, "controls": [],
         "caused_by_id": out.caused_by_id, "answers_id": out.answers_id, "outbox_key": out.outbox_key,
-        "created_at": now, "updated_at": now}, ["outbox_key"])
-    if message_id is None:
-        return None
-    record_pos(session, message_id, out.po_numbers)
-    add_event(session, message_id, f"queued for {out.receiver_id} as {name} (caused by message "
-                                   f"{out.caused_by_id})", MessageState.QUEUED)
-    return message_id
+        "attempts": 0, "created_at": now, "updated_at": now}  # every default spelt out: in a CTE none applies
+    detail = f"queued for {out.receiver_id} as {name} (caused by message {out.caused_by_id})"
+    conn = session.connection()
+    if conn.dialect.name != "postgresql":
+        message_id = insert_or_nothing(session, MESSAGE_T, values, ["outbox_key"])
+        if message_id is not None:
+            record_pos(session, message_id, out.po_numbers)
+            add_event(session, message_id, detail, MessageState.QUEUED)
+        return message_id
+    queued = pg_insert(MESSAGE_T).values(**values).on_conflict_do_nothing(index_elements=["outbox_key"]).returning(
+        MESSAGE_T.c.id).cte("queued")
+    ctes = [insert(EVENT_T).from_select(["message_id", "at", "detail", "state"], select(
+        queued.c.id, literal(now, EVENT_T.c.at.type), literal(detail, EVENT_T.c.detail.type),
+        literal(MessageState.QUEUED.value, EVENT_T.c.state.type))).cte("queued_event")]
+    pos = [select(queued.c.id, literal(po[:22], MESSAGE_PO_T.c.po_number.type),
+                  literal(version, MESSAGE_PO_T.c.version.type)) for po, version in dict.fromkeys(out.po_numbers)]
+    if pos:
+        ctes.append(insert(MESSAGE_PO_T).from_select(["message_id", "po_number", "version"],
+                                                     pos[0] if len(pos) == 1 else union_all(*pos)).cte("queued_po"))
+    return conn.execute(select(queued.c.id).add_cte(*ctes)).scalar()
 
 
 def record_pos(session: Session, message_id: int, pos: Iterable[tuple[str, int | None]]) -> None:
@@ -181,10 +195,11 @@ def transition(session: Session, message_id: int, target: MessageState, detail: 
 
 
 def advance(session: Session, message_id: int, steps: list[tuple[MessageState, str]], *, error: str | None = None,
-            at: datetime | None = None, values: dict[str, Any] | None = None) -> bool:
+            at: datetime | None = None, values: dict[str, Any] | None = None, keep_tries: bool = False) -> bool:
     """Move a message through `steps` (each a state and its timeline line; `error` belongs to the last) in one
     UPDATE, if the transition table allows the whole path from where it stands now; each step keeps its event.
-    On PostgreSQL the UPDATE and the events are one statement, on SQLite two."""
+    On PostgreSQL the UPDATE and the events are one statement, on SQLite two. `keep_tries`: the tries counted so
+    far count against the step it enters too (they died in it, before this move was written)."""
     target = steps[-1][0]
     sources = {d: _path_sources(d, [state for state, _ in steps]) for d in Direction}
     if not any(sources.values()):
@@ -196,7 +211,7 @@ def advance(session: Session, message_id: int, steps: list[tuple[MessageState, s
     stepped = [d.value for d in Direction if target in STEPS[d]]
     in_flight = case((and_(MESSAGE_T.c.direction.in_(stepped), MESSAGE_T.c.attempts > 0), 1), else_=0)
     changes: dict[str, Any] = {**(values or {}), "state": target.value, "updated_at": at or utcnow(),
-                               "attempts": in_flight if stepped else 0}
+                               "attempts": MESSAGE_T.c.attempts if keep_tries else in_flight if stepped else 0}
     if error is not None or target not in (MessageState.FAILED, MessageState.DEAD, MessageState.QUARANTINED):
         changes["error"] = error
     events = [(state, detail) for state, detail in steps[:-1]] + [

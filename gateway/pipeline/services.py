@@ -51,6 +51,8 @@ class Outcome:
     message_id: int
     state: MessageState
     error: str | None
+    # The outbound messages it caused that wait for delivery, when this run settled it (None: not known here)
+    queued: tuple[int, ...] | None = None
 
 
 def receive(engine: Engine, settings: Settings, data: bytes | Iterable[bytes], *, partner: str | None = None,
@@ -88,15 +90,17 @@ def process(engine: Engine, settings: Settings, message_id: int, *, now: datetim
             if not found.goes_on:  # quarantined, or failed with the refusal it owes its sender
                 with unit_of_work(engine) as session:
                     record_validation(session, blobs, found, now)
-            else:  # its validation is written with its first batch: one unit of work for a small file
-                finished = _apply(engine, settings, message, directory, now, found)
-                if finished.state is MessageState.ROUTED:
-                    return finished
-        elif state is MessageState.ACKNOWLEDGED:
+            elif message.attempts <= 1:  # its validation is written with its first batch: one unit of work
+                return _apply(engine, settings, message, directory, now, found)
+            else:
+                # An earlier try never finished (it killed its worker, maybe while applying, which undid the
+                # validation written with it): the validation and the sender's acknowledgment go first, on their
+                # own, and the earlier tries count against applying.
+                with unit_of_work(engine) as session:
+                    state = record_validation(session, blobs, found, now, keep_tries=True).state
+        if state is MessageState.ACKNOWLEDGED:
             # Racing another worker here is safe too: each set's outcome row lets only one apply it.
-            finished = _apply(engine, settings, message, directory, now)
-            if finished.state is MessageState.ROUTED:
-                return finished
+            return _apply(engine, settings, message, directory, now)
     except Raced:
         pass  # another worker finished the step; the message's state says how far it got
     except (OperationalError, IntegrityError) as e:
@@ -194,7 +198,10 @@ def _settle(session: Session, blobs: FileBlobStore, message: Message, sender: Pa
         moved = advance(session, message.id, [applied, (MessageState.ROUTED, "routed")])
     if not moved:
         raise Raced(message.id)
-    return Outcome(message.id, MessageState.FAILED if problems else MessageState.ROUTED, problems)
+    queued = session.connection().execute(select(MESSAGE_T.c.id).where(
+        MESSAGE_T.c.caused_by_id == message.id, MESSAGE_T.c.state == MessageState.QUEUED.value)
+        .order_by(MESSAGE_T.c.id)).scalars()
+    return Outcome(message.id, MessageState.FAILED if problems else MessageState.ROUTED, problems, tuple(queued))
 
 
 _LEFT = ("message {message_id}: a sender or receiver left the partners file since it was validated; run "

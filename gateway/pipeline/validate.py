@@ -106,9 +106,11 @@ def validate(blobs: BlobStore, message: Message, directory: Directory, validator
     return found
 
 
-def record_validation(session: Session, blobs: BlobStore, found: Validation, now: datetime) -> Validated:
+def record_validation(session: Session, blobs: BlobStore, found: Validation, now: datetime,
+                      keep_tries: bool = False) -> Validated:
     """The unit of work after `validate`: the message moved on (Raced if another worker moved it first), its
-    acknowledgments queued, its invalid sets given their outcome."""
+    acknowledgments queued, its invalid sets given their outcome. `keep_tries`: the tries counted so far died
+    applying it (in a unit of work that also wrote its validation): they count against the apply step."""
     message, report = found.message, found.report
     assert message.id is not None
     if report is None:
@@ -139,7 +141,7 @@ def record_validation(session: Session, blobs: BlobStore, found: Validation, now
         _move(session, message.id, [*steps, (S.FAILED, "refused at the envelope")], reasons,
               {**columns, "partner_id": sender.id})
         return Validated(S.FAILED, refused)
-    _move(session, message.id, steps, None, {**columns, "partner_id": sender.id})
+    _move(session, message.id, steps, None, {**columns, "partner_id": sender.id}, keep_tries)
     if refusals:
         add_event(session, message.id, f"refused at the envelope, the other interchanges go on: {reasons}")
     return Validated(S.ACKNOWLEDGED, refused)
@@ -213,8 +215,8 @@ def _invalid_sets(message_id: int, interchanges: list[tuple[InterchangeReport, P
 
 
 def _move(session: Session, message_id: int, steps: list[tuple[MessageState, str]], error: str | None = None,
-          columns: dict[str, object] | None = None) -> None:
+          columns: dict[str, object] | None = None, keep_tries: bool = False) -> None:
     """Steps of this unit of work, in one UPDATE; if another worker moved the message first, undo everything
     (Raced)."""
-    if not advance(session, message_id, steps, error=error, values=columns):
+    if not advance(session, message_id, steps, error=error, values=columns, keep_tries=keep_tries):
         raise Raced(message_id)
