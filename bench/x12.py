@@ -21,7 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -158,7 +158,7 @@ def _ours(path: Path, validator: str = "compiled") -> int:
     default_validator(str(map_dir("00401")), validator).map_for("004010", "PO")  # imports, maps loaded
     PHASES["imports + maps"] = time.perf_counter() - start
     start = time.perf_counter()
-    verdicts: list[Verdict] = []
+    reports = []
     acks = 0
     validated = 0.0
     with path.open("rb") as f:
@@ -168,7 +168,8 @@ def _ours(path: Path, validator: str = "compiled") -> int:
             validated = time.perf_counter() - start
             ack = acknowledge(ic, AckOptions(ta1="always"), ThrowawayNumbers(), datetime(2026, 11, 20, 9, 30))
             acks += ack is not None
-            verdicts.extend(verdicts_of(ic))
+            reports.append(ic)  # the verdicts are taken from the reports as translate reaches each set
+    verdicts: Iterator[Verdict] = (v for ic in reports for v in verdicts_of(ic))
     PHASES["validate"] = validated
     PHASES["ack"] = time.perf_counter() - start - validated
     start = time.perf_counter()
@@ -205,8 +206,11 @@ _BEFORE_RULEBOOK_NOTES = {"REF": {"R0203"}, "N1": {"R0203", "P0304"}, "DTM": {"R
 _BEFORE_RULEBOOK_CODES = {"x12-92", "x12-587", "x12-670"}
 
 
-def _validator(rulebook: bool) -> Any:
-    """Our validator with the rule book, or with only what the maps checked before it; its maps loaded."""
+def _validator(rulebook: bool, kind: str = "pyx12") -> Any:
+    """Our validator of `kind` (pyx12's walker or the compiled tables) with the rule book, or with only what the
+    maps checked before it; its maps loaded."""
+    from mappers.x12.compiled import CompiledValidator
+    from mappers.x12.compiled.tables import compile_map
     from mappers.x12.maps import map_dir
     from mappers.x12.validate_pyx12 import Pyx12Validator
 
@@ -218,7 +222,19 @@ def _validator(rulebook: bool) -> Any:
                 _strip_rulebook(loaded)
             return loaded
 
-    validator = (Pyx12Validator if rulebook else BeforeRulebook)(str(map_dir("00401")))
+    class BeforeRulebookCompiled(CompiledValidator):
+        def load(self, map_file: str) -> Any:  # the map stripped as pyx12 loads it, then compiled
+            if map_file not in self._maps:
+                import pyx12.map_if
+                import pyx12.params
+
+                loaded = pyx12.map_if.load_map_file(map_file, pyx12.params.params(), self.map_path)
+                _strip_rulebook(loaded)
+                self._maps[map_file] = compile_map(loaded)
+            return self._maps[map_file]
+
+    classes = {"pyx12": (Pyx12Validator, BeforeRulebook), "compiled": (CompiledValidator, BeforeRulebookCompiled)}
+    validator = classes[kind][0 if rulebook else 1](str(map_dir("00401")))
     validator.map_for("004010", "PO")
     return validator
 
@@ -305,7 +321,7 @@ def _phases(r: dict[str, Any]) -> str:
         f"; ack + read + map = {100 * extra / checked:.0f}% on top of validation"
 
 
-def rulebook_cost(scale: int, rounds: int = 9) -> None:
+def rulebook_cost(scale: int, rounds: int = 9, kinds: tuple[str, ...] = ("compiled", "pyx12")) -> None:
     """Validation with the rules before the rule book ("old") and with the whole rule book ("new": code lists,
     every syntax note, the composites' notes) on the same files, in one process: both validators loaded first,
     then `rounds` rounds each running old and new once (in alternating order), and the medians printed: of each
@@ -315,16 +331,25 @@ def rulebook_cost(scale: int, rounds: int = 9) -> None:
     the composite notes (mappers.x12.validate_composites), which came with it."""
     import mappers.x12.validate_interchange as interchange
     from gateway.x12_maps import install
-    from mappers.x12.validate import validate_with
 
     install()
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPU(s), load {_load()}")
-    validators = {"old": _validator(rulebook=False), "new": _validator(rulebook=True)}
     composite_check = interchange.composite_errors
+    for kind in kinds:
+        _rulebook_table(kind, scale, rounds, composite_check)
+    print(f"load at the end {_load()}")
+
+
+def _rulebook_table(kind: str, scale: int, rounds: int, composite_check: Any) -> None:
+    import mappers.x12.validate_interchange as interchange
+    from mappers.x12.validate import validate_with
+
+    validators = {"old": _validator(False, kind), "new": _validator(True, kind)}
 
     def cpu_seconds(name: str, data: bytes) -> float:
         validator = validators[name]
-        validator._element_errors.clear()  # each run starts with an empty memo, as a new process
+        if hasattr(validator, "_element_errors"):
+            validator._element_errors.clear()  # each run starts with an empty memo, as a new process
         interchange.composite_errors = composite_check if name == "new" else lambda *_: iter(())  # type: ignore
         try:
             cpu = time.process_time()
@@ -340,7 +365,7 @@ def rulebook_cost(scale: int, rounds: int = 9) -> None:
         many, single = Path(tmp, "many.edi"), Path(tmp, "single.edi")
         generate(many, 10_000 // scale, 10)
         generate(single, 1, 10_000 // scale)
-        print(f"{rounds} rounds, old and new alternating; medians")
+        print(f"\n{kind} validator: {rounds} rounds, old and new alternating; medians")
         print(f"{'file':22} {'segments':>9} {'old CPU s':>10} {'new CPU s':>10} {'old seg/s':>10} "
               f"{'new seg/s':>10} {'cost/segment':>13} {'range':>15}")
         for title, path in (("many POs x 10 lines", many), ("one PO", single)):
@@ -358,7 +383,6 @@ def rulebook_cost(scale: int, rounds: int = 9) -> None:
             spread = f"{min(costs):+.1f}..{max(costs):+.1f}%"
             print(f"{title:22} {segments:9,} {old:10.2f} {new:10.2f} {segments / old:10,.0f} {segments / new:10,.0f} "
                   f"{statistics.median(costs):+12.1f}% {spread:>15}")
-    print(f"load at the end {_load()}")
 
 
 def _load() -> str:
@@ -376,13 +400,15 @@ def main() -> None:
                              "syntax notes, composite notes), in one process, alternating over several rounds: the "
                              "median cost per segment")
     parser.add_argument("--rounds", type=int, default=9, help="rounds of --rulebook (default 9)")
+    parser.add_argument("--validator", choices=("compiled", "pyx12"), action="append",
+                        help="the set validator(s) --rulebook measures (default: both)")
     args = parser.parse_args()
     if args.child:
         child(args.child[0], Path(args.child[1]))
         return
     scale = 10 if args.quick else 1
     if args.rulebook:
-        rulebook_cost(scale, args.rounds)
+        rulebook_cost(scale, args.rounds, tuple(args.validator or ("compiled", "pyx12")))
         return
     names = tuple(n for n in CONTENDERS if n not in args.skip.split(","))
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPU(s), load {os.getloadavg()[0]:.2f}")

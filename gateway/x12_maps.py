@@ -70,8 +70,12 @@ def _keep_tables(target: Path) -> None:
     """Every map of the directory compiled once (mappers.x12.compiled), so that a process loads tables instead of
     building pyx12's map objects: ~30 ms and 4 MB for an 850 rather than ~300 ms and 14 MB. Written beside the
     maps atomically; a concurrent builder writes the same bytes."""
-    from mappers.x12.compiled.tables import compile_file, tables_path
+    from mappers.x12.compiled.tables import FORMAT, compile_file, tables_path
 
+    for stale in (target / "compiled").glob("*.pickle"):  # tables of another version of the compiler
+        if not stale.name.endswith(f".{FORMAT}.pickle"):
+            with contextlib.suppress(OSError):
+                stale.unlink()
     names = set(re.findall(r">([^<>]+\.xml)</map>", (target / "maps.xml").read_text(encoding="utf-8")))
     for name in sorted(names | {"x12.control.00401.xml", "x12.control.00501.xml"}):
         kept = tables_path(target, name)

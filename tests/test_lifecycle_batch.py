@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from gateway import lifecycle
-from gateway.canonical import ChangeCode, Document, LineChange
+from gateway.canonical import Cancellation, ChangeCode, Document, LineChange
 from gateway.db import make_engine, read_session, unit_of_work
 from gateway.errors import BusinessError
 from gateway.lifecycle.batch import apply_sets, held
@@ -188,3 +188,19 @@ def test_a_batch_has_the_same_effects_and_history_as_one_document_at_a_time(engi
     assert any(kind == "refused" and "unknown_line" in detail for kind, _, detail in
                (e for e in expected if len(e) == 3 and isinstance(e[2], str)))
     assert _effects(engine, "ALL") == expected
+
+
+def test_a_po_named_without_its_customer_in_a_batch_is_read_with_what_the_batch_changed(engine):
+    lifecycle.apply(engine, order("NOC-1"), "test")
+    later = Cancellation(po_number="NOC-1", customer=None, vendor="fabrikam")  # found by number and vendor
+    with unit_of_work(engine) as session, held(session, {(CUSTOMER, "NOC-1")}):
+        apply_sets(session, [change("NOC-1", more(1, 20)), later],
+                   lambda doc, s=session: lifecycle.handle(s, doc, "test"), _no_refusal)
+    with read_session(engine) as session:
+        po = session.exec(select(PurchaseOrder).where(PurchaseOrder.po_number == "NOC-1")).one()
+        assert (po.state, po.latest_version) == ("cancelled", 2)  # the change's new version is kept
+    assert [kind for kind, _, _ in history(engine, "NOC-1")] == ["version", "version", "cancelled"]
+
+
+def _no_refusal(doc: Any, error: Exception) -> None:
+    raise AssertionError(f"{doc} refused: {error}") from error

@@ -57,10 +57,12 @@ DIMENSION_FIELDS = (IdField("color", "BO", COLOR), IdField("size", "IZ", SIZE), 
 
 def first_of(ids: Iterable[ProductId], qualifiers: Sequence[str]) -> ProductId | None:
     """The pair of the first qualifier in `qualifiers` that `ids` holds (its first use)."""
-    found: dict[str, ProductId] = {}
-    for pair in ids:
-        found.setdefault(pair.qualifier, pair)
-    return next((found[q] for q in qualifiers if q in found), None)
+    pairs = ids if isinstance(ids, list | tuple) else list(ids)
+    for qualifier in qualifiers:
+        for pair in pairs:
+            if pair.qualifier == qualifier:
+                return pair
+    return None
 
 
 def reconcile(ids: Sequence[ProductId], values: Mapping[str, str | None],

@@ -1,9 +1,10 @@
 """The PO lifecycle (DESIGN section 2): one service per canonical document, each rule enforced once.
 
 Every service takes a session and never commits: `gateway.db.unit_of_work` owns commit and rollback, and the
-pipeline applies many documents in one (each under its own savepoint). `handle` applies one document in the
-caller's unit of work; `apply` is the convenience that gives one document a unit of work of its own, and on a
-refusal writes it to the PO's event log in another.
+pipeline applies many documents in one, each as if under its own savepoint (`gateway.lifecycle.batch`, which
+also holds the batch's POs locked and writes their changes and events at its end). `handle` applies one
+document in the caller's unit of work; `apply` is the convenience that gives one document a unit of work of its
+own, and on a refusal writes it to the PO's event log in another.
 """
 
 from __future__ import annotations

@@ -18,7 +18,9 @@ from enum import Enum
 from typing import Any
 
 from sqlalchemy import JSON, Numeric, Table, bindparam, insert, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.postgresql.base import PGDialect
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
 from gateway.db import json_dumps
@@ -55,6 +57,27 @@ def insert_family(session: Session, parent: Table, values: dict[str, Any], child
     return int(found)
 
 
+def insert_new_family(session: Session, root: Table, root_values: dict[str, Any], unique: tuple[str, ...],
+                      parent: Table, key: str, values: dict[str, Any], child: Table, foreign_key: str,
+                      rows: list[dict[str, Any]]) -> tuple[int, int] | None:
+    """Insert a `root` row unless one with the same `unique` columns exists (then nothing is written: None), and
+    under it, as `insert_family` does, `values` into `parent` (its `key` column pointing at the root) and
+    `rows` into `child`; (root id, parent id). ON CONFLICT leaves the transaction usable on PostgreSQL."""
+    conn = session.connection()
+    if conn.dialect.name != "postgresql" or not rows:
+        root_id = conn.execute(_insert_new(conn.dialect.name, root, unique), root_values).scalar()
+        if root_id is None:
+            return None
+        return int(root_id), insert_family(session, parent, {**values, key: root_id}, child, foreign_key, rows)
+    root_names, names, columns = tuple(root_values), tuple(values), tuple(rows[0])
+    arrays, same = _arrays(child, columns, rows)
+    arguments = ([_dumped(root, name, [root_values[name]])[0] for name in root_names]
+                 + [_dumped(parent, name, [values[name]])[0] for name in names] + arrays)
+    found = _run(session, _new_family_sql(root, root_names, unique, parent, key, names, child, foreign_key, columns,
+                                          same), arguments, fetch=True, row=True)
+    return None if found is None else (int(found[0]), int(found[1]))
+
+
 def update_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
     """Update many rows of `table`, each found by its "id" (every row has the same keys)."""
     if not rows:
@@ -68,13 +91,17 @@ def update_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
                                                  for name in columns])
 
 
-def _run(session: Session, statement: str, arguments: list[Any], fetch: bool = False) -> Any:
+def _run(session: Session, statement: str, arguments: list[Any], fetch: bool = False, row: bool = False) -> Any:
+    """Execute on the session's connection; with `fetch`, the first column of the first row (the row itself
+    with `row`, None when there is none)."""
     driver = session.connection().connection.driver_connection
     assert driver is not None
     with driver.cursor() as cursor:
         cursor.execute(statement, arguments)
         if fetch:
             found = cursor.fetchone()
+            if row:
+                return found
             assert found is not None
             return found[0]
     return None
@@ -98,8 +125,7 @@ def _arrays(table: Table, columns: tuple[str, ...], rows: list[dict[str, Any]]) 
 
 
 def _all_equal(values: list[Any]) -> bool:
-    first = values[0]
-    return all(value == first and type(value) is type(first) for value in values)
+    return values.count(values[0]) == len(values)  # a column's values are of one type (or None)
 
 
 def _dumped(table: Table, name: str, values: list[Any]) -> list[Any]:
@@ -149,11 +175,33 @@ def _insert_sql(table: Table, columns: tuple[str, ...], same: tuple[bool, ...]) 
 def _family_sql(parent: Table, names: tuple[str, ...], child: Table, foreign_key: str,
                 columns: tuple[str, ...], same: tuple[bool, ...]) -> str:
     values = ", ".join(_typed(parent, n) for n in names)
-    selected, rows = _rows_of(child, columns, same)
     return (f"WITH parent AS (INSERT INTO {parent.name} ({_names(names)}) VALUES ({values}) RETURNING id), "
-            f"children AS (INSERT INTO {child.name} ({_names((foreign_key, *columns))}) "
-            f"SELECT parent.id, {selected} FROM parent, {rows}) "
-            f"SELECT id FROM parent")
+            f"{_children_sql(child, foreign_key, columns, same)} SELECT id FROM parent")
+
+
+@functools.cache
+def _new_family_sql(root: Table, root_names: tuple[str, ...], unique: tuple[str, ...], parent: Table, key: str,
+                    names: tuple[str, ...], child: Table, foreign_key: str, columns: tuple[str, ...],
+                    same: tuple[bool, ...]) -> str:
+    root_values = ", ".join(_typed(root, n) for n in root_names)
+    values = ", ".join(_typed(parent, n) for n in names)
+    return (f"WITH root AS (INSERT INTO {root.name} ({_names(root_names)}) VALUES ({root_values}) "
+            f"ON CONFLICT ({_names(unique)}) DO NOTHING RETURNING id), "
+            f"parent AS (INSERT INTO {parent.name} ({_names((key, *names))}) SELECT root.id, {values} FROM root "
+            f"RETURNING id), "
+            f"{_children_sql(child, foreign_key, columns, same)} SELECT root.id, parent.id FROM root, parent")
+
+
+def _children_sql(child: Table, foreign_key: str, columns: tuple[str, ...], same: tuple[bool, ...]) -> str:
+    selected, rows = _rows_of(child, columns, same)
+    return (f"children AS (INSERT INTO {child.name} ({_names((foreign_key, *columns))}) "
+            f"SELECT parent.id, {selected} FROM parent, {rows})")
+
+
+@functools.cache
+def _insert_new(dialect: str, table: Table, unique: tuple[str, ...]) -> Any:
+    dialect_insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    return dialect_insert(table).on_conflict_do_nothing(index_elements=list(unique)).returning(table.c.id)
 
 
 @functools.cache

@@ -118,12 +118,15 @@ def locate(session: Session, po_number: str, customer: str | None, vendor: str |
     confirmed. On PostgreSQL it must be a statement of its own: a statement that waited for the row lock still
     sees the other tables as they were when it started, so a join would miss what the lock holder just wrote.
     SQLite transactions start with BEGIN IMMEDIATE (gateway.db): nothing can change once one runs, so there
-    one joined query reads it all.
+    one joined query reads it all. In a batch (gateway.lifecycle.batch) a held PO, and its version when read
+    ahead, come from the batch without a statement.
     """
     conn = session.connection()
     params = {"po_number": po_number, "customer": customer, "vendor": vendor}
     batch = batches.current(session)
     po = batch.po(customer, po_number) if batch is not None and customer else None
+    if batch is not None and not customer:
+        batch.write(session)  # found by number alone: the row read must hold what the batch changed
     if po is not None and vendor and po.vendor_id != vendor:
         raise UnknownPO(po_number, customer)
     if po is None:
@@ -134,7 +137,7 @@ def locate(session: Session, po_number: str, customer: str | None, vendor: str |
                 batch.hold(located.po)
             return located
         found = _the_one(conn.execute(_po_query(bool(customer), bool(vendor), lock), params).all(), params)
-        po = PurchaseOrder(**found._mapping)
+        po = batches.loaded(PurchaseOrder, found._mapping)
         if batch is not None and lock:
             batch.hold(po)
     located = Located(po)
@@ -164,7 +167,7 @@ def _the_one(found: Sequence[Row[Any]], params: dict[str, Any]) -> Row[Any]:
 def _locate_joined(conn: Connection, params: dict[str, Any], version: int, query: Select[Any]) -> Located:
     row = _the_one(conn.execute(query, {**params, "version": None if version == LATEST else version}).all(), params)
     mapping = row._mapping
-    located = Located(PurchaseOrder(**{c.name: mapping[f"po_{c.name}"] for c in PO_T.c}))
+    located = Located(batches.loaded(PurchaseOrder, {c.name: mapping[f"po_{c.name}"] for c in PO_T.c}))
     if row.id is not None:
         located.version = row
         located.response_id, located.response_status = row.response_id, row.response_status

@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 from gateway.canonical import Confirmation, LineStatus, ResponseStatus
 from gateway.errors import BusinessError, Refusal
 from gateway.lifecycle import batch as batches
-from gateway.lifecycle.batch import LINES_WITH_ANSWERS
+from gateway.lifecycle.batch import LINES_WITH_ANSWERS, loaded
 from gateway.lifecycle.bulk import insert_family
 from gateway.lifecycle.common import (
     CONFIRMATION_T,
@@ -86,21 +86,21 @@ def confirm_as_ordered(session: Session, po: PurchaseOrder, version: PoVersion, 
 def _confirm(session: Session, po: PurchaseOrder, version: PoVersion | VersionRow, source: str, with_changes: bool,
              response_id: int | None) -> ConfirmationRow:
     assert po.id is not None and version.id is not None
-    row = ConfirmationRow(po_id=po.id, version_id=version.id, with_changes=with_changes, source=source,
-                          confirmed_at=utcnow())
+    row = {"po_id": po.id, "version_id": version.id, "with_changes": with_changes, "source": source,
+           "confirmed_at": utcnow()}
     batch = batches.current(session)
     lines = batch.answered_lines(session, response_id) if batch is not None and response_id is not None else None
     if lines is None:
         lines = list(session.connection().execute(_LINES_WITH_ANSWERS, {"response_id": response_id,
-                                                                         "version_id": version.id}))
+                                                                         "version_id": version.id}).all())
     values = [_confirmed_line(line) for line in lines]
-    row.id = insert_family(session, CONFIRMATION_T, {c.name: getattr(row, c.name) for c in CONFIRMATION_T.c
-                                                     if c.name != "id"}, CONFIRMED_LINE_T, "confirmation_id", values)
+    confirmation = loaded(ConfirmationRow, {**row, "id": insert_family(session, CONFIRMATION_T, row,
+                                                                       CONFIRMED_LINE_T, "confirmation_id", values)})
     po.confirmed_version = version.version
     touch(po, PoState.CONFIRMED)
     refresh_received(po, ((v["quantity"], v["received_quantity"]) for v in values))
     save_po(session, po)
-    return row
+    return confirmation
 
 
 def _confirmed_line(line: Row[Any]) -> dict[str, Any]:

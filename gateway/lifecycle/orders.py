@@ -6,11 +6,10 @@ import base64
 import binascii
 import hashlib
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import insert
 from sqlalchemy import select as sa_select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
 from gateway.canonical import (
@@ -28,8 +27,11 @@ from gateway.canonical import (
 )
 from gateway.errors import BusinessError, Refusal
 from gateway.lifecycle import batch as batches
+from gateway.lifecycle.batch import loaded
+from gateway.lifecycle.bulk import insert_new_family
 from gateway.lifecycle.common import (
     LATEST,
+    LINE_T,
     PO_T,
     VERSION_T,
     check_lines,
@@ -38,6 +40,7 @@ from gateway.lifecycle.common import (
     dump_all,
     find_po,
     insert_version,
+    line_values,
     lines_of,
     locate,
     log,
@@ -51,10 +54,6 @@ from gateway.lifecycle.common import (
 from gateway.models import AttachmentRow, PoState, PoVersion, PurchaseOrder, utcnow
 
 ATTACHMENT_T = AttachmentRow.__table__  # type: ignore[attr-defined]
-_INSERT_PO_PG = pg_insert(PO_T).on_conflict_do_nothing(index_elements=["customer_id", "po_number"]).returning(PO_T.c.id)
-_INSERT_PO_SQLITE = (sqlite_insert(PO_T).on_conflict_do_nothing(index_elements=["customer_id", "po_number"])
-                     .returning(PO_T.c.id))
-
 
 def receive_version(session: Session, doc: PurchaseOrderVersion, source: str) -> PoVersion:
     """An 850 original creates the PO (version 1); a replace (850 BEG01 05, 860 BCH01 05) adds a version."""
@@ -175,19 +174,22 @@ def _create(session: Session, doc: PurchaseOrderVersion, customer: str, vendor: 
     return version
 
 
-def _insert_po(session: Session, po: PurchaseOrder) -> None:
-    """Insert a new PO, or refuse it as a duplicate. The (customer, po_number) unique constraint settles it, so
-    that two workers receiving the same original at once cannot both create it; ON CONFLICT keeps the
-    transaction usable (PostgreSQL aborts it on a constraint error) for the lookup that names the existing one."""
-    conn = session.connection()
-    statement = _INSERT_PO_PG if conn.dialect.name == "postgresql" else _INSERT_PO_SQLITE
-    po.id = conn.execute(statement, {c.name: getattr(po, c.name) for c in PO_T.c if c.name != "id"}).scalar()
-    if po.id is not None:
+def _insert_po(session: Session, po: PurchaseOrder, version: dict[str, Any], lines: list[OrderLine]) -> int:
+    """Insert a new PO with its first version and lines (one statement on PostgreSQL), or refuse it as a
+    duplicate; the version's id. The (customer, po_number) unique constraint settles it, so that two workers
+    receiving the same original at once cannot both create it; ON CONFLICT keeps the transaction usable
+    (PostgreSQL aborts it on a constraint error) for the lookup that names the existing one."""
+    found = insert_new_family(session, PO_T, {c.name: getattr(po, c.name) for c in PO_T.c if c.name != "id"},
+                              ("customer_id", "po_number"), VERSION_T, "po_id", version, LINE_T, "version_id",
+                              [line_values(line) for line in lines])
+    if found is not None:
+        po.id, version_id = found
+        assert isinstance(version_id, int)
         batch = batches.current(session)
         if batch is not None:
             batch.hold(po)  # written up to date: a later set of the batch finds it here
-        return
-    existing = conn.execute(sa_select(PO_T.c.latest_version).where(
+        return version_id
+    existing = session.connection().execute(sa_select(PO_T.c.latest_version).where(
         PO_T.c.customer_id == po.customer_id, PO_T.c.po_number == po.po_number)).scalar()
     raise BusinessError(Refusal.DUPLICATE_PO, f"PO {po.po_number} of customer {po.customer_id} already exists"
                         + (f" (version {existing}); send a change or a replace" if existing is not None else ""))
@@ -207,23 +209,23 @@ def _add_version(session: Session, po: PurchaseOrder, doc: PurchaseOrderVersion,
         touch(po, PoState.FOR_REVIEW)
     else:
         touch(po)
-    if new:
-        _insert_po(session, po)
-    else:
+    if not new:
         save_po(session, po)
-    assert po.id is not None
-    version = PoVersion(
-        po_id=po.id, version=number, arrived_as=arrived_as, change_sequence=doc.change_sequence,
-        order_date=doc.order_date, currency=doc.currency,
-        buyer=doc.buyer.model_dump(mode="json") if doc.buyer else None,
-        ship_to=doc.ship_to.model_dump(mode="json") if doc.ship_to else None,
-        site=doc.site, warehouse=doc.warehouse, requested_delivery_date=doc.requested_delivery_date,
-        payment_terms=doc.payment_terms, notes=dump_all(doc.notes), charges=dump_all(doc.charges), source=source,
-        received_at=utcnow(),
-    )
+    values = {
+        "version": number, "arrived_as": arrived_as, "change_sequence": doc.change_sequence,
+        "order_date": doc.order_date, "currency": doc.currency,
+        "buyer": doc.buyer.model_dump(mode="json") if doc.buyer else None,
+        "ship_to": doc.ship_to.model_dump(mode="json") if doc.ship_to else None,
+        "site": doc.site, "warehouse": doc.warehouse, "requested_delivery_date": doc.requested_delivery_date,
+        "payment_terms": doc.payment_terms, "notes": dump_all(doc.notes), "charges": dump_all(doc.charges),
+        "source": source, "received_at": utcnow(),
+    }
     line_list = list(lines)
-    version.id = insert_version(session, {c.name: getattr(version, c.name) for c in VERSION_T.c if c.name != "id"},
-                                line_list)
+    if new:  # the PO row, already up to date, with its first version
+        version_id = _insert_po(session, po, values, line_list)
+    else:
+        version_id = insert_version(session, {"po_id": po.id, **values}, line_list)
+    version = loaded(PoVersion, {**values, "po_id": po.id, "id": version_id})
     store_attachments(session, po, doc.attachments, version_id=version.id)
     for line in line_list:
         if line.attachments:

@@ -9,6 +9,7 @@ from sqlmodel import Session
 
 from gateway.canonical import Charge, LineStatus, OrderKind, ResponseLine, ResponseStatus, VendorResponse
 from gateway.errors import BusinessError, Refusal
+from gateway.lifecycle.batch import loaded
 from gateway.lifecycle.bulk import insert_family
 from gateway.lifecycle.common import (
     RESPONSE_T,
@@ -111,9 +112,9 @@ def _check_consistent(where: str, doc: VendorResponse, given: dict[str, Response
 def _store(session: Session, po: PurchaseOrder, version: VersionRow, doc: VendorResponse,
            lines: dict[str, LineRow], given: dict[str, ResponseLine], source: str) -> Response:
     assert version.id is not None and po.id is not None
-    response = Response(version_id=version.id, status=doc.status, update_delivery_date=doc.update_delivery_date,
-                        vendor_order_number=doc.vendor_order_number, response_date=doc.response_date,
-                        notes=dump_all(doc.notes), source=source, received_at=utcnow())
+    values = {"version_id": version.id, "status": doc.status, "update_delivery_date": doc.update_delivery_date,
+              "vendor_order_number": doc.vendor_order_number, "response_date": doc.response_date,
+              "notes": dump_all(doc.notes), "source": source, "received_at": utcnow()}
     # Every line gets a row, so what was confirmed never depends on what the vendor chose to omit.
     rows = []
     # A line the vendor did not name follows the response: rejected with a reject, else accepted as ordered.
@@ -126,8 +127,8 @@ def _store(session: Session, po: PurchaseOrder, version: VersionRow, doc: Vendor
                      "substitute_description": rl.substitute.description if rl.substitute else None,
                      "product_ids": dump_all(rl.product_ids), "notes": dump_all(rl.notes),
                      "schedule": _schedule(rl, line, doc.update_delivery_date)})
-    response.id = insert_family(session, RESPONSE_T, {c.name: getattr(response, c.name) for c in RESPONSE_T.c
-                                                      if c.name != "id"}, RESPONSE_LINE_T, "response_id", rows)
+    response = loaded(Response, {**values, "id": insert_family(session, RESPONSE_T, values, RESPONSE_LINE_T,
+                                                               "response_id", rows)})
     for number in lines:
         answered = given.get(number)
         if answered is not None and answered.attachments:

@@ -147,7 +147,7 @@ def _apply(engine: Engine, settings: Settings, message: Message, directory: Dire
                 # An interchange refused at validation (no such partner) has no set left to apply.
                 apply_batch(session, blobs, batch, parties or Parties(sender, receiver, message_id, now))
             if last:
-                finished = _settle(session, blobs, message, sender)
+                finished = _settle(session, blobs, message, sender, directory)
         unwritten = None
 
     pending: tuple[list[SetItem], Parties | None] | None = None
@@ -182,12 +182,17 @@ def _apply(engine: Engine, settings: Settings, message: Message, directory: Dire
     return finished
 
 
-def _settle(session: Session, blobs: FileBlobStore, message: Message, sender: Partner) -> Outcome:
-    """Every set has its outcome: the message applied, then routed, or failed naming the sets not applied."""
+def _settle(session: Session, blobs: FileBlobStore, message: Message, sender: Partner, directory: Directory
+            ) -> Outcome:
+    """Every set has its outcome: the message applied, then routed, or failed naming the sets not applied.
+    A TA1 answers what we sent to the partner its own ISA names (a file may hold several senders' interchanges)."""
     assert message.id is not None
-    if "TA1" in message.set_types:  # TA1s stand outside any set (acknowledgments are small)
-        for ack in interchange_acks(blobs.get(message.sha256), sender.encoding):
-            add_event(session, message.id, "TA1: " + reconcile(session, ack, sender, message.id))
+    if "TA1" in message.set_types:  # TA1s stand outside any set: read from the archived file as it streams
+        with blobs.open(message.sha256) as source:
+            found = interchange_acks(source, sender.encoding)
+        for ack in found:
+            partner = directory.by_isa(ack.sender_qualifier, ack.sender_id) or sender
+            add_event(session, message.id, "TA1: " + reconcile(session, ack, partner, message.id))
     text, problems = summary(session, message.id, f"{message.channel_id or f'message {message.id}'}: "
                                                   f"partner {sender.id}")
     applied = (MessageState.APPLIED, f"every set has its outcome: {text}")

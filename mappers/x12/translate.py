@@ -7,7 +7,7 @@ mapper module adds its own entries the same way, so this module never grows a ch
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -192,7 +192,7 @@ class Translated:
 
 def translate(source: bytes | BinaryIO, encoding: str = "utf-8", profile: ProfileChoice = None,
               limits: Limits | None = None, private_codes: PrivateCodes | None = None,
-              verdicts: Sequence[Verdict] | None = None) -> Iterator[Translated]:
+              verdicts: Iterable[Verdict] | None = None) -> Iterator[Translated]:
     """Every transaction set of `source` mapped by its ST01; a set that cannot be mapped carries its error
     and does not stop the others. Broken envelope structure raises (nothing after it can be trusted).
     `profile` is the sender's (or a function choosing it per set): its conventions decide how sets are read.
@@ -203,7 +203,8 @@ def translate(source: bytes | BinaryIO, encoding: str = "utf-8", profile: Profil
     it is read twice. `private_codes` names, per sender, the elements where its codes outside the X12 lists are
     warnings (`mappers.x12.validate`), so such a set is mapped as the validator accepted it.
     `verdicts`: the validator's verdicts on these very bytes, when the caller has them already (the pipeline
-    validated the message in an earlier step and kept them): validation is then not run a second time."""
+    validated the message in an earlier step and kept them): validation is then not run a second time. They are
+    taken one by one as the sets are read, so a generator over the validation's reports will do."""
     if verdicts is None:
         verdicts = list(_verdicts(source, encoding, limits, private_codes))  # whole before the source is read again
         if not isinstance(source, bytes | bytearray):

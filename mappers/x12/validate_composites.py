@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,11 +47,19 @@ def _rules(release: str) -> Rules:
             for seg, uses in data["releases"][release].items()}
 
 
-def composite_errors(segments: Sequence[RawSegment], component_separator: str, version: str,
+@functools.cache
+def composite_segments() -> frozenset[str]:
+    """The IDs of the segments that hold a composite with notes (REF, N9), in any release: the envelope pass
+    notes these segments as it reads them, so that the check costs nothing for the others."""
+    return frozenset(seg for release in ("004010", "005010") for seg in _rules(release))
+
+
+def composite_errors(candidates: Iterable[tuple[int, RawSegment]], component_separator: str, version: str,
                      ) -> Iterator[CompositeNoteError]:
-    """The broken composite notes of one set's segments (ST first); `version` is the group's GS08."""
+    """The broken composite notes of one set's segments, given as (position from ST = 1, segment) for the
+    segments `composite_segments` names (any other is skipped); `version` is the group's GS08."""
     rules = _rules("005010" if version[:6] >= "005010" else "004010")
-    for position, raw in enumerate(segments, start=1):
+    for position, raw in candidates:
         found = rules.get(raw.tag)
         if found is None:
             continue

@@ -24,7 +24,7 @@ from mappers.x12.envelope import (
 )
 from mappers.x12.validate_api import ChooseValidator, SetMap, SetValidator, ascii_mask
 from mappers.x12.validate_codes import CODED_ISA_ELEMENTS, isa_code_errors
-from mappers.x12.validate_composites import composite_errors
+from mappers.x12.validate_composites import composite_errors, composite_segments
 from mappers.x12.validate_report import (
     GroupReport,
     InterchangeReport,
@@ -85,6 +85,8 @@ class InterchangeCheck:
         self.set_ids: set[str] = set()
         self.tx: SetReport | None = None
         self.tx_segments: list[RawSegment] = []
+        self.composite_tags = composite_segments()
+        self.with_composites: list[tuple[int, RawSegment]] = []  # the set's segments holding a composite with notes
         self.outside_set = False  # an ST outside any group: its segments are skipped up to its SE
 
     def run(self) -> InterchangeReport:
@@ -203,6 +205,8 @@ class InterchangeCheck:
             self.open_set(seg)
         elif self.tx is not None:
             self.tx_segments.append(seg)
+            if tag in self.composite_tags:
+                self.with_composites.append((len(self.tx_segments), seg))
             if tag == "SE":
                 self.close_set(seg)
         elif self.outside_set:
@@ -285,6 +289,7 @@ class InterchangeCheck:
         self.tx = SetReport(set_id=sys.intern(st.get(1)), control_number=st.get(2), implementation=st.get(3) or None)
         self.group.sets.append(self.tx)
         self.tx_segments = [st]
+        self.with_composites = []
         if not re.fullmatch(r"\d{3}", self.tx.set_id):
             self.set_error("6", f"ST01 {self.tx.set_id!r} is not a transaction set identifier")
         elif self.group_map is None:
@@ -329,11 +334,12 @@ class InterchangeCheck:
         self.tx = None
         self.set_map = None
         self.tx_segments = []
+        self.with_composites = []
 
     def composite_notes(self) -> None:
         """The notes inside composites (validate_composites), which the contents' validator does not check."""
         assert self.tx is not None and self.group is not None and self.raw.delimiters is not None
-        for e in composite_errors(self.tx_segments, self.raw.delimiters.component, self.group.version):
+        for e in composite_errors(self.with_composites, self.raw.delimiters.component, self.group.version):
             self.tx.errors.append(self._in_set(
                 "element", e.code, e.message, segment=e.segment, position=e.position, element=e.element,
                 component=e.component, trigger=e.element if e.trigger_component is not None else None,

@@ -28,7 +28,8 @@ def outcome(report: ValidationReport) -> Outcome:
             out.append(("AK9", g.control_number, g.status, tuple(e.code for e in g.errors)))
             for tx in g.sets:
                 out.append(("AK2", tx.set_id, tx.control_number, tx.accepted,
-                            tuple((e.level, e.code, e.segment, e.position, e.element, e.component, e.trigger)
+                            tuple((e.level, e.code, e.segment, e.position, e.element, e.component, e.trigger,
+                                   e.trigger_component)
                                   for e in tx.errors),
                             tuple((e.code, e.segment, e.position, e.element) for e in tx.warnings)))
     return tuple(out)

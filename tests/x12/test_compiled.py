@@ -115,3 +115,14 @@ def test_the_map_directory_keeps_each_map_compiled_and_loading_it_gives_the_same
                 for s in m.segments()]  # type: ignore[attr-defined]
 
     assert shape(kept) == shape(fresh)
+
+
+def test_the_plan_cache_stays_bounded_under_unknown_segment_ids(validator: CompiledValidator) -> None:
+    from mappers.x12.compiled import walker
+
+    m = validator.map_for("004010", "PO")
+    assert m is not None
+    start = m.by_id["BEG"][0]
+    for n in range(walker.MAX_PLANS + 10):
+        walker.plan(m, start, f"Z{n % 36:X}{n // 36 % 36:X}"[:3], n)
+    assert len(m.plans) <= walker.MAX_PLANS

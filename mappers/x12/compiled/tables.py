@@ -121,6 +121,7 @@ class CompiledMap:
     slots: int
     by_id: dict[str, tuple[SegmentRule, ...]]  # every segment node by segment ID
     plans: dict[tuple[int, str, int], Any] = field(default_factory=dict)
+    trials: dict[tuple[int, str, int], int | None] = field(default_factory=dict)  # bad first qualifiers placed
 
     def node_at(self, path: str) -> LoopRule | SegmentRule:
         """The node at a pyx12-style path such as /ISA_LOOP/GS_LOOP/GS."""

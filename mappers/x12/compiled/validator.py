@@ -13,7 +13,7 @@ from typing import Any
 
 from mappers.x12.compiled.checks import Finding, check_segment
 from mappers.x12.compiled.tables import CompiledMap, MapError, SegmentRule, compile_file
-from mappers.x12.compiled.walker import plan, run, signature
+from mappers.x12.compiled.walker import MAX_PLANS, plan, run, signature
 from mappers.x12.envelope import RawSegment
 from mappers.x12.map_index import MapIndex
 from mappers.x12.segments import Delimiters
@@ -104,11 +104,22 @@ def _bad_qualifier(m: CompiledMap, node: SegmentRule, tag: str, elements: list[s
     codes = [c for n in m.by_id[tag] for c in n.first_codes]
     if not codes or qualifier in codes:
         return None
+    rest = ["", *elements[1:]]
+    # The outcome depends on the qualifier only through the trial codes: the same route whatever the bad code,
+    # so the search over (up to hundreds of) codes runs once per place, ID and other key elements.
+    key = (node.index, tag, signature(m, tag, rest, component))
+    if key in m.trials:
+        found = m.trials[key]
+        return plan(m, node, tag, found) if found is not None else None
+    if len(m.trials) >= MAX_PLANS:
+        m.trials.clear()
     for code in dict.fromkeys(codes):
-        trial = [code, *elements[1:]]
-        p = plan(m, node, tag, signature(m, tag, trial, component))
+        mask = signature(m, tag, [code, *elements[1:]], component)
+        p = plan(m, node, tag, mask)
         if p[1] is not None:
+            m.trials[key] = mask
             return p
+    m.trials[key] = None
     return None
 
 

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 
 from mappers.x12.compiled.tables import CompiledMap, LoopRule, SegmentRule
 
+MAX_PLANS = 8192  # routes kept per map (a clean 850 takes a few dozen)
 # plan operations
 MISS_SEG, MISS_LOOP, MATCH, ENTER, NOT_FOUND = range(5)
 
@@ -51,6 +52,8 @@ def plan(m: CompiledMap, start: SegmentRule, seg_id: str, mask: int) -> Plan:
     key = (start.index, seg_id, mask)
     found = m.plans.get(key)
     if found is None:
+        if len(m.plans) >= MAX_PLANS:  # hostile input can name ~35,000 segment IDs: the cache stays bounded
+            m.plans.clear()
         found = m.plans[key] = _Route(m, seg_id, mask).walk(start)
     return found
 
