@@ -52,9 +52,12 @@ VERSIONS_WITH_ANSWERS: Select[Any] = (
               CONFIRMATION_T.c.id.label("confirmation_id"))
     .select_from(VERSION_T.outerjoin(RESPONSE_T, RESPONSE_T.c.version_id == VERSION_T.c.id)
                  .outerjoin(CONFIRMATION_T, CONFIRMATION_T.c.version_id == VERSION_T.c.id)))
-# Lines, each with the vendor's answer to it (its version's response's line of the same number), if any.
+# Lines, each with the vendor's answer to it (its version's response's line of the same number), if any: what a
+# confirmation takes of them (the lines' JSON columns are not read, nor decoded).
 LINES_WITH_ANSWERS: Select[Any] = (
-    sa_select(LINE_T, RESPONSE_LINE_T.c.id.label("answer_id"), RESPONSE_LINE_T.c.status.label("answer_status"),
+    sa_select(*(LINE_T.c[name] for name in ("id", "version_id", "line_number", "quantity", "uom", "unit_price",
+                                            "buyer_item", "vendor_item", "description", "requested_delivery_date")),
+              RESPONSE_LINE_T.c.id.label("answer_id"), RESPONSE_LINE_T.c.status.label("answer_status"),
               RESPONSE_LINE_T.c.schedule.label("answer_schedule"),
               RESPONSE_LINE_T.c.substitute_item.label("answer_substitute_item"),
               RESPONSE_LINE_T.c.substitute_description.label("answer_substitute_description")))

@@ -126,7 +126,8 @@ def syntax_notes(seg_id: str, tokens: list[str], release: str) -> list[str]:
 def listed_notes(seg_id: str, release: str) -> list[str]:
     """The notes definitions/notes.py lists for the segment in `release` (no derived pairs)."""
     listed = (notes.NOTES_5010.get(seg_id) if release == "005010" else None) or notes.NOTES.get(seg_id, "")
-    return listed.split()
+    standard, ours, _ = notes.DEPARTURES.get(seg_id, ("", "", ""))
+    return [ours if rule == standard else rule for rule in listed.split()]
 
 
 def codeset_id(number: str) -> str:

@@ -90,11 +90,14 @@ NOTES: dict[str, str] = {
 
 # Notes of the standard we check in a weaker form, and why (docs/x12-rulebook.md lists them)
 DEPARTURES: dict[str, tuple[str, str, str]] = {
-    # segment: (the standard's note, what we check instead, why); none at present. POC's C030405 (if POC03,
-    # then POC04 and POC05) is checked as the standard has it: EDIENGINE's 004010 POC, and stedi.com's
-    # x12-003020 and x12-003060 POC pages give the same note (003010: "If POC03 is present, then POC04, and
-    # POC05 must be present"); it was relaxed to C0305 only in 007020 (stedi.com x12-007020 POC), after
-    # both our releases. Our 860/865 writers send POC04 (ordered minus received) with POC05.
+    # segment: (the standard's note, what we check instead, why)
+    "POC": ("C030405", "C0305",
+            "004010 and 005010 ask for POC04 (quantity left to receive) and POC05 with every POC03 (EDIENGINE's "
+            "004010 POC; stedi.com x12-003020 and x12-003060 POC), but customers' 860s commonly send the new "
+            "quantity and its unit without POC04 (the KAS guide's `POC*1*QD*60**EA*12.50**VP*...`), and X12 itself "
+            "relaxed the note to C0305 in 007020 (stedi.com x12-007020 POC): an inbound POC03 needs its unit "
+            "(POC05), not the quantity left to receive; our 860/865 writers send POC04 (ordered minus received) "
+            "with POC05, so what we write meets the standard's note"),
 }
 
 # Notes inside a composite, positions counted within it (C040's P0304: if either C040-03 or C040-04 is present,
