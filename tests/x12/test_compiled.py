@@ -126,3 +126,34 @@ def test_the_plan_cache_stays_bounded_under_unknown_segment_ids(validator: Compi
     for n in range(walker.MAX_PLANS + 10):
         walker.plan(m, start, f"Z{n % 36:X}{n // 36 % 36:X}"[:3], n)
     assert len(m.plans) <= walker.MAX_PLANS
+
+
+def _po1_rule() -> SegmentRule:
+    m = CompiledValidator(str(map_dir("00401"))).map_for("004010", "PO")  # its own tables: an empty note memo
+    assert m is not None
+    (po1,) = [n for n in m.by_id["PO1"] if n.parent is not None and n.parent.id == "PO1"]
+    return po1
+
+
+def test_syntax_notes_looked_up_by_presence_give_the_findings_worked_out_note_by_note() -> None:
+    from mappers.x12.compiled.checks import _syntax, check_segment
+
+    po1 = _po1_rule()
+    cases = [["1", "5", "EA", "2.5"], ["1", "", "EA", "2.5"], ["1", "5", "EA", "2.5", "", "BP", ""],
+             ["1", ">", "EA", "2.5"], ["1", "5", "EA", "2.5", "", ">>", "A1"], ["1", "5", "EA", "2.5", "", "BP", "A1"]]
+    for elements in cases * 2:  # the second time from the memo
+        notes = [f for f in check_segment(po1, elements, ">", "00401") if f[1].startswith("Syntax Error")]
+        assert notes == [f for kind, numbers in po1.syntax
+                         if (f := _syntax("PO1", kind, numbers, elements, ">")) is not None], elements
+    assert len(po1.broken_notes) == 5  # a value of only component separators is absent: ">" shares ""'s pattern
+    assert any("C0302" in f[1] for f in check_segment(po1, ["1", "", "EA"], ">", "00401"))
+
+
+def test_the_note_memo_stays_bounded_under_ever_new_presence_patterns() -> None:
+    from mappers.x12.compiled import checks
+
+    po1 = _po1_rule()
+    for n in range(checks._NOTE_PATTERNS + 100):
+        checks.check_segment(po1, ["1", "5", "EA", "2.5", "", *("A" if n >> i & 1 else "" for i in range(12))], ">",
+                             "00401")
+    assert len(po1.broken_notes) == checks._NOTE_PATTERNS

@@ -29,6 +29,7 @@ _R = re.compile(r"-?[0-9]*(\.[0-9]+)?", re.S | re.ASCII)
 _BAD_ID = {"00501": re.compile(r"""[^A-Z0-9!"&'()*+,\-\./:;?= a-z%~@\[\]_{}\\|<>^`#$]""", re.S | re.ASCII),
            "": re.compile(r"""[^A-Z0-9!"&'()*+,\-\./:;?= a-z%~@\[\]_{}\\|<>#$]""", re.S | re.ASCII)}
 _DATES = ("RD8", "DT", "D8", "D6")
+_NOTE_PATTERNS = 512
 
 
 def valid_type(value: str, data_type: str | None, icvn: str) -> bool:
@@ -191,29 +192,52 @@ def check_segment(seg: SegmentRule, elements: Sequence[str], component: str | No
                 else:
                     check_empty(child, out)
     if seg.syntax:
-        present = 0
-        for i, v in enumerate(elements):
-            if v and (component is None or component not in v or v.strip(component)):
-                present |= 1 << i
-        for kind, numbers, mask, first in seg.notes:
-            count = (present & mask).bit_count()
-            if kind == "P":
-                broken = 0 < count < len(numbers)
-            elif kind == "R":
-                broken = count == 0
-            elif kind == "E":
-                broken = count > 1
-            elif kind == "C":
-                broken = bool(present & first) and count < len(numbers)
-            elif kind == "L":
-                broken = bool(present & first) and count == 1
-            else:
-                broken = True
-            if broken or len(numbers) < 2:
-                finding = _syntax(seg.id, kind, numbers, elements, component)
-                if finding is not None:
-                    out.append(finding)
+        _check_notes(seg, elements, component, out)
     return out
+
+
+def _check_notes(seg: SegmentRule, elements: Sequence[str], component: str | None, out: list[Finding]) -> None:
+    """The segment's syntax notes: which are broken depends only on which elements are present, so it is looked
+    up by that pattern (computed once per pattern, kept up to _NOTE_PATTERNS per segment rule), and only a broken
+    note is worked out in full for its finding."""
+    if component and component in "".join(elements):  # a value of only component separators is absent
+        pattern = tuple(bool(v.strip(component)) for v in elements)
+    else:
+        pattern = tuple(map(bool, elements))
+    memo = seg.broken_notes
+    broken = memo.get(pattern)
+    if broken is None:
+        broken = _broken_notes(seg, pattern)
+        if len(memo) < _NOTE_PATTERNS:  # a hostile file could vary the pattern without end
+            memo[pattern] = broken
+    for kind, numbers in broken:
+        finding = _syntax(seg.id, kind, numbers, elements, component)
+        if finding is not None:
+            out.append(finding)
+
+
+def _broken_notes(seg: SegmentRule, pattern: tuple[bool, ...]) -> tuple[tuple[str, tuple[int, ...]], ...]:
+    """The notes of `seg` that the present elements (`pattern`) break, or that are malformed (fewer than two
+    elements): those _syntax works out."""
+    present = sum(1 << i for i, p in enumerate(pattern) if p)
+    broken = []
+    for kind, numbers, mask, first in seg.notes:
+        count = (present & mask).bit_count()
+        if kind == "P":
+            failed = 0 < count < len(numbers)
+        elif kind == "R":
+            failed = count == 0
+        elif kind == "E":
+            failed = count > 1
+        elif kind == "C":
+            failed = bool(present & first) and count < len(numbers)
+        elif kind == "L":
+            failed = bool(present & first) and count == 1
+        else:
+            failed = True
+        if failed or len(numbers) < 2:
+            broken.append((kind, numbers))
+    return tuple(broken)
 
 
 def _present(elements: Sequence[str], number: int, component: str | None) -> bool:

@@ -93,6 +93,9 @@ class SegmentRule(_Node):
     # per number of elements present, the children after them that matter when absent (R elements, composites
     # whose usage is R)
     required_after: tuple[tuple[ElementRule | CompositeRule, ...], ...] = ()
+    # checks.py's memo of the syntax notes broken per pattern of present elements (the same few patterns recur
+    # on every line, so a clean segment costs one lookup); filled while validating, bounded there
+    broken_notes: dict[tuple[bool, ...], tuple[tuple[str, tuple[int, ...]], ...]] = field(default_factory=dict)
 
     kind = "segment"
 
