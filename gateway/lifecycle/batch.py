@@ -32,15 +32,17 @@ from sqlmodel import Session
 
 from gateway.errors import BusinessError
 from gateway.lifecycle.bulk import insert_rows, update_rows
-from gateway.models import ConfirmationRow, PoEvent, PoLine, PoVersion, PurchaseOrder, Response, ResponseLineRow
+from gateway.lifecycle.tables import (
+    CONFIRMATION_T,
+    EVENT_T,
+    LINE_T,
+    PO_T,
+    RESPONSE_LINE_T,
+    RESPONSE_T,
+    VERSION_T,
+)
+from gateway.models import PurchaseOrder
 
-PO_T = PurchaseOrder.__table__  # type: ignore[attr-defined]
-EVENT_T = PoEvent.__table__  # type: ignore[attr-defined]
-VERSION_T = PoVersion.__table__  # type: ignore[attr-defined]
-RESPONSE_T = Response.__table__  # type: ignore[attr-defined]
-CONFIRMATION_T = ConfirmationRow.__table__  # type: ignore[attr-defined]
-LINE_T = PoLine.__table__  # type: ignore[attr-defined]
-RESPONSE_LINE_T = ResponseLineRow.__table__  # type: ignore[attr-defined]
 KEY = "gateway.lifecycle.batch"  # where a session holds its batch (Session.info)
 
 _LOCK = (sa_select(PO_T).where(tuple_(PO_T.c.customer_id, PO_T.c.po_number).in_(bindparam("keys", expanding=True)))

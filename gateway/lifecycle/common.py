@@ -16,15 +16,12 @@ from gateway.canonical import Charge, Dimensions, Note, OrderLine, ProductId
 from gateway.errors import BusinessError, Refusal, UnknownPO
 from gateway.lifecycle import batch as batches
 from gateway.lifecycle.bulk import insert_family, update_rows
+from gateway.lifecycle.tables import CONFIRMATION_T, EVENT_T, LINE_T, PO_T, RESPONSE_T, VERSION_T
 from gateway.models import (
-    ConfirmationRow,
     PartnerLink,
-    PoEvent,
-    PoLine,
     PoState,
     PoVersion,
     PurchaseOrder,
-    Response,
     TradingPartner,
     utcnow,
 )
@@ -57,12 +54,6 @@ def check_link(session: Session, customer: str, vendor: str) -> None:
 
 # The hot path reads and writes with Core statements: the services hold plain (transient) model objects, never
 # tracked by the session, and write every change explicitly (save_po), so no unit-of-work flush runs.
-PO_T = PurchaseOrder.__table__  # type: ignore[attr-defined]
-VERSION_T = PoVersion.__table__  # type: ignore[attr-defined]
-RESPONSE_T = Response.__table__  # type: ignore[attr-defined]
-CONFIRMATION_T = ConfirmationRow.__table__  # type: ignore[attr-defined]
-LINE_T = PoLine.__table__  # type: ignore[attr-defined]
-EVENT_T = PoEvent.__table__  # type: ignore[attr-defined]
 LATEST = -1  # locate(version=LATEST): the PO's latest version
 
 # Statements built once: building one per call (and hashing its literal values for the compiled-statement cache)

@@ -16,8 +16,6 @@ from gateway.lifecycle import batch as batches
 from gateway.lifecycle.batch import LINES_WITH_ANSWERS, loaded
 from gateway.lifecycle.bulk import insert_family
 from gateway.lifecycle.common import (
-    CONFIRMATION_T,
-    LINE_T,
     VersionRow,
     locate,
     log,
@@ -27,18 +25,17 @@ from gateway.lifecycle.common import (
     touch,
     version_row,
 )
+from gateway.lifecycle.tables import CONFIRMATION_T, LINE_T, RESPONSE_LINE_T
 from gateway.models import (
     ConfirmationRow,
     ConfirmedLine,
     PoState,
     PoVersion,
     PurchaseOrder,
-    ResponseLineRow,
     utcnow,
 )
 
 CONFIRMED_LINE_T = ConfirmedLine.__table__  # type: ignore[attr-defined]
-RESPONSE_LINE_T = ResponseLineRow.__table__  # type: ignore[attr-defined]
 # The version's lines, each with the vendor's answer to it (none when the response is NULL).
 _LINES_WITH_ANSWERS: Select[Any] = (
     LINES_WITH_ANSWERS.select_from(LINE_T.outerjoin(RESPONSE_LINE_T, and_(

@@ -31,9 +31,6 @@ from gateway.lifecycle.batch import loaded
 from gateway.lifecycle.bulk import insert_new_family
 from gateway.lifecycle.common import (
     LATEST,
-    LINE_T,
-    PO_T,
-    VERSION_T,
     check_lines,
     check_link,
     check_sequence,
@@ -51,6 +48,7 @@ from gateway.lifecycle.common import (
     save_po,
     touch,
 )
+from gateway.lifecycle.tables import LINE_T, PO_T, VERSION_T
 from gateway.models import AttachmentRow, PoState, PoVersion, PurchaseOrder, utcnow
 
 ATTACHMENT_T = AttachmentRow.__table__  # type: ignore[attr-defined]

@@ -12,7 +12,6 @@ from gateway.errors import BusinessError, Refusal
 from gateway.lifecycle.batch import loaded
 from gateway.lifecycle.bulk import insert_family
 from gateway.lifecycle.common import (
-    RESPONSE_T,
     LineRow,
     VersionRow,
     dump_all,
@@ -26,9 +25,8 @@ from gateway.lifecycle.common import (
     touch,
 )
 from gateway.lifecycle.orders import store_attachments
-from gateway.models import PoState, PurchaseOrder, Response, ResponseLineRow, utcnow
-
-RESPONSE_LINE_T = ResponseLineRow.__table__  # type: ignore[attr-defined]
+from gateway.lifecycle.tables import RESPONSE_LINE_T, RESPONSE_T
+from gateway.models import PoState, PurchaseOrder, Response, utcnow
 
 
 def respond(session: Session, doc: VendorResponse, source: str) -> Response:

@@ -27,7 +27,7 @@ from gateway import lifecycle
 from gateway.canonical import FunctionalAck, VendorResponse
 from gateway.errors import BusinessError, Refusal
 from gateway.lifecycle.batch import apply_sets, held
-from gateway.lifecycle.common import PO_T
+from gateway.lifecycle.tables import PO_T
 from gateway.messages.blobs import BlobStore
 from gateway.messages.store import add_event, record_pos
 from gateway.partners import Partner

@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from gateway.as2.store import EXCHANGE_T
 from gateway.db import unit_of_work
-from gateway.lifecycle.common import PO_T
+from gateway.lifecycle.tables import PO_T
 from gateway.messages.blobs import ABANDONED_SECONDS, FileBlobStore
 from gateway.messages.states import MessageState
 from gateway.messages.store import MESSAGE_T, add_event, transition
