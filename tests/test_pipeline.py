@@ -230,30 +230,36 @@ def test_retention_purges_archived_bytes_of_settled_messages_only(hub):
     assert any("purged" in e.detail for e in events)
 
 
-def test_vendor_ta1_rejecting_our_interchange_fails_it_with_the_code(hub):
+def _sent_to_fabrikam_and_its_ta1_rejecting_it(hub, isa13: str) -> tuple[Message, bytes]:
+    """Our 850 to fabrikam, marked sent, and fabrikam's TA1 (interchange `isa13`) rejecting it with 022."""
     result = hub.send("contoso", "fabrikam", "850", order("PO-1"))
     (ours,) = [m for m in hub.caused_by(result.message_id) if m.partner_id == "fabrikam"]
     mark(hub.engine, ours.id, S.SENT, "sent")
-    ta1 = (b"ISA*00*          *00*          *ZZ*FABRIKAM       *ZZ*CONTOSO        *261125*1200*U*00401*000000777*0*P*>~"
-           b"TA1*" + ours.isa13.encode() + b"*261125*1200*R*022~IEA*0*000000777~")
-    answer = hub.ingest(ta1, "fabrikam")
-    assert answer.state is S.ROUTED, answer.error
+    ta1 = (b"ISA*00*          *00*          *ZZ*FABRIKAM       *ZZ*CONTOSO        *261125*1200*U*00401*"
+           + isa13.encode() + b"*0*P*>~TA1*" + ours.isa13.encode() + b"*261125*1200*R*022~IEA*0*"
+           + isa13.encode() + b"~")
+    return ours, ta1
+
+
+def _failed_with_the_ta1_code(hub, ours: Message) -> None:
     rejected = message(hub, ours.id)
     assert (rejected.state, rejected.ack_status) == ("failed", "R") and "TA1 R 022" in rejected.error
+
+
+def test_vendor_ta1_rejecting_our_interchange_fails_it_with_the_code(hub):
+    ours, ta1 = _sent_to_fabrikam_and_its_ta1_rejecting_it(hub, "000000777")
+    answer = hub.ingest(ta1, "fabrikam")
+    assert answer.state is S.ROUTED, answer.error
+    _failed_with_the_ta1_code(hub, ours)
 
 
 def test_a_ta1_inside_a_file_of_another_sender_answers_what_we_sent_to_its_own_sender(hub):
     """A VAN mailbox file taken from contoso's channel holds fabrikam's TA1 rejecting our interchange: the TA1
     is matched against what we sent fabrikam (its ISA's sender), not against the channel's partner."""
-    result = hub.send("contoso", "fabrikam", "850", order("PO-1"))
-    (ours,) = [m for m in hub.caused_by(result.message_id) if m.partner_id == "fabrikam"]
-    mark(hub.engine, ours.id, S.SENT, "sent")
-    ta1 = (b"ISA*00*          *00*          *ZZ*FABRIKAM       *ZZ*CONTOSO        *261125*1200*U*00401*000000778*0*P*>~"
-           b"TA1*" + ours.isa13.encode() + b"*261125*1200*R*022~IEA*0*000000778~")
+    ours, ta1 = _sent_to_fabrikam_and_its_ta1_rejecting_it(hub, "000000778")
     answer = hub.ingest(sent_by("contoso", "fabrikam", "850", order("PO-2"), 321) + ta1, "contoso", name="van.edi")
     assert answer.state is S.ROUTED, answer.error
-    rejected = message(hub, ours.id)
-    assert (rejected.state, rejected.ack_status) == ("failed", "R") and "TA1 R 022" in rejected.error
+    _failed_with_the_ta1_code(hub, ours)
 
 
 def test_a_group_addressed_to_another_gs_id_than_the_isa_receiver_is_not_applied(hub):
