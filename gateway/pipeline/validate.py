@@ -17,7 +17,7 @@ from sqlmodel import Session
 
 from gateway.messages.blobs import BlobStore
 from gateway.messages.states import MessageState
-from gateway.messages.store import add_event, advance, read_envelope
+from gateway.messages.store import add_event, advance, envelope_of
 from gateway.messages.tables import Message
 from gateway.partners import Partner
 from gateway.pipeline.acknowledge import queue_acks, refuse_interchange
@@ -27,7 +27,6 @@ from gateway.x12_profiles import private_codes
 from mappers.x12.validate import InterchangeReport, ValidationError, ValidationReport, iter_validate
 
 MAX_ERRORS_SHOWN = 20
-ENVELOPE_BYTES = 4096  # the ISA, after any blank lines before it
 S = MessageState
 
 
@@ -85,8 +84,7 @@ class Validated:
 def validate(blobs: BlobStore, message: Message, directory: Directory, validator: str | None = None) -> Validation:
     """Read the message's bytes and validate them, writing nothing: run it with no transaction open.
     `validator`: the set validator (Settings.x12_validator; None: GATEWAY_X12_VALIDATOR, else compiled)."""
-    with blobs.open(message.sha256) as raw:
-        envelope = read_envelope(raw.read(ENVELOPE_BYTES))
+    envelope = envelope_of(blobs, message.sha256)
     if envelope is None:
         return Validation(message, directory, None)
     channel = directory.get(message.partner_id)
