@@ -17,7 +17,6 @@ from gateway.messages.blobs import ABANDONED_SECONDS, FileBlobStore
 from gateway.messages.states import Direction, IllegalTransition, MessageState, check
 from gateway.messages.store import (
     advance,
-    count_attempt,
     envelope_of,
     read_envelope,
     record_inbound,
@@ -25,6 +24,7 @@ from gateway.messages.store import (
     transition,
 )
 from gateway.messages.tables import Message, MessageEvent
+from gateway.pipeline.attempts import IN_STEPS, count
 from tests.factories import order
 from tests.hub import sent_by
 
@@ -59,6 +59,12 @@ def test_a_message_moves_once_and_a_second_mover_is_told_no(engine, tmp_path):
         assert transition(session, message_id, S.FAILED, "failed")
         assert transition(session, message_id, S.ACKNOWLEDGED, "replayed")  # no try in flight: from zero
         assert count_attempt(session, message_id) == 1
+
+
+def count_attempt(session: Session, message_id: int) -> int:
+    """One more try of the message's step, as a worker counts it; the count it leaves."""
+    assert count(session, message_id, IN_STEPS)
+    return session.get(Message, message_id, populate_existing=True).attempts
 
 
 def test_a_path_of_states_moves_in_one_step_with_an_event_per_state_or_not_at_all(engine, tmp_path):

@@ -20,7 +20,7 @@ from sqlalchemy.sql.schema import Table
 from sqlmodel import Session
 
 from gateway.messages.blobs import BlobStore, StoredBlob
-from gateway.messages.states import STEPS, TRANSITIONS, Direction, MessageState, check, sources_of
+from gateway.messages.states import STEPS, TRANSITIONS, Direction, MessageState, sources_of
 from gateway.messages.tables import Message, MessageEvent, MessagePo
 from gateway.models import utcnow
 
@@ -257,17 +257,3 @@ def state_of(session: Session, message_id: int) -> MessageState:
         raise Rejected(f"message {message_id} does not exist")
     return MessageState(value)
 
-
-def force(session: Session, message_id: int, target: MessageState, detail: str) -> None:
-    """A checked move that must succeed (the caller holds the message): raises IllegalTransition if not."""
-    current = state_of(session, message_id)
-    direction = session.connection().execute(select(MESSAGE_T.c.direction).where(
-        MESSAGE_T.c.id == message_id)).scalar_one()
-    check(Direction(direction), current, target)
-    transition(session, message_id, target, detail)
-
-
-def count_attempt(session: Session, message_id: int) -> int:
-    """One more try of the message's current step; the new count (a worker gives up past its limit)."""
-    return int(session.connection().execute(update(MESSAGE_T).where(MESSAGE_T.c.id == message_id).values(
-        attempts=MESSAGE_T.c.attempts + 1).returning(MESSAGE_T.c.attempts)).scalar_one())
