@@ -27,7 +27,7 @@ from mappers.errors import quoted
 from mappers.x12.envelope import Limits, RawSegment, split_interchanges
 from mappers.x12.reader import decoded_pieces
 from mappers.x12.segments import ControlNumbers, Delimiters, MappingError, Segment, Transaction
-from mappers.x12.validate import GroupReport, InterchangeReport, SetReport, ValidationError, ValidationReport
+from mappers.x12.validate import GroupReport, InterchangeReport, SetReport, ValidationError
 from mappers.x12.writer import ThrowawayNumbers, render_segment
 
 ACK_SETS = frozenset({"997", "999"})
@@ -310,11 +310,6 @@ def _ack_segment(s: Segment, d: Delimiters, delimiters: str) -> str:
                 raise MappingError(f"value {quoted(part)} contains a delimiter character", s.tag, None, index)
         values.append(d.component.join(components))
     return d.element.join(values) + d.segment
-
-
-def acknowledge_all(report: ValidationReport, options: AckOptions, numbers: ControlNumbers,
-                    now: datetime) -> list[bytes]:
-    return [ack for ic in report.interchanges if (ack := acknowledge(ic, options, numbers, now)) is not None]
 
 
 # ---------------------------------------------------------------------------------------------------------
