@@ -23,6 +23,8 @@ from gateway.canonical import (
     ReceiptLine,
     ResponseLine,
     ResponseStatus,
+    ScheduleLine,
+    Substitute,
     VendorResponse,
 )
 from gateway.canonical import PurchaseOrderChange as Change
@@ -180,6 +182,27 @@ def test_a_confirmation_of_the_vendors_changes_restates_what_will_be_delivered(h
     assert [(p.elements[1], p.elements[2]) for p in tx.all("PO1")] == [("1", "80"), ("2", "0")]
     first_line = next(iter(tx.loops("PO1")))
     assert [s.elements[1:3] for s in first_line if s.tag == "DTM"] == [("002", "20261204")]
+
+
+def test_a_confirmed_substitute_reaches_an_850_replace_vendor_as_the_substitute_item(hub):
+    original = order("E2E-6", [line(1, 10, "2.00", vendor_item="VP-OLD", upc="012345678905",
+                                     description="RED WIDGET"), line(2, 5, "1.00")], vendor="northwind")
+    step(hub, "contoso", "northwind", "850", original)
+    answer = VendorResponse(po_number="E2E-6", status=ResponseStatus.ACCEPT_WITH_CHANGES,
+                            response_date=date(2026, 11, 26),
+                            lines=(ResponseLine(line_number="1", status=LineStatus.CHANGE,
+                                                schedule=(ScheduleLine(quantity=Decimal(10)),),
+                                                substitute=Substitute(vendor_item="VP-NEW")),
+                                   ResponseLine(line_number="2", status=LineStatus.ACCEPT)))
+    step(hub, "northwind", "contoso", "855", answer, answers=original)
+    sent = step(hub, "contoso", "northwind", "860", Confirmation(po_number="E2E-6", version=1))
+    tx = first_set(only(hub.outbox(sent.message_id, "northwind")))[2]
+    po1 = tx.all("PO1")
+    # The substituted line names the customer's item and the substitute, not the product it replaces.
+    assert list(po1[0].elements[6:]) == ["BP", "ITEM-1", "VP", "VP-NEW"]
+    assert list(po1[1].elements[6:]) == ["BP", "ITEM-2"]
+    first_line = next(iter(tx.loops("PO1")))
+    assert [s for s in first_line if s.tag == "PID"] == []  # an 855's ACK*IS carries no description
 
 
 def test_an_860_and_865_after_a_receipt_state_what_is_left_to_receive_in_poc04(hub):

@@ -13,10 +13,12 @@ from gateway.canonical import (
     Confirmation,
     Note,
     OrderKind,
+    OrderLine,
     Party,
     PurchaseOrderVersion,
     VersionPurpose,
 )
+from gateway.canonical.products import UPC, VENDOR_ITEM
 from gateway.lifecycle.common import LATEST, lines_of, locate, require_version, row_to_line
 from gateway.models import ConfirmationRow, ConfirmedLine, PoVersion, PurchaseOrder
 from mappers.x12.translate import RenderRequest, set_for_notice
@@ -79,7 +81,21 @@ def _as_confirmed(session: Session, order: PurchaseOrderVersion, confirmation_id
     lines = []
     for line in order.lines:
         c = confirmed.get(line.line_number)
-        lines.append(line if c is None else line.model_copy(update={
-            "quantity": c.quantity,
-            "requested_delivery_date": c.delivery_date or line.requested_delivery_date}))
+        if c is None:
+            lines.append(line)
+            continue
+        confirmed_line = line.model_copy(update={
+            "quantity": c.quantity, "requested_delivery_date": c.delivery_date or line.requested_delivery_date})
+        lines.append(_substituted(confirmed_line, c) if c.substituted else confirmed_line)
     return order.model_copy(update={"lines": tuple(lines)})
+
+
+def _substituted(line: OrderLine, confirmed: ConfirmedLine) -> OrderLine:
+    """`line` naming the substitute the customer confirmed: the vendor's item (VP) and description are the
+    substitute's; the buyer's ids stay (the line the customer ordered), the ids of the vendor's original
+    product and its UPC go (they name what will not be delivered)."""
+    original = set(VENDOR_ITEM + UPC)
+    return OrderLine.model_validate({
+        **line.model_dump(exclude={"vendor_item", "upc", "product_ids", "description"}),
+        "product_ids": tuple(p for p in line.product_ids if p.qualifier not in original),
+        "vendor_item": confirmed.item, "description": confirmed.description})
