@@ -310,15 +310,20 @@ def test_a_file_from_several_senders_is_answered_and_applied_per_sender(hub):
     assert listed(hub.engine, workspace.PoList.FOR_REVIEW) == ["PO-1"]
 
 
-def test_an_interchange_from_an_unknown_sender_inside_a_file_is_refused_alone(hub):
+@pytest.mark.parametrize("stranger_first", [False, True], ids=["stranger-second", "stranger-first"])
+def test_an_interchange_from_an_unknown_sender_inside_a_file_is_refused_alone(hub, stranger_first):
     stranger = sent_by("contoso", "fabrikam", "850", order("PO-2"), 312).replace(b"CONTOSO        ",
                                                                                  b"STRANGER       ", 1)
-    data = sent_by("contoso", "fabrikam", "850", order("PO-1"), 311) + stranger
+    known = sent_by("contoso", "fabrikam", "850", order("PO-1"), 311)
+    data = stranger + known if stranger_first else known + stranger
     result = hub.ingest(data, "contoso", name="mailbox.edi")
     assert result.state is S.FAILED and "STRANGER" in result.error and "006" in result.error
     acks = b"".join(hub.outbox(result.message_id, "contoso", kind="ack"))
     assert b"ST*997*" in acks and b"TA1*000000312*" in acks and b"*R*006" in acks
     assert listed(hub.engine, workspace.PoList.FOR_REVIEW) == ["PO-1"]
+    # A replay (once STRANGER is a partner, say) takes the file as from contoso again, not as refused whole.
+    again = replay(hub.engine, hub.settings, result.message_id, now=NOW)
+    assert again.state is S.FAILED and "STRANGER" in again.error and "left the partners file" not in again.error
 
 
 @pytest.mark.parametrize(("validator", "said"), [("compiled", b"AK4*4**3"), ("pyx12", b"AK5*R*5")])

@@ -124,8 +124,11 @@ def _apply(engine: Engine, settings: Settings, message: Message, directory: Dire
     assert message.id is not None
     message_id = message.id
     blobs = FileBlobStore(settings.blob_dir)
-    sender = directory.by_isa(message.sender_qualifier, message.sender_id)
-    receiver = directory.by_isa(message.receiver_qualifier, message.receiver_id)
+    if validation is not None:  # its parties as validation found them (a stranger's interchange may come first)
+        sender, receiver = validation.sender, validation.receiver
+    else:
+        sender = directory.by_isa(message.sender_qualifier, message.sender_id)
+        receiver = directory.by_isa(message.receiver_qualifier, message.receiver_id)
     if sender is None or receiver is None:
         raise Rejected(_LEFT.format(message_id=message_id))
     if validation is None:

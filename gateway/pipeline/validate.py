@@ -46,6 +46,9 @@ class Validation:
     # and receiver only), and the outcome rows of the sets refused now (syntax, routing)
     addressed: list[tuple[InterchangeReport, Partner, Partner | None]] = field(default_factory=list)
     invalid: list[dict[str, Any]] = field(default_factory=list)
+    # The message's ISA parties when its first interchange names a stranger and a later one is between partners:
+    # the file is taken as that one's (the stranger's interchange is refused alone)
+    taken_as: dict[str, object] = field(default_factory=dict)
 
     @property
     def where(self) -> str:
@@ -95,11 +98,19 @@ def validate(blobs: BlobStore, message: Message, directory: Directory, validator
         report = ValidationReport(list(iter_validate(raw, encoding=known.encoding if known else "ascii",
                                                      private_codes=private_codes(directory.partners),
                                                      validator=validator)))
+    taken_as: dict[str, object] = {}
+    if sender is None or receiver is None:  # a stranger's interchange first: a later one between partners says
+        later = _first_between_partners(directory, report.interchanges[1:])
+        if later is not None:
+            ic, sender, receiver = later
+            taken_as = {"sender_qualifier": ic.sender_qualifier, "sender_id": ic.sender_id,
+                        "receiver_qualifier": ic.receiver_qualifier, "receiver_id": ic.receiver_id}
     set_types, controls = set_contents(report.interchanges)
     found = Validation(message, directory, report, sender, receiver, channel, set_types, controls)
+    found.taken_as = taken_as
     if sender is not None and receiver is not None:
         assert message.id is not None
-        found.addressed = [_parties(directory, ic, sender) for ic in report.interchanges]
+        found.addressed = [_parties(directory, ic, channel or sender) for ic in report.interchanges]
         found.invalid = _invalid_sets(message.id, [(ic, to) for ic, _, to in found.addressed])
     return found
 
@@ -139,18 +150,30 @@ def record_validation(session: Session, blobs: BlobStore, found: Validation, now
         _move(session, message.id, [*steps, (S.FAILED, "refused at the envelope")], reasons,
               {**columns, "partner_id": sender.id})
         return Validated(S.FAILED, refused)
-    _move(session, message.id, steps, None, {**columns, "partner_id": sender.id}, keep_tries)
+    _move(session, message.id, steps, None, {**columns, **found.taken_as, "partner_id": sender.id}, keep_tries)
     if refusals:
         add_event(session, message.id, f"refused at the envelope, the other interchanges go on: {reasons}")
     return Validated(S.ACKNOWLEDGED, refused)
+
+
+def _first_between_partners(directory: Directory, interchanges: list[InterchangeReport]
+                            ) -> tuple[InterchangeReport, Partner, Partner] | None:
+    """The first interchange from a partner to a partner, with them, if any: whom a file is from when its first
+    interchange names a stranger (the rest of the file is answered and applied as usual)."""
+    for ic in interchanges:
+        sender = directory.by_isa(ic.sender_qualifier, ic.sender_id)
+        receiver = directory.by_isa(ic.receiver_qualifier, ic.receiver_id)
+        if sender is not None and receiver is not None:
+            return ic, sender, receiver
+    return None
 
 
 def _parties(directory: Directory, ic: InterchangeReport, first: Partner
              ) -> tuple[InterchangeReport, Partner, Partner | None]:
     """An interchange of the file with the partner its acknowledgment goes to (its own sender, per that sender's
     options: a file may hold interchanges of several senders) and the partner it is addressed to. One from a
-    sender or to a receiver that is no partner is refused alone (TA1 006 / 009), answered to the file's first
-    sender when its own is unknown."""
+    sender or to a receiver that is no partner is refused alone (TA1 006 / 009), answered to `first` (the partner
+    whose channel the file came in on, else the file's sender) when its own sender is unknown."""
     sender = directory.by_isa(ic.sender_qualifier, ic.sender_id)
     receiver = directory.by_isa(ic.receiver_qualifier, ic.receiver_id)
     if sender is None:
