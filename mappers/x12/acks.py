@@ -28,9 +28,9 @@ from mappers.x12.envelope import Limits, RawSegment, split_interchanges
 from mappers.x12.reader import decoded_pieces
 from mappers.x12.segments import ControlNumbers, Delimiters, MappingError, Segment, Transaction
 from mappers.x12.validate import GroupReport, InterchangeReport, SetReport, ValidationError
+from mappers.x12.validate_report import ACK_SETS
 from mappers.x12.writer import ThrowawayNumbers, render_segment
 
-ACK_SETS = frozenset({"997", "999"})
 _MAX_AK4 = 99  # AK4/IK4 max use per AK3 loop
 _MAX_CODES = 5  # AK502..AK506, AK905..AK909
 
