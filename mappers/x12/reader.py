@@ -18,11 +18,11 @@ import codecs
 import io
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
-from mappers.x12.envelope import Limits, RawInterchange, split_interchanges
+from mappers.x12.envelope import Limits, RawInterchange, RawSegment, split_interchanges
 from mappers.x12.segments import Delimiters, Group, Interchange, MappingError, Segment, Transaction
 
 CHUNK = 1 << 16
@@ -90,9 +90,7 @@ def _read_interchange(raw: RawInterchange, env: _Envelope, d: Delimiters) -> Ite
         if found is None:
             where = f" in set {env.tx.control_number} after segment {len(env.tx.segments)}" if env.tx else ""
             raise MappingError(f"interchange {isa13}: empty segment (two terminators in a row){where}")
-        # Tags, qualifiers, units and codes recur on every line: held once (a set of 200,000 lines would hold
-        # a million copies of "PO1", "EA", "VN"...).
-        elements = tuple([sys.intern(e) if len(e) <= _INTERNED else e for e in found.elements])
+        elements = _elements(found)
         tag = elements[0]
         if not _TAG.fullmatch(tag):
             raise MappingError(f"interchange {isa13}: {tag[:10]!r} is not a segment identifier")
@@ -110,6 +108,21 @@ def _read_interchange(raw: RawInterchange, env: _Envelope, d: Delimiters) -> Ite
     if raw.errors:  # the input ended inside a segment, or a limit stopped the reading
         raise MappingError(f"interchange {isa13}: {raw.errors[0].message}")
     raise MappingError(f"interchange {isa13} has no IEA trailer: the input ends before it")
+
+
+def _elements(raw: RawSegment) -> tuple[str, ...]:
+    # Tags, qualifiers, units and codes recur on every line: held once (a set of 200,000 lines would hold a
+    # million copies of "PO1", "EA", "VN"...).
+    return tuple([sys.intern(e) if len(e) <= _INTERNED else e for e in raw.elements])
+
+
+def transaction_of(raw: Sequence[RawSegment], version: str, d: Delimiters) -> Transaction:
+    """The set whose segments (ST to SE) validation cut and checked (`mappers.x12.onepass`): read from them, not
+    from the bytes again. Its envelope was checked by validation, not here."""
+    segments = [Segment(_elements(r), position) for position, r in enumerate(raw, start=1)]
+    st = segments[0]
+    return Transaction(set_id=st.elements[1] if len(st.elements) > 1 else "", control_number=st.get(2) or "",
+                       segments=segments, version=version, implementation=st.get(3), delimiters=d)
 
 
 def _interchange(isa: list[str], d: Delimiters) -> Interchange:

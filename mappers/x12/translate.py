@@ -38,7 +38,7 @@ from mappers.x12.writer import OutboundSet, Profile, check_set, render_interchan
 
 if TYPE_CHECKING:  # the validator (and pyx12) load only when something is translated
     from mappers.x12.validate_interchange import PrivateCodes
-    from mappers.x12.validate_report import InterchangeReport
+    from mappers.x12.validate_report import GroupReport, InterchangeReport, SetReport
 
 Document: TypeAlias = BaseModel  # one of the canonical documents of gateway.canonical
 
@@ -211,31 +211,36 @@ def translate(source: bytes | BinaryIO, encoding: str = "utf-8", profile: Profil
             source.seek(0)
     taken = iter(verdicts)
     for found in iter_transactions(source, encoding, limits):
-        refusal = _refusal(found, next(taken, None))
-        if refusal is not None:
-            yield Translated(found, None, refusal)
-            continue
-        reader = READERS.get(found.transaction.set_id)
-        if reader is None:
-            err = MappingError(f"transaction set {found.transaction.set_id} is not mapped; "
-                               f"mapped sets: {', '.join(sorted(READERS))}", "ST", 1, 1)
-            yield Translated(found, None, err)
-            continue
-        try:
-            result = reader(found.transaction, profile(found) if callable(profile) else profile)
-        except MappingError as e:
-            yield Translated(found, None, e)
-            continue
-        except ValueError as e:  # a canonical model refused a value: name the set, keep going
-            yield Translated(found, None, MappingError(f"not a valid canonical document: {e}"))
-            continue
-        for document in [result] if isinstance(result, BaseModel) else result:
-            if isinstance(document, FunctionalAck):
-                ic = found.interchange
-                document = document.model_copy(update={"sender_qualifier": ic.sender_qualifier,
-                                                       "sender_id": ic.sender_id,
-                                                       "interchange_control_number": ic.control_number})
-            yield Translated(found, document, None)
+        yield from map_set(found, _refusal(found, next(taken, None)), profile)
+
+
+def map_set(found: Located, refusal: MappingError | None, profile: ProfileChoice = None) -> Iterator[Translated]:
+    """One set read into its document(s) by its ST01, or the reason it is not: `refusal` (validation's), no reader
+    for it, or the reader's own MappingError."""
+    if refusal is not None:
+        yield Translated(found, None, refusal)
+        return
+    reader = READERS.get(found.transaction.set_id)
+    if reader is None:
+        err = MappingError(f"transaction set {found.transaction.set_id} is not mapped; "
+                           f"mapped sets: {', '.join(sorted(READERS))}", "ST", 1, 1)
+        yield Translated(found, None, err)
+        return
+    try:
+        result = reader(found.transaction, profile(found) if callable(profile) else profile)
+    except MappingError as e:
+        yield Translated(found, None, e)
+        return
+    except ValueError as e:  # a canonical model refused a value: name the set, keep going
+        yield Translated(found, None, MappingError(f"not a valid canonical document: {e}"))
+        return
+    for document in [result] if isinstance(result, BaseModel) else result:
+        if isinstance(document, FunctionalAck):
+            ic = found.interchange
+            document = document.model_copy(update={"sender_qualifier": ic.sender_qualifier,
+                                                   "sender_id": ic.sender_id,
+                                                   "interchange_control_number": ic.control_number})
+        yield Translated(found, document, None)
 
 
 # One per set, in file order: (ISA13, GS06, ST02) and why validation refused it (None when accepted).
@@ -254,15 +259,20 @@ def verdicts_of(ic: InterchangeReport) -> Iterator[Verdict]:
     """The verdict on every set of a validated interchange, for `translate(verdicts=...)`."""
     for group in ic.groups:
         for tx in group.sets:
-            errors = [*ic.errors, *group.errors, *tx.errors]
-            reason = None
-            if errors:
-                first = errors[0]
-                more = f" (and {len(errors) - 1:,} more)" if len(errors) > 1 else ""
-                # Segment, position and element of the first error, as a mapper's own refusal names them.
-                reason = MappingError(f"refused by validation: {first.level} error {first.code}: "
-                                      f"{first.message}{more}", first.segment, first.position, first.element)
-            yield (ic.control_number or "", group.control_number, tx.control_number), reason
+            yield (ic.control_number or "", group.control_number, tx.control_number), refusal_of(ic, group, tx)
+
+
+def refusal_of(ic: InterchangeReport, group: GroupReport, tx: SetReport) -> MappingError | None:
+    """Why validation refused the set `tx` (its own errors, and those of its group and interchange), as a
+    MappingError; None when it accepted it."""
+    errors = [*ic.errors, *group.errors, *tx.errors]
+    if not errors:
+        return None
+    first = errors[0]
+    more = f" (and {len(errors) - 1:,} more)" if len(errors) > 1 else ""
+    # Segment, position and element of the first error, as a mapper's own refusal names them.
+    return MappingError(f"refused by validation: {first.level} error {first.code}: {first.message}{more}",
+                        first.segment, first.position, first.element)
 
 
 def _refusal(found: Located, verdict: Verdict | None) -> MappingError | None:

@@ -27,7 +27,7 @@ from typing import BinaryIO
 
 from mappers.x12.envelope import Limits
 from mappers.x12.validate_api import ChooseValidator, SetValidator
-from mappers.x12.validate_interchange import PrivateCodes, check_interchanges
+from mappers.x12.validate_interchange import InterchangeCheck, Listener, PrivateCodes, interchange_checks
 from mappers.x12.validate_pyx12 import Pyx12Validator
 from mappers.x12.validate_report import (
     GroupReport,
@@ -40,7 +40,7 @@ from mappers.x12.validate_report import (
 
 __all__ = ["VALIDATORS", "GroupReport", "InterchangeReport", "Level", "PrivateCodes", "Pyx12Validator",
            "SetReport", "ValidationError", "ValidationReport", "Validator", "decode", "default_validator",
-           "iter_validate", "validate", "validate_file", "validate_with", "validator_name"]
+           "iter_checks", "iter_validate", "validate", "validate_file", "validate_with", "validator_name"]
 
 CHUNK = 1 << 20  # bytes decoded at a time
 VALIDATORS = ("compiled", "pyx12")
@@ -120,23 +120,36 @@ def iter_validate(source: bytes | BinaryIO, *, encoding: str = "ascii", map_path
                   validator: str | None = None) -> Iterator[InterchangeReport]:
     """One report per interchange, each yielded complete as soon as its IEA (or the end of input) is read.
     `limits` bounds what is read at once (`mappers.x12.envelope.Limits`)."""
+    checks = iter_checks(source, encoding=encoding, map_path=map_path, limits=limits, private_codes=private_codes,
+                         validator=validator)
+    return (check.run() for check in checks)
+
+
+def iter_checks(source: bytes | BinaryIO, *, encoding: str = "ascii", map_path: str | None = None,
+                limits: Limits | None = None, private_codes: PrivateCodes | None = None,
+                validator: str | None = None, listener: Listener | None = None) -> Iterator[InterchangeCheck]:
+    """`iter_validate` one interchange check at a time, each to be run (`run`, or `steps` to act on each set as it
+    closes) before the next is taken; `listener` is told of each set and group instead of their reports keeping
+    them (`validate_interchange.Listener`)."""
     kind = validator_name(validator)
     if map_path is not None:
-        return _iter(source, encoding, lambda isa12: default_validator(map_path, kind), limits, private_codes)
-    return _iter(source, encoding, lambda isa12: default_validator(_our_map_dir(isa12), kind), limits,
-                 private_codes)
+        return _checks(source, encoding, lambda isa12: default_validator(map_path, kind), limits, private_codes,
+                       listener)
+    return _checks(source, encoding, lambda isa12: default_validator(_our_map_dir(isa12), kind), limits,
+                   private_codes, listener)
 
 
 def validate_with(data: bytes, encoding: str, choose: ChooseValidator) -> ValidationReport:
     """`validate` with the validator for each interchange chosen by `choose(ISA12)`."""
-    return ValidationReport(list(_iter(data, encoding, choose)))
+    return ValidationReport([check.run() for check in _checks(data, encoding, choose)])
 
 
-def _iter(source: bytes | BinaryIO, encoding: str, choose: ChooseValidator,
-          limits: Limits | None = None, private_codes: PrivateCodes | None = None) -> Iterator[InterchangeReport]:
+def _checks(source: bytes | BinaryIO, encoding: str, choose: ChooseValidator, limits: Limits | None = None,
+            private_codes: PrivateCodes | None = None, listener: Listener | None = None,
+            ) -> Iterator[InterchangeCheck]:
     name, wide = _codec(encoding)  # raises LookupError for an unknown encoding before anything is read
     stream = io.BytesIO(source) if isinstance(source, bytes | bytearray) else source
-    return check_interchanges(_pieces(stream, name), wide, choose, limits, private_codes)
+    return interchange_checks(_pieces(stream, name), wide, choose, limits, private_codes, listener)
 
 
 @functools.lru_cache(maxsize=8)

@@ -1,7 +1,7 @@
 """Syntax notes inside composites (C040's qualifier/id pairs in REF04 and N907), checked on the raw segments.
 
 pyx12 checks a segment's notes only (its map format has none for a composite), and any other validator of a set's
-contents reads the same maps; so these notes are checked here, by `check_interchanges` for every supported set
+contents reads the same maps; so these notes are checked here, by `InterchangeCheck` for every supported set
 beside whichever validator checks its contents. The data is ours: `schemas/x12/maps/composites.json`, generated
 from `schemas/x12/definitions/notes.py` (COMPOSITE_NOTES, with the source of each note).
 
