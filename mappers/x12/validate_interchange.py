@@ -13,6 +13,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, Protocol
 
+from mappers.x12.control_seen import SeenControlNumbers
 from mappers.x12.envelope import (
     ISA_LENGTH,
     ISA_WIDTHS,
@@ -59,14 +60,6 @@ class Listener(Protocol):
     def group_closed(self, ic: InterchangeReport, group: GroupReport) -> None: ...
 
 
-def check_interchanges(text: str | Iterable[str], wide: bool, choose: ChooseValidator,
-                       limits: Limits | None = None, private_codes: PrivateCodes | None = None,
-                       ) -> Iterator[InterchangeReport]:
-    """A report per interchange of `text` (whole, or decoded pieces), each complete when yielded."""
-    for check in interchange_checks(text, wide, choose, limits, private_codes):
-        yield check.run()
-
-
 def interchange_checks(text: str | Iterable[str], wide: bool, choose: ChooseValidator,
                        limits: Limits | None = None, private_codes: PrivateCodes | None = None,
                        listener: Listener | None = None) -> Iterator[InterchangeCheck]:
@@ -102,7 +95,7 @@ class InterchangeCheck:
         self.group_map: SetMap | None = None
         self.set_map: SetMap | None = None  # the group's map, or the one for this set's ST01 (a 999 in a 5010 FA group)
         self.group_ids: set[str] = set()
-        self.set_ids: set[str] = set()
+        self.set_ids = SeenControlNumbers()
         self.tx: SetReport | None = None
         self.tx_segments: list[RawSegment] = []
         self.composite_tags = composite_segments()
@@ -270,7 +263,7 @@ class InterchangeCheck:
         self.group = GroupReport(functional_id=seg.get(1), sender=seg.get(2), receiver=seg.get(3),
                                  control_number=seg.get(6), version=seg.get(8))
         self.ic.groups.append(self.group)
-        self.set_ids = set()
+        self.set_ids = SeenControlNumbers()
         d = self.raw.delimiters
         assert d is not None
         text = ascii_mask(seg.text) if self.wide else seg.text
