@@ -15,6 +15,7 @@ a 999 cut after AK1). Rules kept here (X12.md section 8 and pitfall 11):
 
 from __future__ import annotations
 
+import io
 import re
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
@@ -225,7 +226,7 @@ def answer(ic: InterchangeReport, options: AckOptions, numbers: ControlNumbers, 
         return stream.answer(ic, numbers, now)
 
 
-_SPOOLED = 1 << 20  # characters of a group's ack body kept in memory before it goes to a temporary file
+_SPOOLED = 1 << 18  # characters of a group's ack body kept in memory before it goes to a temporary file
 
 
 @dataclass
@@ -303,10 +304,17 @@ class AckStream:
 
     def answer(self, ic: InterchangeReport, numbers: ControlNumbers, now: datetime) -> Answer:
         """What we send back for `ic`, the interchange this stream was told of, now read to its end."""
+        out = io.BytesIO()
+        owed, fallback = self.write(ic, numbers, now, out)
+        return Answer(out.getvalue() if owed else None, fallback)
+
+    def write(self, ic: InterchangeReport, numbers: ControlNumbers, now: datetime,
+              out: IO[bytes]) -> tuple[bool, str | None]:
+        """`answer` written to `out` piece by piece: whether anything is owed, and `Answer.fallback`."""
         options = self.options
         d = self._delimiters(ic)
         if not addressable(ic, d):
-            return Answer(None)
+            return False, None
         bodies = [] if ic.errors or ic.has_ta1 else [b for b in self.bodies if not b.group.carries_acks]
         # The delimiters are refused only with the ISA, before any group: each body was written with these.
         assert all(b.d == d for b in bodies)
@@ -315,16 +323,19 @@ class AckStream:
                 pass
         except MappingError as e:
             if options.ta1 == "never":
-                return Answer(None, f"no acknowledgment can be written ({e}) and the partner takes no TA1")
+                return False, f"no acknowledgment can be written ({e}) and the partner takes no TA1"
             refusal = ta1_segment(ic, now, ("R", _UNWRITABLE))
-            data = "".join(self._lines(ic, d, [], numbers, now, refusal))
-            return Answer(data.encode(options.encoding, errors="replace"),
-                          f"answered with TA1 R {_UNWRITABLE}: the functional acknowledgment cannot be written: {e}")
+            self._write(self._lines(ic, d, [], numbers, now, refusal), out)
+            return True, f"answered with TA1 R {_UNWRITABLE}: the functional acknowledgment cannot be written: {e}"
         ta1 = ta1_segment(ic, now) if wants_ta1(ic, options) else None
         if ta1 is None and not bodies:
-            return Answer(None)
-        data = "".join(self._lines(ic, d, bodies, numbers, now, ta1))
-        return Answer(data.encode(options.encoding, errors="replace"))
+            return False, None
+        self._write(self._lines(ic, d, bodies, numbers, now, ta1), out)
+        return True, None
+
+    def _write(self, lines: Iterable[str], out: IO[bytes]) -> None:
+        for line in lines:
+            out.write(line.encode(self.options.encoding, errors="replace"))
 
     def _lines(self, ic: InterchangeReport, d: Delimiters, bodies: list[_Body], numbers: ControlNumbers,
                now: datetime, ta1: Segment | None, dry: bool = False) -> Iterator[str]:
