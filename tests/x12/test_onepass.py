@@ -39,11 +39,18 @@ def _two_passes(data: bytes, options: AckOptions) -> tuple[list[bytes | None], l
 
 def _one_pass(data: bytes, options: AckOptions) -> tuple[list[bytes | None], list[tuple[object, ...]], bool]:
     out = list(one_pass(data, acks=options, now=NOW))
-    acks = [o.ack.read() if o.ack else None for o in out if isinstance(o, Answered)]
+    acks = [_read(o) for o in out if isinstance(o, Answered)]
     sets = [_key(o) for o in out if isinstance(o, Translated)]
     # An error found after a set closed (a GE or IEA trailer) refuses sets already mapped: the report says so.
     later = any(o.report.errors or any(g.errors for g in o.report.groups) for o in out if isinstance(o, Answered))
     return acks, sets, later
+
+
+def _read(answered: Answered) -> bytes | None:
+    if answered.ack is None:
+        return None
+    with answered.ack as ack:
+        return ack.read()
 
 
 def _same(name: str, data: bytes, options: AckOptions) -> None:
@@ -86,5 +93,5 @@ def test_a_set_refused_by_a_later_trailer_is_reported_at_its_interchange_end() -
     (answered,) = [o for o in out if isinstance(o, Answered)]
     assert mapped.error is None
     assert [e.code for g in answered.report.groups for e in g.errors] == ["5"]
-    assert answered.ack is not None and b"AK9*R*2*1*1*5" in answered.ack.read()
+    assert b"AK9*R*2*1*1*5" in (_read(answered) or b"")
 
