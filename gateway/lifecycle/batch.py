@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from sqlalchemy import Row, Select, and_, bindparam, tuple_
+from sqlalchemy import JSON, Row, Select, Text, and_, bindparam, cast, tuple_
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm import configure_mappers
 from sqlmodel import Session
@@ -55,17 +55,22 @@ VERSIONS_WITH_ANSWERS: Select[Any] = (
     .select_from(VERSION_T.outerjoin(RESPONSE_T, RESPONSE_T.c.version_id == VERSION_T.c.id)
                  .outerjoin(CONFIRMATION_T, CONFIRMATION_T.c.version_id == VERSION_T.c.id)))
 # Lines, each with the vendor's answer to it (its version's response's line of the same number), if any: what a
-# confirmation takes of them (the lines' JSON columns are not read, nor decoded).
+# confirmation takes of them (the lines' JSON columns are not read; the answer's schedule is read as text, copied
+# as stored).
 LINES_WITH_ANSWERS: Select[Any] = (
     sa_select(*(LINE_T.c[name] for name in ("id", "version_id", "line_number", "quantity", "uom", "unit_price",
                                             "buyer_item", "vendor_item", "description", "requested_delivery_date")),
               RESPONSE_LINE_T.c.id.label("answer_id"), RESPONSE_LINE_T.c.status.label("answer_status"),
-              RESPONSE_LINE_T.c.schedule.label("answer_schedule"),
+              cast(RESPONSE_LINE_T.c.schedule, Text).label("answer_schedule"),  # as stored: gateway.db.Encoded
               RESPONSE_LINE_T.c.substitute_item.label("answer_substitute_item"),
               RESPONSE_LINE_T.c.substitute_description.label("answer_substitute_description")))
 _VERSIONS_AHEAD = VERSIONS_WITH_ANSWERS.where(
     tuple_(VERSION_T.c.po_id, VERSION_T.c.version).in_(bindparam("keys", expanding=True)))
-_LINES_AHEAD = (sa_select(LINE_T).where(LINE_T.c.version_id.in_(bindparam("ids", expanding=True)))
+# A version's lines as stored, their JSON columns as text, not decoded: a change copies most of them unchanged
+# into the next version, a response checks a few columns (gateway.lifecycle.common.stored_lines).
+STORED_LINES: Select[Any] = sa_select(*(cast(c, Text).label(c.name) if isinstance(c.type, JSON) else c
+                                        for c in LINE_T.c))
+_LINES_AHEAD = (STORED_LINES.where(LINE_T.c.version_id.in_(bindparam("ids", expanding=True)))
                 .order_by(LINE_T.c.id))
 _ANSWERED_AHEAD = (LINES_WITH_ANSWERS.select_from(
     LINE_T.join(RESPONSE_T, RESPONSE_T.c.version_id == LINE_T.c.version_id)
@@ -144,7 +149,7 @@ class Batch:
         return self.versions.get((po.id, number)) if po.id is not None else None
 
     def lines_of(self, session: Session, version_id: int) -> list[Row[Any]] | None:
-        """The lines of a version read ahead (None: the caller reads them)."""
+        """The lines of a version read ahead, as stored (None: the caller reads them)."""
         if self.versions is None:
             return None  # they are read ahead for the versions read ahead
         if self.lines is None:
