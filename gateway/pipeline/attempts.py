@@ -98,7 +98,7 @@ def fail_on_bug(engine: Engine, message_id: int, error: BaseException) -> bool:
 
 def queued_outbound(engine: Engine, message_id: int) -> list[int]:
     """The outbound messages `message_id` caused that still wait for delivery."""
-    with read_session(engine) as session:
+    with read_session(engine, snapshot=False) as session:
         return list(session.connection().execute(select(MESSAGE_T.c.id).where(
             MESSAGE_T.c.caused_by_id == message_id, MESSAGE_T.c.state == MessageState.QUEUED.value)
             .order_by(MESSAGE_T.c.id)).scalars())
