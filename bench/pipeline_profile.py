@@ -6,7 +6,8 @@ folders under a temporary root, it takes each file the way the workers do, inlin
 - receive (what a poll hands each file to),
 - process, counted as one try (`attempts.begin` / `end`, as the inbound task does), and the outbound messages it
   queued looked up,
-- deliver each of them, counted as one try too (the outbound task), to the partner's folder,
+- deliver them to the partners' folders, as the inbound task does right after processing (`deliver_all`: each
+  counted as one try; any it leaves, as the outbound task does),
 first for `--singles` one-PO files, then for one file of 100 POs. It prints, per file, the statements sent
 (SQLAlchemy's `before_cursor_execute`), commits, transactions and all database round trips (the statements and
 each transaction's BEGIN, COMMIT or ROLLBACK and the pool's ping) of each step, the CPU it took (this process's,
@@ -39,7 +40,7 @@ from gateway.health import HealthNotes  # noqa: E402
 from gateway.messages.states import MessageState  # noqa: E402
 from gateway.partners import PartnersFile, load_partners  # noqa: E402
 from gateway.pipeline import attempts  # noqa: E402
-from gateway.pipeline.deliver import deliver  # noqa: E402
+from gateway.pipeline.deliver import deliver, deliver_all  # noqa: E402
 from gateway.pipeline.services import Outcome, process, receive  # noqa: E402
 from tests.conftest import created_database  # noqa: E402
 from tests.workers.pipeline_gateway import PipelineGateway  # noqa: E402
@@ -122,10 +123,10 @@ def one_file(gateway: PipelineGateway, counts: Counts, health: HealthNotes, part
     ran(engine, message_id, attempts.IN_STEPS, lambda: _kept(done, process(engine, settings, message_id, now=NOW)))
     queued = done[-1].queued if done and done[-1].queued is not None else attempts.queued_outbound(engine, message_id)
     counts.step = "deliver"
-    for out_id in queued:
+    for out_id, owed in deliver_all(engine, settings, partners, queued, health=health).left:
         ran(engine, out_id, attempts.OUT_STEPS,
-            lambda out_id=out_id: deliver(engine, settings, partners, out_id, health=health, count_try=0).state,
-            counts_itself=True)
+            lambda out_id=out_id, owed=owed: deliver(engine, settings, partners, out_id, health=health,
+                                                     count_try=owed).state, counts_itself=True)
     counts.step = "other"
     return time.perf_counter() - start
 
