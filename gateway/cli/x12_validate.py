@@ -171,12 +171,10 @@ def _options_for(data: bytes, partners: PartnersFile | None) -> AckOptions | Non
     """The ack options of the partner that sent `data` (ISA05/ISA06 of the first interchange, `data` its
     first 106 bytes), if known."""
     from gateway.x12_profiles import ack_options, by_isa
+    from mappers.x12.envelope import isa_header
 
-    if partners is None or len(data) < 106 or not data.startswith(b"ISA"):
+    isa = isa_header(data[:106].decode("latin-1")) if partners is not None and len(data) >= 106 else None
+    if partners is None or isa is None:
         return None
-    sep = data[3:4].decode("latin-1")
-    fields = data[:106].decode("latin-1").split(sep)
-    if len(fields) < 7:
-        return None
-    partner = by_isa(partners, fields[5], fields[6])
+    partner = by_isa(partners, isa.sender_qualifier, isa.get(6))
     return None if partner is None else ack_options(partner)

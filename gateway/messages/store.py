@@ -24,6 +24,7 @@ from gateway.messages.blobs import BlobStore, StoredBlob
 from gateway.messages.states import STEPS, TRANSITIONS, Direction, MessageState, sources_of
 from gateway.messages.tables import Message, MessageEvent, MessagePo
 from gateway.models import utcnow
+from mappers.x12.envelope import isa_header
 
 MESSAGE_T: Table = Message.__table__  # type: ignore[attr-defined]
 EVENT_T: Table = MessageEvent.__table__  # type: ignore[attr-defined]
@@ -49,12 +50,11 @@ class Envelope:
 def read_envelope(data: bytes) -> Envelope | None:
     """The first ISA's identities and control number; None when the bytes do not start with a readable ISA."""
     head = data.lstrip()[:106].decode("latin-1")
-    if len(head) < 106 or not head.startswith("ISA"):
+    isa = isa_header(head) if len(head) == 106 else None
+    if isa is None:
         return None
-    fields = head.split(head[3])
-    if len(fields) < 17:
-        return None
-    return Envelope(fields[5].strip(), fields[6].strip(), fields[7].strip(), fields[8].strip(), fields[13].strip())
+    return Envelope(isa.sender_qualifier.strip(), isa.sender_id, isa.receiver_qualifier.strip(), isa.receiver_id,
+                    isa.control_number.strip())
 
 
 def envelope_of(blobs: BlobStore, sha256: str) -> Envelope | None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import BinaryIO
 
 from gateway.canonical import ElementNote, FunctionalAck, InterchangeAck, SegmentNote, SetAck
-from mappers.x12.envelope import Limits, RawSegment, split_interchanges
+from mappers.x12.envelope import IsaHeader, Limits, split_interchanges
 from mappers.x12.reader import decoded_pieces
 from mappers.x12.segments import Delimiters, MappingError, Segment, Transaction
 from mappers.x12.validate_report import ACK_SETS
@@ -39,11 +39,11 @@ def functional_ack_from(tx: Transaction, sender_qualifier: str = "", sender_id: 
 def _parse_acks(data: bytes | BinaryIO, encoding: str) -> list[FunctionalAck | InterchangeAck]:
     out: list[FunctionalAck | InterchangeAck] = []
     for raw in split_interchanges(decoded_pieces(data, "latin-1" if encoding == "ascii" else encoding)):
-        if raw.delimiters is None or raw.isa is None:
+        if raw.delimiters is None or raw.header is None:
             raise MappingError(raw.errors[0].message if raw.errors else "not an X12 interchange")
         d = raw.delimiters
-        isa = raw.isa
-        sender_q, sender, isa13 = isa.get(5), isa.get(6).strip(), isa.get(13)
+        isa = raw.header
+        sender_q, sender, isa13 = isa.sender_qualifier, isa.sender_id, isa.control_number
         st_segments: list[Segment] | None = None
         for raw_seg in raw.segments():
             if raw_seg is None:
@@ -67,17 +67,18 @@ def interchange_acks_in(source: bytes | BinaryIO, encoding: str = "ascii",
     that validates or translates it (reading stops quietly at an ISA that cannot be read)."""
     out: list[InterchangeAck] = []
     for raw in split_interchanges(decoded_pieces(source, "latin-1" if encoding == "ascii" else encoding), limits):
-        if raw.isa is None:
+        if raw.header is None or raw.delimiters is None:
             break
-        out += [_ta1(Segment(tuple(s.elements)), raw.isa) for s in raw.segments() if s is not None and s.tag == "TA1"]
+        out += [_ta1(Segment(tuple(s.elements)), raw.header) for s in raw.segments()
+                if s is not None and s.tag == "TA1"]
     return out
 
 
-def _ta1(seg: Segment, isa: RawSegment) -> InterchangeAck:
+def _ta1(seg: Segment, isa: IsaHeader) -> InterchangeAck:
     try:
         return InterchangeAck(control_number=seg.required(1), date=seg.required(2), time=seg.required(3),
-                              status=seg.required(4), code=seg.required(5), sender_qualifier=isa.get(5),
-                              sender_id=isa.get(6).strip(), interchange_control_number=isa.get(13))
+                              status=seg.required(4), code=seg.required(5), sender_qualifier=isa.sender_qualifier,
+                              sender_id=isa.sender_id, interchange_control_number=isa.control_number)
     except ValueError as e:
         raise MappingError(f"malformed TA1: {e}") from None
 

@@ -52,6 +52,52 @@ _LINE_ENDS = "\r\n"
 
 
 @dataclass(frozen=True)
+class IsaHeader:
+    """ISA01..ISA16: the one reading of an interchange header, shared by validation, the reader, the ack reader
+    and the message store."""
+
+    elements: tuple[str, ...]  # ISA01..ISA16 as sent, padding kept
+
+    def get(self, index: int) -> str:
+        """ISA`index` (1-based) as sent, "" when absent."""
+        return self.elements[index - 1] if 0 < index <= len(self.elements) else ""
+
+    @property
+    def sender_qualifier(self) -> str:
+        return self.get(5)
+
+    @property
+    def sender_id(self) -> str:
+        return self.get(6).strip()
+
+    @property
+    def receiver_qualifier(self) -> str:
+        return self.get(7)
+
+    @property
+    def receiver_id(self) -> str:
+        return self.get(8).strip()
+
+    @property
+    def control_number(self) -> str:
+        return self.get(13)
+
+
+def isa_header(text: str) -> IsaHeader | None:
+    """The ISA at the start of `text`, read at its fixed offsets when the element separator sits at each of them
+    (a separator repeated inside an element, a broken 5010 ISA11, then shifts nothing), else split on the
+    separator (an ISA whose padding was trimmed still names its sender, for the TA1 that refuses it); None when
+    neither gives sixteen elements."""
+    if len(text) < 4 or not text.startswith("ISA"):
+        return None
+    separator = text[3]
+    if len(text) >= ISA_LENGTH - 1 and all(text[o] == separator for o in SEPARATOR_OFFSETS):
+        return IsaHeader(tuple(text[o + 1:o + 1 + w] for o, w in zip(SEPARATOR_OFFSETS, ISA_WIDTHS, strict=True)))
+    elements = text.split(separator)[1:17]
+    return IsaHeader(tuple(elements)) if len(elements) == 16 else None
+
+
+@dataclass(frozen=True)
 class EnvelopeError:
     """An interchange-level problem, with the TA1 code (TA105, data element I18) that reports it."""
 
@@ -147,7 +193,7 @@ class RawInterchange:
 
     offset: int
     delimiters: Delimiters | None
-    isa: RawSegment | None = None
+    header: IsaHeader | None = None  # the ISA, read when its delimiters could be trusted
     errors: list[EnvelopeError] = field(default_factory=list)
     isa_text: str = ""
     closed: bool = False  # the IEA was reached
@@ -298,9 +344,8 @@ class _Cursor:
             return RawInterchange(offset=offset, delimiters=None, errors=[EnvelopeError(e.code, e.message, offset)],
                                   isa_text=head[:skipped])
         body = text[start:start + ISA_LENGTH - 1]
-        isa = RawSegment(elements=body.split(delimiters.element), offset=offset, text=body)
         self.pos = start + ISA_LENGTH
-        raw = RawInterchange(offset=offset, delimiters=delimiters, isa=isa, isa_text=isa_text)
+        raw = RawInterchange(offset=offset, delimiters=delimiters, header=isa_header(body), isa_text=isa_text)
         raw._rest = self._segments(raw, delimiters)
         return raw
 

@@ -22,7 +22,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
-from mappers.x12.envelope import Limits, RawInterchange, RawSegment, split_interchanges
+from mappers.x12.envelope import IsaHeader, Limits, RawInterchange, RawSegment, split_interchanges
 from mappers.x12.segments import Delimiters, Group, Interchange, MappingError, Segment, Transaction
 
 CHUNK = 1 << 16
@@ -76,11 +76,11 @@ def iter_transactions(source: bytes | BinaryIO, encoding: str = "utf-8",
     codecs.lookup(encoding)  # an unknown encoding is a LookupError before anything is read
     for raw in split_interchanges(decoded_pieces(source, encoding), limits):
         d = raw.delimiters
-        if d is None or raw.isa is None:
+        if d is None or raw.header is None:
             error = raw.errors[0] if raw.errors else None
             code, message = (error.code, error.message) if error else ("022", "no interchange")
             raise MappingError(f"broken ISA (TA1 {code}): {message}")
-        env = _Envelope(_interchange(raw.isa.elements, d))
+        env = _Envelope(_interchange(raw.header, d))
         yield from _read_interchange(raw, env, d)
 
 
@@ -125,10 +125,11 @@ def transaction_of(raw: Sequence[RawSegment], version: str, d: Delimiters) -> Tr
                        segments=segments, version=version, implementation=st.get(3), delimiters=d)
 
 
-def _interchange(isa: list[str], d: Delimiters) -> Interchange:
-    return Interchange(sender_qualifier=isa[5], sender_id=isa[6].strip(), receiver_qualifier=isa[7],
-                       receiver_id=isa[8].strip(), control_number=isa[13], version=isa[12],
-                       ack_requested=isa[14] == "1", usage=isa[15], delimiters=d)
+def _interchange(isa: IsaHeader, d: Delimiters) -> Interchange:
+    return Interchange(sender_qualifier=isa.sender_qualifier, sender_id=isa.sender_id,
+                       receiver_qualifier=isa.receiver_qualifier, receiver_id=isa.receiver_id,
+                       control_number=isa.control_number, version=isa.get(12), ack_requested=isa.get(14) == "1",
+                       usage=isa.get(15), delimiters=d)
 
 
 def _envelope_segment(env: _Envelope, s: Segment, d: Delimiters) -> None:

@@ -15,13 +15,12 @@ from typing import Any, Protocol
 
 from mappers.x12.control_seen import SeenControlNumbers
 from mappers.x12.envelope import (
-    ISA_LENGTH,
-    ISA_WIDTHS,
-    SEPARATOR_OFFSETS,
     EnvelopeError,
+    IsaHeader,
     Limits,
     RawInterchange,
     RawSegment,
+    isa_header,
     split_interchanges,
 )
 from mappers.x12.validate_api import ChooseValidator, SetMap, SetValidator, ascii_mask
@@ -121,12 +120,13 @@ class InterchangeCheck:
 
     def _steps(self) -> Iterator[None]:
         raw = self.raw
-        if raw.delimiters is None or raw.isa is None:
+        if raw.delimiters is None or raw.header is None:
             self.salvage(raw.isa_text)
             for e in raw.errors:
                 self.error(e.code, e.message)
             return
-        self.start(raw.isa_text)
+        assert raw.header is not None  # read with the delimiters
+        self.start(raw.isa_text, raw.header)
         closed = 0
         for seg in raw.segments():
             if seg is None:
@@ -147,16 +147,20 @@ class InterchangeCheck:
     def salvage(self, text: str) -> None:
         """Identity and ISA13 of an ISA that is not fixed width, when splitting on its separator still gives
         16 elements: enough to address a TA1 that rejects it."""
-        if len(text) < 4 or not text.startswith("ISA") or text[3].isalnum() or text[3] == " ":
+        header = isa_header(text)
+        if header is None or text[3].isalnum() or text[3] == " " or not re.fullmatch(r"\d{9}", header.get(13)):
             return
-        fields = _fixed_width_fields(text) or text.split(text[3])
-        if len(fields) < 17 or not re.fullmatch(r"\d{9}", fields[13]):
-            return
+        self.header(header)
+        self.ic.sender_qualifier, self.ic.receiver_qualifier = header.sender_qualifier.strip(), \
+            header.receiver_qualifier.strip()
+
+    def header(self, header: IsaHeader) -> None:
         ic = self.ic
-        ic.sender_qualifier, ic.sender_id = fields[5].strip(), fields[6].strip()
-        ic.receiver_qualifier, ic.receiver_id = fields[7].strip(), fields[8].strip()
-        ic.date, ic.time, ic.version, ic.control_number = fields[9], fields[10], fields[12], fields[13]
-        ic.ack_requested, ic.usage = fields[14] == "1", fields[15]
+        ic.sender_qualifier, ic.sender_id = header.sender_qualifier, header.sender_id
+        ic.receiver_qualifier, ic.receiver_id = header.receiver_qualifier, header.receiver_id
+        ic.date, ic.time, ic.version, ic.control_number = header.get(9), header.get(10), header.get(12), \
+            header.control_number
+        ic.ack_requested, ic.usage = header.get(14) == "1", header.get(15)
 
     # -- errors at each level -------------------------------------------------------------------------
     def error(self, code: str, message: str) -> None:
@@ -194,19 +198,15 @@ class InterchangeCheck:
             self.tx.errors.append(found)
 
     # -- ISA ------------------------------------------------------------------------------------------
-    def start(self, isa: str) -> None:
-        fields = [isa[o + 1:o + 1 + w] for o, w in zip(SEPARATOR_OFFSETS, ISA_WIDTHS, strict=True)]
+    def start(self, isa: str, header: IsaHeader) -> None:
+        self.header(header)
         ic = self.ic
-        ic.sender_qualifier, ic.sender_id = fields[4], fields[5].strip()
-        ic.receiver_qualifier, ic.receiver_id = fields[6], fields[7].strip()
-        ic.date, ic.time, ic.version = fields[8], fields[9], fields[11]
-        ic.control_number, ic.ack_requested, ic.usage = fields[12], fields[13] == "1", fields[14]
         if self.private_codes is not None:
             self.private = self.private_codes(ic.sender_qualifier, ic.sender_id)
         if not re.fullmatch(r"\d{5}", ic.version):
             self.error("017", f"ISA12 (interchange version) is {ic.version!r}: it must be 5 digits, e.g. 00401")
         else:
-            for code, message in isa_code_errors(fields):
+            for code, message in isa_code_errors(list(header.elements)):
                 self.error(code, message)
         d = self.raw.delimiters
         assert d is not None
@@ -402,12 +402,3 @@ class InterchangeCheck:
 
 def _is_count(text: str, actual: int) -> bool:
     return text.isdigit() and int(text) == actual
-
-
-def _fixed_width_fields(text: str) -> list[str] | None:
-    """ISA00..ISA16 read at their fixed offsets, when the element separator sits at each of them: an ISA11 that
-    repeats the separator (a broken 5010 repetition separator) then shifts nothing."""
-    if len(text) < ISA_LENGTH - 1 or any(text[o] != text[3] for o in SEPARATOR_OFFSETS):
-        return None
-    bounds = [*SEPARATOR_OFFSETS, ISA_LENGTH - 1]
-    return ["ISA"] + [text[bounds[i] + 1:bounds[i + 1]] for i in range(len(SEPARATOR_OFFSETS))]
