@@ -136,11 +136,12 @@ def reconciled_line(data: Any, fields: Sequence[IdField], keep_unset: bool = Fal
     ids_tuple, firsts, filled = _reconcile(ids, _first_uses(ids), values, fields)
     out = {**data, **filled}
     if isinstance(given, Canonical):  # only the id dimensions are read: the whole dump is needed when one fills
-        dim_values = {n: getattr(given, n, None) for n in DIMENSION_NAMES}
-        if any(v is not None for v in dim_values.values()) or not firsts.keys().isdisjoint(DIMENSION_QUALIFIERS):
-            ids_tuple, _, dims_filled = _reconcile(ids_tuple, firsts, dim_values, DIMENSION_FIELDS)
-        else:  # no dimension given nor any pair to fill one: nothing to agree on (most lines)
-            dims_filled = {}
+        dims_filled: dict[str, str] = {}
+        if not firsts.keys().isdisjoint(DIMENSION_QUALIFIERS) or any(
+                getattr(given, n, None) is not None for n in DIMENSION_NAMES):  # else nothing to agree on (most lines)
+            ids_tuple, _, dims_filled = _reconcile(ids_tuple, firsts,
+                                                   {n: getattr(given, n, None) for n in DIMENSION_NAMES},
+                                                   DIMENSION_FIELDS)
         if dims_filled:
             out["dimensions"] = {**given.model_dump(), **dims_filled}
         # else the given Dimensions stays the same object: readers share one empty instance among all lines

@@ -265,11 +265,15 @@ def read_dimensions(pairs: dict[str, str], pids: Sequence[Segment], refs: Sequen
     A line without any gets the one shared NO_DIMENSIONS (a PO of 200,000 lines would otherwise hold as many
     empty models, ~1 KB each)."""
     site, warehouse = read_site_warehouse(refs, loops) if refs or loops else (None, None)
-    texts = _pid_texts(pids) if pids else {}
-    color = pick(pairs, products.COLOR) or (_pid_value(texts, PID_COLOR) if texts else None)
-    size = pick(pairs, products.SIZE) or (_pid_value(texts, PID_SIZE) if texts else None)
-    style = pick(pairs, products.STYLE)
-    configuration = pick(pairs, products.CONFIGURATION)
+    if pairs.keys().isdisjoint(products.DIMENSION_QUALIFIERS):  # most lines
+        color = size = style = configuration = None
+    else:
+        color, size = pick(pairs, products.COLOR), pick(pairs, products.SIZE)
+        style, configuration = pick(pairs, products.STYLE), pick(pairs, products.CONFIGURATION)
+    texts = _pid_texts(pids) if pids else None
+    if texts:
+        color = color or _pid_value(texts, PID_COLOR)
+        size = size or _pid_value(texts, PID_SIZE)
     if site is None and warehouse is None and color is None and size is None and style is None \
             and configuration is None:
         return NO_DIMENSIONS

@@ -207,21 +207,33 @@ class LineDetails(NamedTuple):
     attachments: tuple[Attachment, ...]
 
 
+LINE_DETAIL_TAGS = frozenset({"REF", "DTM", "MSG", "MTX", "SAC", "PWK"})  # the plain segments read, PID aside
+
+
 def read_line_details(first: Segment, pairs_from: int, rest: Sequence[Segment]) -> LineDetails:
-    plain, loops = split_loops(rest, LINE_LOOPS)
+    pids: list[Segment] = []
+    plain: list[Segment] = []
+    loops: list[list[Segment]] = []
+    for s in rest:  # split_loops, sorting out the PIDs and the plain segments read as it goes: once a line
+        tag = s.elements[0]
+        if tag in LINE_LOOPS:
+            loops.append([s])
+        elif loops:
+            loops[-1].append(s)
+        elif tag == "PID":
+            pids.append(s)
+        elif tag in LINE_DETAIL_TAGS:
+            plain.append(s)
     product_ids = read_product_ids(first, pairs_from)
-    tags = {s.elements[0] for s in plain}  # most lines carry a PID or two: skip the readers of what is absent
-    pids = [s for s in plain if s.tag == "PID"] if "PID" in tags else []
-    refs = [s for s in plain if s.tag == "REF"] if "REF" in tags else []
+    refs = [s for s in plain if s.elements[0] == "REF"] if plain else []
     dims = read_dimensions(by_qualifier(product_ids), pids, refs, loops)
-    has_notes = loops or "MSG" in tags or "MTX" in tags
-    return LineDetails(
+    return LineDetails(  # most lines carry a PID or two alone: the readers of what is absent are skipped
         product_ids=product_ids, description=read_description(pids) if pids else None,
-        requested_delivery_date=read_dtm(plain, DELIVERY_REQUESTED) if "DTM" in tags else None,
+        requested_delivery_date=read_dtm(plain, DELIVERY_REQUESTED) if plain else None,
         dimensions=dims, has_dimensions=dims is not NO_DIMENSIONS,
-        notes=read_notes([s for s in plain if s.tag in ("MSG", "MTX")], loops) if has_notes else (),
-        charges=read_charges(plain) if "SAC" in tags else (),
-        attachments=read_attachments(plain) if "PWK" in tags else (),
+        notes=read_notes([s for s in plain if s.elements[0] in ("MSG", "MTX")], loops) if plain or loops else (),
+        charges=read_charges(plain) if plain else (),
+        attachments=read_attachments(plain) if plain else (),
     )
 
 
