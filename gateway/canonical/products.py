@@ -20,7 +20,7 @@ from typing import Any
 
 from pydantic import Field
 
-from gateway.canonical.common import Canonical
+from gateway.canonical.common import Canonical, Dimensions
 
 
 class ProductId(Canonical):
@@ -121,6 +121,14 @@ DIMENSION_NAMES = tuple(f.name for f in DIMENSION_FIELDS)
 DIMENSION_QUALIFIERS = frozenset(q for f in DIMENSION_FIELDS for q in f.read)
 
 
+def _names_no_id_dimension(given: Canonical) -> bool:
+    """Whether `given` (a line's Dimensions) leaves color, size, style and configuration empty: then, with no
+    pair of theirs either, there is nothing to agree on (most lines)."""
+    if isinstance(given, Dimensions):
+        return given.color is None and given.size is None and given.style is None and given.configuration is None
+    return all(getattr(given, n, None) is None for n in DIMENSION_NAMES)
+
+
 def reconciled_line(data: Any, fields: Sequence[IdField], keep_unset: bool = False) -> Any:
     """For a line model's `mode="before"` validator: `data` with `product_ids`, the id fields and the
     dimensions in agreement. With `keep_unset` (a change: None keeps the previous value), a line that names
@@ -137,8 +145,7 @@ def reconciled_line(data: Any, fields: Sequence[IdField], keep_unset: bool = Fal
     out = {**data, **filled}
     if isinstance(given, Canonical):  # only the id dimensions are read: the whole dump is needed when one fills
         dims_filled: dict[str, str] = {}
-        if not firsts.keys().isdisjoint(DIMENSION_QUALIFIERS) or any(
-                getattr(given, n, None) is not None for n in DIMENSION_NAMES):  # else nothing to agree on (most lines)
+        if not firsts.keys().isdisjoint(DIMENSION_QUALIFIERS) or not _names_no_id_dimension(given):
             ids_tuple, _, dims_filled = _reconcile(ids_tuple, firsts,
                                                    {n: getattr(given, n, None) for n in DIMENSION_NAMES},
                                                    DIMENSION_FIELDS)

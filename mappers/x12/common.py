@@ -239,9 +239,15 @@ def order_ids(line: OrderLine | LineChange) -> list[str]:
 
 def read_description(pids: Iterable[Segment]) -> str | None:
     """PID05 of the free-form product descriptions; one longer than 80 characters continues in the next PID."""
-    parts = [p.get(5) for p in pids if p.get(1) in ("F", "X") and p.get(2) in DESCRIPTION_PID]
-    text = "".join(p for p in parts if p)
-    return text or None
+    parts = []
+    for p in pids:  # the elements directly: most lines have a PID (DESCRIPTION_PID, "" for an empty PID02)
+        e = p.elements
+        if len(e) > 5 and e[5] and e[1] in ("F", "X") and e[2] in _DESCRIPTION_CODES:
+            parts.append(e[5])
+    return "".join(parts) or None
+
+
+_DESCRIPTION_CODES = frozenset(code or "" for code in DESCRIPTION_PID)
 
 
 def description_segments(text: str | None) -> list[Segment]:
@@ -252,7 +258,12 @@ def description_segments(text: str | None) -> list[Segment]:
 
 def _pid_texts(pids: Iterable[Segment]) -> dict[str | None, str]:
     """PID05 by PID02 (the last PID of a code wins), for the codes dimensions are read from."""
-    return {p.get(2): text for p in pids if p.get(2) in PID_DIMENSION_CODES and (text := p.get(5))}
+    texts: dict[str | None, str] = {}
+    for p in pids:
+        e = p.elements
+        if len(e) > 5 and e[5] and e[2] in PID_DIMENSION_CODES:
+            texts[e[2]] = e[5]
+    return texts
 
 
 def _pid_value(texts: Mapping[str | None, str], codes: tuple[str, ...]) -> str | None:

@@ -11,7 +11,6 @@ The PO1 line is shared with the 860's POC line (`read_line_details`, `line_detai
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date
 from typing import Any, NamedTuple
 
@@ -69,9 +68,9 @@ CONSIGNMENT = "CN"
 STANDARD = "SA"  # stand-alone order, what we write for a standard PO
 
 
-@dataclass(frozen=True)
-class Header:
-    """The header parts an 850 and an 860 share (everything between BEG/BCH and the first line)."""
+class Header(NamedTuple):
+    """The header parts an 850 and an 860 share (everything between BEG/BCH and the first line); a tuple, as
+    LineDetails."""
 
     currency: str | None
     requested_delivery_date: date | None
