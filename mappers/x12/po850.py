@@ -185,8 +185,13 @@ def check_lines(lines: Sequence[OrderLine], tx: Transaction, line_tag: str) -> N
             raise MappingError(f"line number {line.line_number} is used twice in {tx.set_id} "
                                f"{tx.control_number}")
         seen.add(line.line_number)
-    ctt = tx.first("CTT")
-    count = len(tx.all(line_tag))
+    ctt, count = None, 0
+    for s in tx.segments:  # one look at each segment of the set, not two
+        tag = s.elements[0]
+        if tag == line_tag:
+            count += 1
+        elif tag == "CTT" and ctt is None:
+            ctt = s
     if ctt is not None and ctt.get(1) is not None and ctt.get(1) != str(count):
         raise MappingError(f"CTT01 says {ctt.get(1)} lines, the set has {count} {line_tag}", "CTT",
                            ctt.position, 1)
