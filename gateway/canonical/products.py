@@ -20,7 +20,7 @@ from typing import Any
 
 from pydantic import Field
 
-from gateway.canonical.common import Canonical
+from gateway.canonical.common import Canonical, Dimensions
 
 
 class ProductId(Canonical):
@@ -130,6 +130,14 @@ DIMENSION_NAMES = tuple(f.name for f in DIMENSION_FIELDS)
 DIMENSION_QUALIFIERS = frozenset(q for f in DIMENSION_FIELDS for q in f.read)
 
 
+def _names_no_id_dimension(given: Canonical) -> bool:
+    """Whether `given` (a line's Dimensions) leaves color, size, style and configuration empty: then, with no
+    pair of theirs either, there is nothing to agree on (most lines)."""
+    if isinstance(given, Dimensions):
+        return given.color is None and given.size is None and given.style is None and given.configuration is None
+    return all(getattr(given, n, None) is None for n in DIMENSION_NAMES)
+
+
 def reconciled_line(data: Any, fields: Sequence[IdField], keep_unset: bool = False) -> Any:
     """For a line model's `mode="before"` validator: `data` with `product_ids`, the id fields and the
     dimensions in agreement. With `keep_unset` (a change: None keeps the previous value), a line that names
@@ -145,11 +153,11 @@ def reconciled_line(data: Any, fields: Sequence[IdField], keep_unset: bool = Fal
     ids_tuple, firsts, filled = _reconcile(ids, _first_uses(ids), values, fields)
     out = {**data, **filled}
     if isinstance(given, Canonical):  # only the id dimensions are read: the whole dump is needed when one fills
-        dim_values = {n: getattr(given, n, None) for n in DIMENSION_NAMES}
-        if any(v is not None for v in dim_values.values()) or not firsts.keys().isdisjoint(DIMENSION_QUALIFIERS):
-            ids_tuple, _, dims_filled = _reconcile(ids_tuple, firsts, dim_values, DIMENSION_FIELDS)
-        else:  # no dimension given nor any pair to fill one: nothing to agree on (most lines)
-            dims_filled = {}
+        dims_filled: dict[str, str] = {}
+        if not firsts.keys().isdisjoint(DIMENSION_QUALIFIERS) or not _names_no_id_dimension(given):
+            ids_tuple, _, dims_filled = _reconcile(ids_tuple, firsts,
+                                                   {n: getattr(given, n, None) for n in DIMENSION_NAMES},
+                                                   DIMENSION_FIELDS)
         if dims_filled:
             out["dimensions"] = {**given.model_dump(), **dims_filled}
         # else the given Dimensions stays the same object: readers share one empty instance among all lines

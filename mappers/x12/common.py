@@ -239,9 +239,15 @@ def order_ids(line: OrderLine | LineChange) -> list[str]:
 
 def read_description(pids: Iterable[Segment]) -> str | None:
     """PID05 of the free-form product descriptions; one longer than 80 characters continues in the next PID."""
-    parts = [p.get(5) for p in pids if p.get(1) in ("F", "X") and p.get(2) in DESCRIPTION_PID]
-    text = "".join(p for p in parts if p)
-    return text or None
+    parts = []
+    for p in pids:  # the elements directly: most lines have a PID (DESCRIPTION_PID, "" for an empty PID02)
+        e = p.elements
+        if len(e) > 5 and e[5] and e[1] in ("F", "X") and e[2] in _DESCRIPTION_CODES:
+            parts.append(e[5])
+    return "".join(parts) or None
+
+
+_DESCRIPTION_CODES = frozenset(code or "" for code in DESCRIPTION_PID)
 
 
 def description_segments(text: str | None) -> list[Segment]:
@@ -252,7 +258,12 @@ def description_segments(text: str | None) -> list[Segment]:
 
 def _pid_texts(pids: Iterable[Segment]) -> dict[str | None, str]:
     """PID05 by PID02 (the last PID of a code wins), for the codes dimensions are read from."""
-    return {p.get(2): text for p in pids if p.get(2) in PID_DIMENSION_CODES and (text := p.get(5))}
+    texts: dict[str | None, str] = {}
+    for p in pids:
+        e = p.elements
+        if len(e) > 5 and e[5] and e[2] in PID_DIMENSION_CODES:
+            texts[e[2]] = e[5]
+    return texts
 
 
 def _pid_value(texts: Mapping[str | None, str], codes: tuple[str, ...]) -> str | None:
@@ -265,11 +276,15 @@ def read_dimensions(pairs: dict[str, str], pids: Sequence[Segment], refs: Sequen
     A line without any gets the one shared NO_DIMENSIONS (a PO of 200,000 lines would otherwise hold as many
     empty models, ~1 KB each)."""
     site, warehouse = read_site_warehouse(refs, loops) if refs or loops else (None, None)
-    texts = _pid_texts(pids) if pids else {}
-    color = pick(pairs, products.COLOR) or (_pid_value(texts, PID_COLOR) if texts else None)
-    size = pick(pairs, products.SIZE) or (_pid_value(texts, PID_SIZE) if texts else None)
-    style = pick(pairs, products.STYLE)
-    configuration = pick(pairs, products.CONFIGURATION)
+    if pairs.keys().isdisjoint(products.DIMENSION_QUALIFIERS):  # most lines
+        color = size = style = configuration = None
+    else:
+        color, size = pick(pairs, products.COLOR), pick(pairs, products.SIZE)
+        style, configuration = pick(pairs, products.STYLE), pick(pairs, products.CONFIGURATION)
+    texts = _pid_texts(pids) if pids else None
+    if texts:
+        color = color or _pid_value(texts, PID_COLOR)
+        size = size or _pid_value(texts, PID_SIZE)
     if site is None and warehouse is None and color is None and size is None and style is None \
             and configuration is None:
         return NO_DIMENSIONS

@@ -11,7 +11,6 @@ The PO1 line is shared with the 860's POC line (`read_line_details`, `line_detai
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date
 from typing import Any, NamedTuple
 
@@ -69,9 +68,9 @@ CONSIGNMENT = "CN"
 STANDARD = "SA"  # stand-alone order, what we write for a standard PO
 
 
-@dataclass(frozen=True)
-class Header:
-    """The header parts an 850 and an 860 share (everything between BEG/BCH and the first line)."""
+class Header(NamedTuple):
+    """The header parts an 850 and an 860 share (everything between BEG/BCH and the first line); a tuple, as
+    LineDetails."""
 
     currency: str | None
     requested_delivery_date: date | None
@@ -186,8 +185,13 @@ def check_lines(lines: Sequence[OrderLine], tx: Transaction, line_tag: str) -> N
             raise MappingError(f"line number {line.line_number} is used twice in {tx.set_id} "
                                f"{tx.control_number}")
         seen.add(line.line_number)
-    ctt = tx.first("CTT")
-    count = len(tx.all(line_tag))
+    ctt, count = None, 0
+    for s in tx.segments:  # one look at each segment of the set, not two
+        tag = s.elements[0]
+        if tag == line_tag:
+            count += 1
+        elif tag == "CTT" and ctt is None:
+            ctt = s
     if ctt is not None and ctt.get(1) is not None and ctt.get(1) != str(count):
         raise MappingError(f"CTT01 says {ctt.get(1)} lines, the set has {count} {line_tag}", "CTT",
                            ctt.position, 1)
@@ -207,21 +211,33 @@ class LineDetails(NamedTuple):
     attachments: tuple[Attachment, ...]
 
 
+LINE_DETAIL_TAGS = frozenset({"REF", "DTM", "MSG", "MTX", "SAC", "PWK"})  # the plain segments read, PID aside
+
+
 def read_line_details(first: Segment, pairs_from: int, rest: Sequence[Segment]) -> LineDetails:
-    plain, loops = split_loops(rest, LINE_LOOPS)
+    pids: list[Segment] = []
+    plain: list[Segment] = []
+    loops: list[list[Segment]] = []
+    for s in rest:  # split_loops, sorting out the PIDs and the plain segments read as it goes: once a line
+        tag = s.elements[0]
+        if tag in LINE_LOOPS:
+            loops.append([s])
+        elif loops:
+            loops[-1].append(s)
+        elif tag == "PID":
+            pids.append(s)
+        elif tag in LINE_DETAIL_TAGS:
+            plain.append(s)
     product_ids = read_product_ids(first, pairs_from)
-    tags = {s.elements[0] for s in plain}  # most lines carry a PID or two: skip the readers of what is absent
-    pids = [s for s in plain if s.tag == "PID"] if "PID" in tags else []
-    refs = [s for s in plain if s.tag == "REF"] if "REF" in tags else []
+    refs = [s for s in plain if s.elements[0] == "REF"] if plain else []
     dims = read_dimensions(by_qualifier(product_ids), pids, refs, loops)
-    has_notes = loops or "MSG" in tags or "MTX" in tags
-    return LineDetails(
+    return LineDetails(  # most lines carry a PID or two alone: the readers of what is absent are skipped
         product_ids=product_ids, description=read_description(pids) if pids else None,
-        requested_delivery_date=read_dtm(plain, DELIVERY_REQUESTED) if "DTM" in tags else None,
+        requested_delivery_date=read_dtm(plain, DELIVERY_REQUESTED) if plain else None,
         dimensions=dims, has_dimensions=dims is not NO_DIMENSIONS,
-        notes=read_notes([s for s in plain if s.tag in ("MSG", "MTX")], loops) if has_notes else (),
-        charges=read_charges(plain) if "SAC" in tags else (),
-        attachments=read_attachments(plain) if "PWK" in tags else (),
+        notes=read_notes([s for s in plain if s.elements[0] in ("MSG", "MTX")], loops) if plain or loops else (),
+        charges=read_charges(plain) if plain else (),
+        attachments=read_attachments(plain) if plain else (),
     )
 
 
