@@ -6,10 +6,13 @@ folders under a temporary root, it takes each file the way the workers do, inlin
 - receive (what a poll hands each file to),
 - process, counted as one try (`attempts.begin` / `end`, as the inbound task does), and the outbound messages it
   queued looked up,
-- deliver each of them, counted as one try too (the outbound task), to the partner's folder,
+- deliver them to the partners' folders, as the inbound task does right after processing (`deliver_all`: each
+  counted as one try; any it leaves, as the outbound task does),
 first for `--singles` one-PO files, then for one file of 100 POs. It prints, per file, the statements sent
 (SQLAlchemy's `before_cursor_execute`), commits, transactions and all database round trips (the statements and
-each transaction's BEGIN, COMMIT or ROLLBACK and the pool's ping) of each step, and with
+each transaction's BEGIN, COMMIT or ROLLBACK and the pool's ping) of each step, the CPU it took (this process's,
+and that of the PostgreSQL backends serving its connections, read from /proc: the server must be on this
+machine), and with
 `--profile` a cProfile top 25 of the single-PO files and of the batch file (sorted by PROFILE_SORT, default
 cumulative; `tottime` shows where the process itself spends).
 """
@@ -31,13 +34,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import event  # noqa: E402
-from sqlalchemy.engine import Engine  # noqa: E402
+from sqlalchemy.engine import Connection, Engine  # noqa: E402
 
 from gateway.health import HealthNotes  # noqa: E402
 from gateway.messages.states import MessageState  # noqa: E402
 from gateway.partners import PartnersFile, load_partners  # noqa: E402
 from gateway.pipeline import attempts  # noqa: E402
-from gateway.pipeline.deliver import deliver  # noqa: E402
+from gateway.pipeline.deliver import deliver, deliver_all  # noqa: E402
 from gateway.pipeline.services import Outcome, process, receive  # noqa: E402
 from tests.conftest import created_database  # noqa: E402
 from tests.workers.pipeline_gateway import PipelineGateway  # noqa: E402
@@ -58,10 +61,12 @@ class Counts:
         self.step = "other"
         self.counts: dict[str, Counter[str]] = {kind: Counter() for kind in self.KINDS}
         event.listen(engine, "before_cursor_execute", lambda *_: self._add("statements"))
-        event.listen(engine, "begin", lambda *_: self._add("transactions", "round trips"))
-        event.listen(engine, "commit", lambda *_: self._add("commits", "round trips"))
-        event.listen(engine, "rollback", lambda *_: self._add("round trips"))
-        event.listen(engine.pool, "checkout", lambda *_: self._add("round trips"))  # pool_pre_ping
+        # In autocommit (gateway.db.read_session(snapshot=False)) the driver sends no BEGIN, COMMIT or ROLLBACK
+        event.listen(engine, "begin", lambda conn: _sent(conn) and self._add("transactions", "round trips"))
+        event.listen(engine, "commit", lambda conn: _sent(conn) and self._add("commits", "round trips"))
+        event.listen(engine, "rollback", lambda conn: _sent(conn) and self._add("round trips"))
+        if engine.pool._pre_ping:  # type: ignore[attr-defined]  (gateway.db pings only connections long idle)
+            event.listen(engine.pool, "checkout", lambda *_: self._add("round trips"))
 
     def _add(self, *kinds: str) -> None:
         for kind in kinds:
@@ -72,6 +77,37 @@ class Counts:
     def reset(self) -> None:
         for counter in self.counts.values():
             counter.clear()
+
+
+def _sent(conn: Connection) -> bool:
+    return bool(conn.get_execution_options().get("isolation_level") != "AUTOCOMMIT")
+
+
+class Cpu:
+    """CPU seconds of this process and of the PostgreSQL backends serving the engine's connections (their
+    /proc entries: 0 for a server elsewhere)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.backends: set[int] = set()
+        event.listen(engine, "connect", self._connected)
+
+    def _connected(self, dbapi_conn: object, _record: object) -> None:
+        cursor = dbapi_conn.cursor()  # type: ignore[attr-defined]
+        cursor.execute("SELECT pg_backend_pid()")
+        self.backends.add(int(cursor.fetchone()[0]))
+        cursor.close()
+
+    def seconds(self) -> tuple[float, float]:
+        """(this process, the backends) so far."""
+        ticks = os.sysconf("SC_CLK_TCK")
+        backends = 0.0
+        for pid in self.backends:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:  # closed meanwhile, or another machine's
+                continue
+            backends += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+        return time.process_time(), backends
 
 
 def one_file(gateway: PipelineGateway, counts: Counts, health: HealthNotes, partners: PartnersFile, data: bytes,
@@ -87,10 +123,10 @@ def one_file(gateway: PipelineGateway, counts: Counts, health: HealthNotes, part
     ran(engine, message_id, attempts.IN_STEPS, lambda: _kept(done, process(engine, settings, message_id, now=NOW)))
     queued = done[-1].queued if done and done[-1].queued is not None else attempts.queued_outbound(engine, message_id)
     counts.step = "deliver"
-    for out_id in queued:
+    for out_id, owed in deliver_all(engine, settings, partners, queued, health=health).left:
         ran(engine, out_id, attempts.OUT_STEPS,
-            lambda out_id=out_id: deliver(engine, settings, partners, out_id, health=health, count_try=0).state,
-            counts_itself=True)
+            lambda out_id=out_id, owed=owed: deliver(engine, settings, partners, out_id, health=health,
+                                                     count_try=owed).state, counts_itself=True)
     counts.step = "other"
     return time.perf_counter() - start
 
@@ -108,13 +144,15 @@ def ran(engine: Engine, message_id: int, steps: frozenset[MessageState], work: C
         attempts.end(engine, message_id)
 
 
-def report(label: str, counts: Counts, files: int, seconds: float) -> None:
-    """Per file: statements/commits/transactions/round trips, in all and by step."""
+def report(label: str, counts: Counts, files: int, seconds: float, cpu: tuple[float, float]) -> None:
+    """Per file: statements/commits/transactions/round trips, in all and by step; time; CPU (this process,
+    PostgreSQL)."""
     per = {step: [counts.counts[kind][step] / files for kind in Counts.KINDS] for step in STEPS}
     total = [sum(values[i] for values in per.values()) for i in range(len(Counts.KINDS))]
     steps = "  ".join(f"{step} {'/'.join(f'{v:.0f}' for v in values)}" for step, values in per.items())
     print(f"{label:<20} {'/'.join(Counts.KINDS)} per file: {'/'.join(f'{v:.0f}' for v in total)} "
-          f"({steps}); {seconds / files * 1000:.0f} ms per file")
+          f"({steps}); {seconds / files * 1000:.0f} ms per file; CPU {cpu[0] / files * 1000:.0f} ms here + "
+          f"{cpu[1] / files * 1000:.0f} ms PostgreSQL per file")
 
 
 def main() -> None:
@@ -131,12 +169,15 @@ def main() -> None:
         gateway.install()
         # What a worker keeps for its life: the partners file, its health notes
         counts, health = Counts(gateway.engine), HealthNotes(gateway.engine)
+        cpu = Cpu(gateway.engine)
+        gateway.engine.dispose()  # connections from here on are counted
         partners = load_partners(gateway.partners_file)
         one_file(gateway, counts, health, partners, interchange(1, 1, 1), "warm.edi")  # imports, maps, connection pool
         for label, files, pos in ((f"{args.singles} one-PO files", args.singles, 1), ("one 100-PO file", 1, 100)):
             counts.reset()
             profiler = cProfile.Profile() if args.profile else None
             seconds = 0.0
+            before = cpu.seconds()
             for n in range(files):
                 isa13 = 100 + n + (1000 if pos > 1 else 0)
                 data = interchange(isa13, isa13 * 1000, pos)
@@ -145,7 +186,8 @@ def main() -> None:
                 seconds += one_file(gateway, counts, health, partners, data, f"in-{isa13}.edi")
                 if profiler:
                     profiler.disable()
-            report(label, counts, files, seconds)
+            after = cpu.seconds()
+            report(label, counts, files, seconds, (after[0] - before[0], after[1] - before[1]))
             if profiler:
                 pstats.Stats(profiler).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(25)
         gateway.engine.dispose()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,10 +13,13 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DisconnectionError
 from sqlmodel import Session, create_engine
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 READ_ONLY = "gateway_read_only"  # execution option: this connection only reads
+# A pooled PostgreSQL connection idle for longer is pinged before use (one that is used all the time is not).
+IDLE_PING_SECONDS = 30.0
 
 
 class Encoded(str):
@@ -51,7 +55,33 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    engine = create_engine(url, **kwargs)
+    event.listen(engine.pool, "checkin", _checked_in)
+    event.listen(engine.pool, "checkout", _ping_if_idle)
+    return engine
+
+
+def _checked_in(_dbapi_conn: Any, record: Any) -> None:
+    if record is not None:
+        record.info["idle_since"] = time.monotonic()
+
+
+def _ping_if_idle(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+    """No ping for a connection in steady use (pool_pre_ping cost a round trip per unit of work): a connection
+    the server dropped since then fails on use with an OperationalError, which every step treats as retryable,
+    and SQLAlchemy then replaces every pooled connection as old as it. One idle for a while (a quiet night, a
+    restarted server) is pinged, and replaced when the ping fails."""
+    if time.monotonic() - record.info.get("idle_since", time.monotonic()) < IDLE_PING_SECONDS:
+        return
+    try:
+        cursor = dbapi_conn.cursor()
+        try:
+            cursor.execute("SELECT 1")
+        finally:
+            cursor.close()
+        dbapi_conn.rollback()
+    except Exception as e:  # the driver's own error for a dead connection, whatever the driver
+        raise DisconnectionError(f"a pooled connection idle since {IDLE_PING_SECONDS:g} s is gone: {e}") from e
 
 
 def _sqlite_begin(conn: Connection) -> None:
@@ -106,5 +136,11 @@ def reader(engine: Engine) -> Engine:
     return engine.execution_options(**{READ_ONLY: True})
 
 
-def read_session(engine: Engine) -> Session:
-    return Session(reader(engine), expire_on_commit=False)
+def read_session(engine: Engine, *, snapshot: bool = True) -> Session:
+    """A session for reading. `snapshot=False`: each statement reads the latest committed data on its own, which
+    on PostgreSQL spares the BEGIN and ROLLBACK round trips (autocommit); for readers that need no single
+    snapshot of several statements (one read, or reads of unrelated rows)."""
+    read = reader(engine)
+    if not snapshot and engine.dialect.name == "postgresql":
+        read = read.execution_options(isolation_level="AUTOCOMMIT")
+    return Session(read, expire_on_commit=False)

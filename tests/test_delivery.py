@@ -15,9 +15,9 @@ from gateway.errors import TooLarge
 from gateway.leases import FileLeases
 from gateway.messages.states import Direction, MessageState
 from gateway.messages.store import MESSAGE_T
-from gateway.messages.tables import Message
+from gateway.messages.tables import Message, MessageEvent
 from gateway.pipeline import attempts, sweeper
-from gateway.pipeline.deliver import deliver
+from gateway.pipeline.deliver import deliver, deliver_all
 from gateway.pipeline.intake import PipelineIntake
 from gateway.polling import poll
 from tests.factories import line, order
@@ -197,3 +197,45 @@ def test_a_file_over_the_size_limit_is_refused_with_its_reason_set_aside_and_not
     with pytest.raises(TooLarge):
         intake.receive("contoso", Inbound(channel_id="grown.edi", name="grown.edi", size=100, path=grown))
     assert [p.name for p in hub.settings.blob_dir.rglob("*") if p.is_file()] == stored
+
+
+def test_what_one_file_caused_is_delivered_at_once_in_two_units_of_work_and_once(hub):
+    outcome = hub.send("contoso", "fabrikam", "850", order("PO-1"))
+    memory = MemoryTransport()
+    done = deliver_all(hub.engine, hub.settings, PARTNERS, outcome.queued or (), transport_for=lambda p: memory)
+    assert done.left == [] and [d.state for d in done.done] == [S.SENT, S.SENT]
+    assert sorted(memory.outbox) == sorted(m.file_name for m in hub.caused_by(outcome.message_id))
+    again = deliver_all(hub.engine, hub.settings, PARTNERS, outcome.queued or (), transport_for=lambda p: memory)
+    assert again.done == [] and again.left == []
+    for m in hub.caused_by(outcome.message_id):
+        assert (m.state, m.attempts) == (S.SENT, 0)
+        with Session(hub.engine) as session:
+            states = list(session.exec(select(MessageEvent.state).where(MessageEvent.message_id == m.id)
+                                       .order_by(MessageEvent.id)))
+        assert states == [S.QUEUED, S.SENDING, S.SENT]
+
+
+def test_a_send_a_retry_can_help_is_left_to_the_delivery_task_with_its_try_taken_back(hub):
+    outcome = hub.send("contoso", "fabrikam", "850", order("PO-1"))
+    flaky = {"contoso": MemoryTransport(), "fabrikam": Flaky(TransportRetryable("outbound directory unreachable"))}
+    done = deliver_all(hub.engine, hub.settings, PARTNERS, outcome.queued or (),
+                       transport_for=lambda p: flaky[p.id])
+    [vendor] = [m for m in hub.caused_by(outcome.message_id) if m.partner_id == "fabrikam"]
+    assert done.left == [(vendor.id, 0)] and [d.state for d in done.done] == [S.SENT]
+    assert (hub.message(vendor.id).state, hub.message(vendor.id).attempts) == (S.SENDING, 0)
+    assert deliver(hub.engine, hub.settings, PARTNERS, vendor.id, lambda p: flaky["fabrikam"], count_try=0).state \
+        is S.SENT
+
+
+def test_partners_on_other_transports_are_left_to_the_delivery_task_untouched(hub):
+    outcome = hub.send("contoso", "fabrikam", "850", order("PO-1"))
+    done = deliver_all(hub.engine, hub.settings, PARTNERS, outcome.queued or (), kinds=frozenset({"sftp"}))
+    assert done.done == [] and done.left == [(m, 0) for m in outcome.queued or ()]
+    assert {m.state for m in hub.caused_by(outcome.message_id)} == {S.QUEUED}
+
+
+def test_a_send_the_transport_rejects_fails_its_message_and_the_others_go(hub):
+    outcome = hub.send("contoso", "fabrikam", "850", order("PO-1"))
+    ways = {"contoso": MemoryTransport(), "fabrikam": Flaky(TransportRejected("a different file is already there"))}
+    done = deliver_all(hub.engine, hub.settings, PARTNERS, outcome.queued or (), transport_for=lambda p: ways[p.id])
+    assert done.left == [] and sorted(d.state for d in done.done) == sorted([S.SENT, S.FAILED])

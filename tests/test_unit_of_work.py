@@ -7,9 +7,10 @@ import time
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 
-from gateway import lifecycle, workspace
-from gateway.db import read_session, unit_of_work
+from gateway import db, lifecycle, workspace
+from gateway.db import make_engine, read_session, unit_of_work
 from gateway.errors import BusinessError
 from tests.factories import line, listed, order
 
@@ -53,3 +54,44 @@ def test_sqlite_readers_do_not_wait_for_a_writing_unit_of_work(engine):
     done.set()
     thread.join()
     assert waited < 1.0, f"a reader waited {waited:.1f} s on the writer"
+
+
+def _terminate_pooled_connection(engine) -> None:
+    """The server ends the session of the (only) pooled connection, as a restart or a dropped link does."""
+    with engine.connect() as conn:
+        pid = conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
+    killer = make_engine(engine.url.render_as_string(hide_password=False))
+    try:
+        with killer.connect() as other:
+            other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    finally:
+        killer.dispose()
+
+
+def test_a_connection_the_server_dropped_fails_on_use_as_retryable_then_is_replaced(engine):
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has no server to drop a connection")
+    _terminate_pooled_connection(engine)
+    with pytest.raises(OperationalError), unit_of_work(engine) as session:  # the steps retry on this
+        session.connection().execute(text("SELECT 1"))
+    with unit_of_work(engine) as session:
+        assert session.connection().execute(text("SELECT 1")).scalar_one() == 1
+
+
+def test_a_connection_idle_for_a_while_is_pinged_and_replaced_when_the_server_dropped_it(engine, monkeypatch):
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has no server to drop a connection")
+    _terminate_pooled_connection(engine)
+    monkeypatch.setattr(db, "IDLE_PING_SECONDS", 0.0)
+    with read_session(engine, snapshot=False) as session:
+        assert session.connection().execute(text("SELECT 1")).scalar_one() == 1
+
+
+def test_a_reader_without_a_snapshot_sends_no_transaction(engine):
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite's transactions are no round trips")
+    with read_session(engine, snapshot=False) as session:
+        conn = session.connection()
+        conn.execute(text("SELECT 1"))
+        status = conn.connection.dbapi_connection.info.transaction_status  # type: ignore[union-attr]
+    assert status == 0  # psycopg's IDLE: no BEGIN was sent

@@ -27,6 +27,7 @@ from gateway.messages.states import Direction, MessageState
 from gateway.partners import PartnersFile
 from gateway.pipeline import attempts, sweeper
 from gateway.pipeline.deliver import deliver as deliver_message
+from gateway.pipeline.deliver import deliver_all
 from gateway.polling import poll, polled_transport, receive_service
 from gateway.settings import Settings
 from transports import TransportError
@@ -101,7 +102,8 @@ def register(app: Celery, settings: Settings, partners: PartnersFile) -> None:
 
     @app.task(name=PROCESS_TASK, shared=False, bind=True, **RETRY_POLICY)
     def process_message(self: Task, message_id: int, owed: int = 0) -> None:
-        """Validate, acknowledge, apply and route an inbound message, then wake delivery of what it queued."""
+        """Validate, acknowledge, apply and route an inbound message, then deliver what it queued to partners on
+        a local transport (folders) and wake the delivery task for the rest."""
         done: list[pipeline.Outcome] = []
 
         def work() -> MessageState:
@@ -109,11 +111,12 @@ def register(app: Celery, settings: Settings, partners: PartnersFile) -> None:
             return done[-1].state
 
         tried(self, message_id, owed, attempts.IN_STEPS, work)
-        # Also when there was nothing to do: a worker killed before this line left its deliveries unwoken. A run
-        # that settled the message knows them already.
+        # Also when there was nothing to do: a worker killed before this line (or while delivering) left its
+        # deliveries undone. A run that settled the message knows them already.
         queued = done[-1].queued if done and done[-1].queued is not None else None
-        for out_id in queued if queued is not None else attempts.queued_outbound(engine, message_id):
-            deliver.delay(out_id)
+        waiting = queued if queued is not None else attempts.queued_outbound(engine, message_id)
+        for out_id, tries_owed in deliver_all(engine, settings, partners, waiting, health=health).left:
+            deliver.apply_async(kwargs={"message_id": out_id, "owed": tries_owed})
 
     @app.task(name=DELIVER_TASK, shared=False, bind=True, **RETRY_POLICY)
     def deliver(self: Task, message_id: int, owed: int = 0) -> None:

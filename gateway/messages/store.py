@@ -11,9 +11,10 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import and_, case, insert, literal, or_, select, union_all, update
+from sqlalchemy import and_, bindparam, case, insert, literal, or_, select, union_all, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.sql.schema import Table
@@ -201,36 +202,57 @@ def advance(session: Session, message_id: int, steps: list[tuple[MessageState, s
     On PostgreSQL the UPDATE and the events are one statement, on SQLite two. `keep_tries`: the tries counted so
     far count against the step it enters too (they died in it, before this move was written)."""
     target = steps[-1][0]
-    sources = {d: _path_sources(d, [state for state, _ in steps]) for d in Direction}
-    if not any(sources.values()):
+    sets_error = error is not None or target not in (MessageState.FAILED, MessageState.DEAD, MessageState.QUARANTINED)
+    conn = session.connection()
+    postgres = conn.dialect.name == "postgresql"
+    statement = _advance_statement(tuple(state for state, _ in steps), tuple(sorted(values or ())), sets_error,
+                                   keep_tries, postgres)
+    if statement is None:
         return False  # a path the table allows from nowhere
+    now = utcnow()
+    details = [detail for _, detail in steps[:-1]] + [steps[-1][1] if error is None else f"{steps[-1][1]}: {error}"]
+    params = {"message_id": message_id, "new_updated_at": at or now, "new_error": error,
+              **{f"set_{name}": value for name, value in (values or {}).items()}}
+    if not postgres:
+        if conn.execute(statement, params).scalar() is None:
+            return False
+        add_events(session, message_id, list(zip([state for state, _ in steps], details, strict=True)))
+        return True
+    params.update({f"detail_{n}": detail for n, detail in enumerate(details)}, at=now)
+    return bool(conn.execute(statement, params).all())
+
+
+@lru_cache(maxsize=512)
+def _advance_statement(path: tuple[MessageState, ...], columns: tuple[str, ...], sets_error: bool, keep_tries: bool,
+                       postgres: bool) -> Any:
+    """`advance`'s statement for one shape of move, built once: its values are parameters (building and keying a
+    statement of this size cost more CPU than PostgreSQL takes to run it). On SQLite the UPDATE alone."""
+    target = path[-1]
+    sources = {d: _path_sources(d, list(path)) for d in Direction}
+    if not any(sources.values()):
+        return None
     where = or_(*[and_(MESSAGE_T.c.direction == d.value, MESSAGE_T.c.state.in_([s.value for s in found]))
                   for d, found in sources.items() if found])
     # The tries counted so far were of the step the message leaves; a try in flight (one counted, not yet ended)
     # is now one of the step it enters, so that if it kills its worker there, it counts (gateway.pipeline.attempts).
     stepped = [d.value for d in Direction if target in STEPS[d]]
     in_flight = case((and_(MESSAGE_T.c.direction.in_(stepped), MESSAGE_T.c.attempts > 0), 1), else_=0)
-    changes: dict[str, Any] = {**(values or {}), "state": target.value, "updated_at": at or utcnow(),
-                               "attempts": MESSAGE_T.c.attempts if keep_tries else in_flight if stepped else 0}
-    if error is not None or target not in (MessageState.FAILED, MessageState.DEAD, MessageState.QUARANTINED):
-        changes["error"] = error
-    events = [(state, detail) for state, detail in steps[:-1]] + [
-        (target, steps[-1][1] if error is None else f"{steps[-1][1]}: {error}")]
-    conn = session.connection()
-    moved = update(MESSAGE_T).where(MESSAGE_T.c.id == message_id, where).values(**changes).returning(MESSAGE_T.c.id)
-    if conn.dialect.name != "postgresql":
-        if conn.execute(moved).scalar() is None:
-            return False
-        add_events(session, message_id, events)
-        return True
+    changes: dict[str, Any] = {name: bindparam(f"set_{name}", type_=MESSAGE_T.c[name].type) for name in columns}
+    # (parameters named after no column: one named after a column it sets is the UPDATE's own)
+    changes.update(state=target.value, updated_at=bindparam("new_updated_at", type_=MESSAGE_T.c.updated_at.type),
+                   attempts=MESSAGE_T.c.attempts if keep_tries else in_flight if stepped else 0)
+    if sets_error:
+        changes["error"] = bindparam("new_error", type_=MESSAGE_T.c.error.type)
+    moved = update(MESSAGE_T).where(MESSAGE_T.c.id == bindparam("message_id"), where).values(**changes).returning(
+        MESSAGE_T.c.id)
+    if not postgres:
+        return moved
     cte = moved.cte("moved")
-    now = literal(utcnow(), EVENT_T.c.at.type)
-    rows = [select(cte.c.id, now, literal(detail, EVENT_T.c.detail.type), literal(state.value, EVENT_T.c.state.type))
-            for state, detail in events]
-    written = conn.execute(insert(EVENT_T).from_select(["message_id", "at", "detail", "state"],
-                                                       rows[0] if len(rows) == 1 else union_all(*rows))
-                           .returning(EVENT_T.c.id)).all()
-    return bool(written)
+    at = bindparam("at", type_=EVENT_T.c.at.type)
+    rows = [select(cte.c.id, at, bindparam(f"detail_{n}", type_=EVENT_T.c.detail.type),
+                   literal(state.value, EVENT_T.c.state.type)) for n, state in enumerate(path)]
+    return insert(EVENT_T).from_select(["message_id", "at", "detail", "state"],
+                                       rows[0] if len(rows) == 1 else union_all(*rows)).returning(EVENT_T.c.id)
 
 
 def _path_sources(direction: Direction, path: list[MessageState]) -> frozenset[MessageState]:

@@ -69,7 +69,13 @@ def end(engine: Engine, message_id: int) -> None:
     """The try finished (or failed in a way it reported): it does not count against the message. (A try that
     took the message out of its worker's steps needs no `end`: that move set the count to zero.)"""
     with unit_of_work(engine) as session:
-        session.connection().execute(update(MESSAGE_T).where(MESSAGE_T.c.id == message_id,
+        end_all(session, [message_id])
+
+
+def end_all(session: Session, message_ids: list[int]) -> None:
+    """`end` for several messages, inside the caller's unit of work."""
+    if message_ids:
+        session.connection().execute(update(MESSAGE_T).where(MESSAGE_T.c.id.in_(message_ids),
                                                              MESSAGE_T.c.attempts > 0)
                                      .values(attempts=MESSAGE_T.c.attempts - 1))
 
@@ -97,8 +103,9 @@ def fail_on_bug(engine: Engine, message_id: int, error: BaseException) -> bool:
 
 
 def queued_outbound(engine: Engine, message_id: int) -> list[int]:
-    """The outbound messages `message_id` caused that still wait for delivery."""
-    with read_session(engine) as session:
+    """The outbound messages `message_id` caused that still wait for delivery: queued, or left sending by a
+    worker that died while it delivered them (sending again is safe: the same bytes under the same name)."""
+    with read_session(engine, snapshot=False) as session:
         return list(session.connection().execute(select(MESSAGE_T.c.id).where(
-            MESSAGE_T.c.caused_by_id == message_id, MESSAGE_T.c.state == MessageState.QUEUED.value)
+            MESSAGE_T.c.caused_by_id == message_id, MESSAGE_T.c.state.in_([s.value for s in OUT_STEPS]))
             .order_by(MESSAGE_T.c.id)).scalars())

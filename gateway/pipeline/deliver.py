@@ -6,16 +6,23 @@ there", which counts as sent. A message found in `sending` was left there by a w
 it is sent again, which is safe for that reason. Retryable errors propagate for the worker's retry with
 backoff; a send the transport rejects (no adapter, a different file under that name) fails the message with
 the reason.
+
+`deliver_all` takes the outbound messages one inbound message caused, when their partner's transport is a local
+write (`INLINE_KINDS`), in two units of work for all of them instead of two each: the task that processed the
+inbound message delivers them at once, without a task of their own. The rest, and any whose send a retry may
+help, are left to the delivery task.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
+from sqlmodel import Session
 
 from gateway.as2 import outbound as as2_outbound
 from gateway.as2.receive import As2Directory
@@ -30,6 +37,10 @@ from gateway.pipeline import attempts
 from gateway.pipeline.watch import mark
 from gateway.settings import Settings
 from transports import Transport, TransportContext, TransportError, TransportRejected, open_transport
+
+# Transports whose send is a write to a local (or mounted) folder: fast enough for the task that processed the
+# inbound message to deliver what it caused itself. A slow partner's sends stay on the outbound queue.
+INLINE_KINDS = frozenset({"folder"})
 
 
 @dataclass(frozen=True)
@@ -50,21 +61,13 @@ def deliver(engine: Engine, settings: Settings, partners: PartnersFile, message_
     health = health or HealthNotes(engine)
     try:
         with unit_of_work(engine) as session:
-            row = session.connection().execute(select(
-                MESSAGE_T.c.direction, MESSAGE_T.c.partner_id, MESSAGE_T.c.file_name, MESSAGE_T.c.sha256,
-                MESSAGE_T.c.state).where(MESSAGE_T.c.id == message_id)).one_or_none()
-            if row is None:
+            rows = _rows(session, [message_id])
+            if not rows:
                 raise Rejected(f"message {message_id} does not exist")
-            state = MessageState(row.state)
-            if row.direction != Direction.OUT.value:
-                return Delivery(message_id, state, "not an outbound message")
-            if state not in attempts.OUT_STEPS:
-                return Delivery(message_id, state, f"already {state}")
-            if count_try is not None and not attempts.count(session, message_id, attempts.OUT_STEPS, count_try):
-                return Delivery(message_id, MessageState.DEAD, "given up: its tries never finished")
-            if state is MessageState.QUEUED:
-                # Lost to another worker only when it sends the same bytes under the same name: harmless.
-                transition(session, message_id, MessageState.SENDING, "sending")
+            row = rows[0]
+            skipped = _take(session, row, count_try)
+            if skipped is not None:
+                return skipped
     except OperationalError as e:
         raise attempts.Uncounted(f"message {message_id}: {str(e).splitlines()[0]}") from e
     try:
@@ -87,6 +90,91 @@ def deliver(engine: Engine, settings: Settings, partners: PartnersFile, message_
         raise Retryable(f"message {message_id}: sent, not yet marked: {str(e).splitlines()[0]}") from e
     health.success(partner.id, "send")
     return Delivery(message_id, MessageState.SENT, detail)
+
+
+@dataclass
+class Delivered:
+    """What `deliver_all` did: the deliveries it finished, and the messages left to the delivery task, each with
+    the tries it owes (counted here, not taken back: the task forgives them)."""
+
+    done: list[Delivery] = field(default_factory=list)
+    left: list[tuple[int, int]] = field(default_factory=list)
+
+
+def deliver_all(engine: Engine, settings: Settings, partners: PartnersFile, message_ids: Sequence[int], *,
+                kinds: frozenset[str] = INLINE_KINDS, transport_for: Callable[[Partner], Transport] | None = None,
+                health: HealthNotes | None = None) -> Delivered:
+    """Send the outbound messages among `message_ids` whose partner's transport is one of `kinds`, as `deliver`
+    does each (counting its try, queued -> sending -> sent), in one unit of work to take them all to sending and
+    one to mark them all sent. The others, those whose send failed in a way a retry can help, and all of them
+    when the database is away, are left to the delivery task; a send the transport rejects fails its message."""
+    health = health or HealthNotes(engine)
+    found = Delivered()
+    taken: list[tuple[Any, Partner]] = []
+    try:
+        with unit_of_work(engine) as session:
+            for row in _rows(session, message_ids):
+                partner = next((p for p in partners.partners if p.id == row.partner_id), None)
+                if partner is None or partner.transport.kind not in kinds:
+                    found.left.append((row.id, 0))
+                elif _take(session, row, 0) is None:
+                    taken.append((row, partner))
+    except OperationalError:  # nothing was counted
+        return Delivered(left=[(message_id, 0) for message_id in message_ids])
+    blobs = FileBlobStore(settings.blob_dir)
+    sent: list[tuple[int, str, str]] = []
+    retried: list[int] = []
+    for row, partner in taken:
+        try:
+            detail = _send(engine, settings, partners, partner, row.file_name, blobs.get(row.sha256), row.id,
+                           transport_for)
+        except TransportRejected as e:
+            health.failure(partner.id, f"send: {e.reason}")
+            found.done.append(_failed(engine, row.id, f"{partner.transport.kind} transport of {partner.id}: "
+                                                      f"{e.reason}"))
+        except TransportError as e:
+            health.failure(partner.id, f"send: {e.reason}")
+            retried.append(row.id)
+        except Exception as e:  # a bug: the message says so, as the delivery task's would
+            attempts.fail_on_bug(engine, row.id, e)
+            found.done.append(Delivery(row.id, MessageState.FAILED, f"internal error: {type(e).__name__}"))
+        else:
+            sent.append((row.id, detail, partner.id))
+    try:
+        with unit_of_work(engine) as session:
+            for message_id, detail, _ in sent:
+                transition(session, message_id, MessageState.SENT, detail)
+            attempts.end_all(session, retried)  # the task counts its own try
+    except OperationalError:  # sent but not marked: the task finds them already there
+        found.left += [(message_id, 1) for message_id, _, _ in sent] + [(message_id, 1) for message_id in retried]
+        return found
+    for message_id, detail, partner_id in sent:
+        health.success(partner_id, "send")
+        found.done.append(Delivery(message_id, MessageState.SENT, detail))
+    found.left += [(message_id, 0) for message_id in retried]
+    return found
+
+
+def _rows(session: Session, message_ids: Sequence[int]) -> list[Any]:
+    return list(session.connection().execute(select(
+        MESSAGE_T.c.id, MESSAGE_T.c.direction, MESSAGE_T.c.partner_id, MESSAGE_T.c.file_name, MESSAGE_T.c.sha256,
+        MESSAGE_T.c.state).where(MESSAGE_T.c.id.in_(list(message_ids))).order_by(MESSAGE_T.c.id)).all())
+
+
+def _take(session: Session, row: Any, count_try: int | None) -> Delivery | None:
+    """Take an outbound message to sending, counting this try (`attempts.count`, forgiving `count_try` earlier
+    ones; None: not counted here); a Delivery when there is nothing to send."""
+    state = MessageState(row.state)
+    if row.direction != Direction.OUT.value:
+        return Delivery(row.id, state, "not an outbound message")
+    if state not in attempts.OUT_STEPS:
+        return Delivery(row.id, state, f"already {state}")
+    if count_try is not None and not attempts.count(session, row.id, attempts.OUT_STEPS, count_try):
+        return Delivery(row.id, MessageState.DEAD, "given up: its tries never finished")
+    if state is MessageState.QUEUED:
+        # Lost to another worker only when it sends the same bytes under the same name: harmless.
+        transition(session, row.id, MessageState.SENDING, "sending")
+    return None
 
 
 def _send(engine: Engine, settings: Settings, partners: PartnersFile, partner: Partner, name: str, data: bytes,

@@ -77,7 +77,7 @@ def process(engine: Engine, settings: Settings, message_id: int, *, now: datetim
     now = now or datetime.now(UTC)
     blobs = FileBlobStore(settings.blob_dir)
     try:
-        with read_session(engine) as session:
+        with read_session(engine, snapshot=False) as session:
             message = session.get(Message, message_id)
             if message is None:
                 raise Rejected(f"message {message_id} does not exist")
@@ -132,7 +132,7 @@ def _apply(engine: Engine, settings: Settings, message: Message, directory: Dire
     if sender is None or receiver is None:
         raise Rejected(_LEFT.format(message_id=message_id))
     if validation is None:
-        with read_session(engine) as session:
+        with read_session(engine, snapshot=False) as session:
             validated = verdicts(session, message_id, list(message.controls))
     else:
         validated = verdicts_of(list(message.controls), validation.refused)
@@ -228,7 +228,7 @@ def _fail(engine: Engine, message_id: int, reason: str) -> None:
 
 
 def outcome(engine: Engine, message_id: int) -> Outcome:
-    with read_session(engine) as session:
+    with read_session(engine, snapshot=False) as session:
         message = session.get(Message, message_id)
         if message is None:
             raise Rejected(f"message {message_id} does not exist")
