@@ -142,9 +142,12 @@ def _refused(item: tuple[int, Any], error: Exception) -> None:
 
 def _bench_message(session: Session, first: int, kind: int) -> int:
     now = datetime.now(UTC)
-    return int(session.connection().execute(insert(MESSAGE_T).values(
-        direction="in", kind="document", state="acknowledged", sha256=f"{first:032d}{kind:032d}", size=0,
-        set_types=[], controls=[], created_at=now, updated_at=now).returning(MESSAGE_T.c.id)).scalar_one())
+    return int(session.connection().execute(_MESSAGE, {
+        "direction": "in", "kind": "document", "state": "acknowledged", "sha256": f"{first:032d}{kind:032d}",
+        "size": 0, "set_types": [], "controls": [], "created_at": now, "updated_at": now}).scalar_one())
+
+
+_MESSAGE = insert(MESSAGE_T).returning(MESSAGE_T.c.id)  # compiled once: the bench times the lifecycle, not this
 
 
 STATES = [(PoState.FOR_REVIEW, "standard"), (PoState.AWAITING_CUSTOMER, "standard"),

@@ -17,7 +17,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import JSON, Numeric, Table, bindparam, insert, update
+from sqlalchemy import JSON, Connection, Numeric, Table, bindparam, insert, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.postgresql.base import PGDialect
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -38,7 +38,22 @@ def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
         return
     columns = tuple(rows[0])
     arrays, same = _arrays(table, columns, rows)
-    _run(session, _insert_sql(table, columns, same), arrays)
+    _run(conn, _insert_sql(table, columns, same), arrays)
+
+
+def insert_new_rows(session: Session, table: Table, rows: list[dict[str, Any]], unique: tuple[str, ...],
+                    returning: str) -> list[Any]:
+    """Insert many rows of one table in one statement (every row has the same keys), each unless a row with the
+    same `unique` columns exists (ON CONFLICT DO NOTHING: it waits for a transaction inserting that row); the
+    `returning` column of the rows inserted."""
+    if not rows:
+        return []
+    conn = session.connection()
+    if conn.dialect.name != "postgresql":
+        return list(conn.execute(_insert_new(conn.dialect.name, table, unique, returning), rows).scalars())
+    columns = tuple(rows[0])
+    arrays, same = _arrays(table, columns, rows)
+    return list(_run(conn, _insert_new_sql(table, columns, same, unique, returning), arrays, column=True))
 
 
 def insert_family(session: Session, parent: Table, values: dict[str, Any], child: Table, foreign_key: str,
@@ -53,7 +68,7 @@ def insert_family(session: Session, parent: Table, values: dict[str, Any], child
     names, columns = tuple(values), tuple(rows[0])
     arrays, same = _arrays(child, columns, rows)
     arguments = [_dumped(parent, name, [values[name]])[0] for name in names] + arrays
-    found = _run(session, _family_sql(parent, names, child, foreign_key, columns, same), arguments, fetch=True)
+    found = _run(conn, _family_sql(parent, names, child, foreign_key, columns, same), arguments, fetch=True)
     return int(found)
 
 
@@ -73,7 +88,7 @@ def insert_new_family(session: Session, root: Table, root_values: dict[str, Any]
     arrays, same = _arrays(child, columns, rows)
     arguments = ([_dumped(root, name, [root_values[name]])[0] for name in root_names]
                  + [_dumped(parent, name, [values[name]])[0] for name in names] + arrays)
-    found = _run(session, _new_family_sql(root, root_names, unique, parent, key, names, child, foreign_key, columns,
+    found = _run(conn, _new_family_sql(root, root_names, unique, parent, key, names, child, foreign_key, columns,
                                           same), arguments, fetch=True, row=True)
     return None if found is None else (int(found[0]), int(found[1]))
 
@@ -87,17 +102,20 @@ def update_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
     if conn.dialect.name != "postgresql":
         conn.execute(_update_statement(table, columns), [{f"_{k}": v for k, v in row.items()} for row in rows])
         return
-    _run(session, _update_sql(table, columns), [_dumped(table, name, [row[name] for row in rows])
+    _run(conn, _update_sql(table, columns), [_dumped(table, name, [row[name] for row in rows])
                                                  for name in columns])
 
 
-def _run(session: Session, statement: str, arguments: list[Any], fetch: bool = False, row: bool = False) -> Any:
+def _run(conn: Connection, statement: str, arguments: list[Any], fetch: bool = False, row: bool = False,
+         column: bool = False) -> Any:
     """Execute on the session's connection; with `fetch`, the first column of the first row (the row itself
-    with `row`, None when there is none)."""
-    driver = session.connection().connection.driver_connection
+    with `row`, None when there is none); with `column`, the first column of every row."""
+    driver = conn.connection.driver_connection
     assert driver is not None
     with driver.cursor() as cursor:
         cursor.execute(statement, arguments)
+        if column:
+            return [found[0] for found in cursor.fetchall()]
         if fetch:
             found = cursor.fetchone()
             if row:
@@ -131,15 +149,21 @@ def _all_equal(values: list[Any]) -> bool:
 def _dumped(table: Table, name: str, values: list[Any]) -> list[Any]:
     """A column's values as the engine would bind them: JSON encoded (None as JSON null, like SQLAlchemy's JSON
     type), enums by value, numbers of a NUMERIC column all Decimal (psycopg dumps an array by its first element)."""
-    column_type = table.c[name].type
-    if isinstance(column_type, JSON):
+    kind = _kind(table, name)
+    if kind is JSON:
         return [json_dumps(value) for value in values]
     if isinstance(values[0], Enum):  # a column of enums holds them in every row
         return [value.value if isinstance(value, Enum) else value for value in values]
-    if isinstance(column_type, Numeric) and any(value is not None and not isinstance(value, Decimal)
-                                                for value in values):
+    if kind is Numeric and any(value is not None and not isinstance(value, Decimal) for value in values):
         return [None if value is None else Decimal(value) for value in values]
     return values
+
+
+@functools.cache
+def _kind(table: Table, name: str) -> type[Any] | None:
+    """JSON or Numeric when the column is of one of these types (their values are converted), else None."""
+    column_type = table.c[name].type
+    return next((kind for kind in (JSON, Numeric) if isinstance(column_type, kind)), None)
 
 
 def _typed(table: Table, name: str, array: bool = False) -> str:
@@ -172,6 +196,13 @@ def _insert_sql(table: Table, columns: tuple[str, ...], same: tuple[bool, ...]) 
 
 
 @functools.cache
+def _insert_new_sql(table: Table, columns: tuple[str, ...], same: tuple[bool, ...], unique: tuple[str, ...],
+                    returning: str) -> str:
+    return (f"{_insert_sql(table, columns, same)} ON CONFLICT ({_names(unique)}) DO NOTHING "
+            f"RETURNING {_names((returning,))}")
+
+
+@functools.cache
 def _family_sql(parent: Table, names: tuple[str, ...], child: Table, foreign_key: str,
                 columns: tuple[str, ...], same: tuple[bool, ...]) -> str:
     values = ", ".join(_typed(parent, n) for n in names)
@@ -199,9 +230,9 @@ def _children_sql(child: Table, foreign_key: str, columns: tuple[str, ...], same
 
 
 @functools.cache
-def _insert_new(dialect: str, table: Table, unique: tuple[str, ...]) -> Any:
+def _insert_new(dialect: str, table: Table, unique: tuple[str, ...], returning: str = "id") -> Any:
     dialect_insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    return dialect_insert(table).on_conflict_do_nothing(index_elements=list(unique)).returning(table.c.id)
+    return dialect_insert(table).on_conflict_do_nothing(index_elements=list(unique)).returning(table.c[returning])
 
 
 @functools.cache

@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
+from gateway.lifecycle.bulk import insert_new_rows
 from gateway.messages.store import MESSAGE_T, insert_or_nothing
 from gateway.messages.tables import AppliedSet
 from gateway.models import utcnow
@@ -61,18 +60,8 @@ def claim(session: Session, rows: list[dict[str, Any]]) -> set[int]:
     has its outcome already (applied before, or by another worker, whose insert this one waited for)."""
     if not rows:
         return set()
-    conn = session.connection()
-    # One row's statement, compiled once; SQLAlchemy sends the rows as one multi-row INSERT ("insertmanyvalues")
-    statement = _CLAIM_PG if conn.dialect.name == "postgresql" else _CLAIM_SQLITE
-    return set(conn.execute(statement, rows).scalars())
-
-
-def _claim(dialect_insert: Any) -> Any:
-    return dialect_insert(APPLIED_SET_T).on_conflict_do_nothing(index_elements=["message_id", "set_index"]
-                                                                ).returning(APPLIED_SET_T.c.set_index)
-
-
-_CLAIM_PG, _CLAIM_SQLITE = _claim(pg_insert), _claim(sqlite_insert)
+    # One statement whatever the number of rows (on PostgreSQL over unnest, prepared once)
+    return set(insert_new_rows(session, APPLIED_SET_T, rows, ("message_id", "set_index"), "set_index"))
 
 
 def verdicts(session: Session, message_id: int, controls: list[str]) -> list[Verdict]:
