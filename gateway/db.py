@@ -22,8 +22,17 @@ READ_ONLY = "gateway_read_only"  # execution option: this connection only reads
 IDLE_PING_SECONDS = 30.0
 
 
+class Encoded(str):
+    """JSON text as a JSON column stores it, read as text (not decoded): written back as is, never encoded again.
+    What a new version copies of its previous version's lines, for one."""
+
+    __slots__ = ()
+
+
 def json_dumps(value: Any) -> str:
     """JSON columns hold mostly empty lists (notes, charges of every line): those skip the encoder."""
+    if isinstance(value, Encoded):
+        return value
     return "[]" if value == [] else json.dumps(value)
 
 

@@ -7,7 +7,16 @@ from decimal import Decimal
 import pytest
 from sqlmodel import Session, select
 
-from gateway.canonical import ChangeCode, LineChange, OrderKind, VersionPurpose
+from gateway.canonical import (
+    ChangeCode,
+    Charge,
+    Dimensions,
+    LineChange,
+    Note,
+    OrderKind,
+    ProductId,
+    VersionPurpose,
+)
 from gateway.errors import BusinessError
 from gateway.lifecycle.common import find_po, lines_of, version_row
 from gateway.models import PoEvent, PoState
@@ -58,6 +67,20 @@ def test_change_applies_poc_deltas_to_previous_version(engine):
     assert v2["4"].buyer_item == "NEW"
     # version 1 is untouched
     assert lines_of_version(engine, "PO-1", 1)["1"].quantity == Decimal(10)
+
+
+def test_a_change_copies_the_lines_it_leaves_alone_as_they_were(engine):
+    ids = (ProductId(qualifier="BP", id="ITEM-2"), ProductId(qualifier="UP", id="012345678905"))
+    kept = line(2, 5, product_ids=ids,
+                notes=(Note(text="fragile"),), charges=(Charge(code="D240", amount=Decimal("1.50")),),
+                dimensions=Dimensions(site="1", warehouse="11", color="Red"))
+    apply(engine, order("PO-1", [line(1, 10), kept]))
+    apply(engine, change("PO-1", qty(1, 12), sequence="1"))
+    v1, v2 = lines_of_version(engine, "PO-1", 1), lines_of_version(engine, "PO-1", 2)
+    assert v2["1"].quantity == Decimal(12)
+    columns = [c for c in v1["2"]._fields if c not in ("id", "version_id")]
+    assert [getattr(v2["2"], c) for c in columns] == [getattr(v1["2"], c) for c in columns]
+    assert v2["2"].notes == [{"text": "fragile"}] and len(v2["2"].product_ids) == 3  # the color is an id too
 
 
 def test_replace_restates_the_po_and_omitted_lines_are_gone(engine):

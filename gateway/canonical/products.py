@@ -57,11 +57,23 @@ DIMENSION_FIELDS = (IdField("color", "BO", COLOR), IdField("size", "IZ", SIZE), 
 
 def first_of(ids: Iterable[ProductId], qualifiers: Sequence[str]) -> ProductId | None:
     """The pair of the first qualifier in `qualifiers` that `ids` holds (its first use)."""
-    pairs = ids if isinstance(ids, list | tuple) else list(ids)
+    return _first_of(_first_uses(ids), qualifiers)
+
+
+def _first_uses(ids: Iterable[ProductId]) -> dict[str, ProductId]:
+    """The first pair of each qualifier `ids` holds."""
+    firsts: dict[str, ProductId] = {}
+    for pair in ids:
+        if pair.qualifier not in firsts:
+            firsts[pair.qualifier] = pair
+    return firsts
+
+
+def _first_of(firsts: Mapping[str, ProductId], qualifiers: Sequence[str]) -> ProductId | None:
     for qualifier in qualifiers:
-        for pair in pairs:
-            if pair.qualifier == qualifier:
-                return pair
+        pair = firsts.get(qualifier)
+        if pair is not None:
+            return pair
     return None
 
 
@@ -71,23 +83,42 @@ def reconcile(ids: Sequence[ProductId], values: Mapping[str, str | None],
     keep, and the values of the fields that were empty and a pair fills. Running it again changes nothing:
     each written qualifier comes first in its family, so the pair a given field adds or edits is the one
     its family reads."""
-    pairs = list(ids)
+    pairs = tuple(ids)
+    pairs, _, filled = _reconcile(pairs, _first_uses(pairs), values, fields)
+    return pairs, filled
+
+
+def _reconcile(pairs: tuple[ProductId, ...], firsts: dict[str, ProductId], values: Mapping[str, str | None],
+               fields: Sequence[IdField]) -> tuple[tuple[ProductId, ...], dict[str, ProductId], dict[str, str]]:
+    """`reconcile` given the first use of each qualifier in `pairs`, which it returns brought up to date: every
+    line is reconciled as it is built, so each reads its pairs once, whatever the fields."""
     for field in fields:  # the given fields first: a pair one of them adds may fill an empty one
         value = values.get(field.name)
-        current = first_of(pairs, field.read)
-        if value is None or (current is not None and current.id == value):
+        if value is None:
             continue
-        own = next((i for i, p in enumerate(pairs) if p.qualifier == field.written), None)
+        current = _first_of(firsts, field.read)
+        if current is not None and current.id == value:
+            continue
+        edited = list(pairs)
+        own = next((i for i, p in enumerate(edited) if p.qualifier == field.written), None)
         if own is None:
-            pairs.append(ProductId(qualifier=field.written, id=value))
+            edited.append(ProductId(qualifier=field.written, id=value))
         else:
-            pairs[own] = ProductId(qualifier=field.written, id=value)
+            edited[own] = ProductId(qualifier=field.written, id=value)
+        pairs = tuple(edited)
+        firsts = _first_uses(pairs)
     filled: dict[str, str] = {}
-    for field in fields:
-        current = first_of(pairs, field.read)
-        if values.get(field.name) is None and current is not None:
-            filled[field.name] = current.id
-    return tuple(pairs), filled
+    if firsts:
+        for field in fields:
+            if values.get(field.name) is None:
+                current = _first_of(firsts, field.read)
+                if current is not None:
+                    filled[field.name] = current.id
+    return pairs, firsts, filled
+
+
+DIMENSION_NAMES = tuple(f.name for f in DIMENSION_FIELDS)
+DIMENSION_QUALIFIERS = frozenset(q for f in DIMENSION_FIELDS for q in f.read)
 
 
 def reconciled_line(data: Any, fields: Sequence[IdField], keep_unset: bool = False) -> Any:
@@ -98,18 +129,25 @@ def reconciled_line(data: Any, fields: Sequence[IdField], keep_unset: bool = Fal
         return data
     raw_ids = data.get("product_ids")
     given = data.get("dimensions")
-    dims = given.model_dump() if isinstance(given, Canonical) else given
     values = {f.name: data.get(f.name) for f in fields}
-    if keep_unset and raw_ids is None and not any(values.values()) and not dims:
+    if keep_unset and raw_ids is None and not any(values.values()) and not given:  # a Dimensions counts as named
         return data
-    ids = [p if isinstance(p, ProductId) else ProductId.model_validate(p) for p in raw_ids or ()]
-    ids_tuple, filled = reconcile(ids, values, fields)
+    ids = tuple(p if isinstance(p, ProductId) else ProductId.model_validate(p) for p in raw_ids or ())
+    ids_tuple, firsts, filled = _reconcile(ids, _first_uses(ids), values, fields)
     out = {**data, **filled}
-    if dims is None or isinstance(dims, dict):  # a change's dimension pairs state its dimensions, as in X12
-        dim_values = dict(dims or {})
-        ids_tuple, dims_filled = reconcile(ids_tuple, dim_values, DIMENSION_FIELDS)
-        if dims_filled or (dims is not None and not isinstance(given, Canonical)):
+    if isinstance(given, Canonical):  # only the id dimensions are read: the whole dump is needed when one fills
+        dim_values = {n: getattr(given, n, None) for n in DIMENSION_NAMES}
+        if any(v is not None for v in dim_values.values()) or not firsts.keys().isdisjoint(DIMENSION_QUALIFIERS):
+            ids_tuple, _, dims_filled = _reconcile(ids_tuple, firsts, dim_values, DIMENSION_FIELDS)
+        else:  # no dimension given nor any pair to fill one: nothing to agree on (most lines)
+            dims_filled = {}
+        if dims_filled:
+            out["dimensions"] = {**given.model_dump(), **dims_filled}
+        # else the given Dimensions stays the same object: readers share one empty instance among all lines
+    elif given is None or isinstance(given, dict):  # a change's dimension pairs state its dimensions, as in X12
+        dim_values = dict(given or {})
+        ids_tuple, _, dims_filled = _reconcile(ids_tuple, firsts, dim_values, DIMENSION_FIELDS)
+        if dims_filled or given is not None:
             out["dimensions"] = {**dim_values, **dims_filled}
-        # else a given Dimensions stays the same object: readers share one empty instance among all lines
     out["product_ids"] = ids_tuple
     return out

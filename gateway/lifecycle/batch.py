@@ -25,8 +25,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from sqlalchemy import Row, Select, and_, bindparam, tuple_
+from sqlalchemy import JSON, ColumnElement, Row, Select, Text, and_, any_, bindparam, cast, func, tuple_
 from sqlalchemy import select as sa_select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import configure_mappers
 from sqlmodel import Session
 
@@ -45,8 +46,33 @@ from gateway.models import PurchaseOrder
 
 KEY = "gateway.lifecycle.batch"  # where a session holds its batch (Session.info)
 
-_LOCK = (sa_select(PO_T).where(tuple_(PO_T.c.customer_id, PO_T.c.po_number).in_(bindparam("keys", expanding=True)))
-         .order_by(PO_T.c.customer_id, PO_T.c.po_number).with_for_update())
+
+
+def _among(postgres: bool, *columns: ColumnElement[Any]) -> ColumnElement[bool]:
+    """`columns` among the tuples of parameter "keys" (see `_keys`). On PostgreSQL it is one array a column, so the
+    statement's text is the same whatever their number: psycopg converts it once and prepares it; elsewhere an
+    expanding IN (on SQLite a statement costs no round trip)."""
+    if not postgres:
+        return (tuple_(*columns) if len(columns) > 1 else columns[0]).in_(bindparam("keys", expanding=True))
+    arrays = [bindparam(f"keys{i}", type_=ARRAY(column.type)) for i, column in enumerate(columns)]
+    if len(columns) == 1:
+        return columns[0] == any_(arrays[0])
+    keys = func.unnest(*arrays).table_valued(*(f"k{i}" for i in range(len(columns)))).render_derived("keys")
+    return tuple_(*columns).in_(sa_select(*keys.c))
+
+
+def _keys(postgres: bool, keys: Sequence[Any]) -> dict[str, Any]:
+    """The parameters of `_among`: tuples (or single values) of keys."""
+    if not postgres:
+        return {"keys": keys}
+    if not keys or not isinstance(keys[0], tuple):
+        return {"keys0": list(keys)}
+    return {f"keys{i}": list(column) for i, column in enumerate(zip(*keys, strict=True))}
+
+
+def _lock(postgres: bool) -> Select[Any]:
+    return (sa_select(PO_T).where(_among(postgres, PO_T.c.customer_id, PO_T.c.po_number))
+            .order_by(PO_T.c.customer_id, PO_T.c.po_number).with_for_update())
 
 # Versions with their response (one at most) and confirmation; callers add the WHERE clause.
 VERSIONS_WITH_ANSWERS: Select[Any] = (
@@ -55,23 +81,48 @@ VERSIONS_WITH_ANSWERS: Select[Any] = (
     .select_from(VERSION_T.outerjoin(RESPONSE_T, RESPONSE_T.c.version_id == VERSION_T.c.id)
                  .outerjoin(CONFIRMATION_T, CONFIRMATION_T.c.version_id == VERSION_T.c.id)))
 # Lines, each with the vendor's answer to it (its version's response's line of the same number), if any: what a
-# confirmation takes of them (the lines' JSON columns are not read, nor decoded).
+# confirmation takes of them (the lines' JSON columns are not read; the answer's schedule is read as text, copied
+# as stored).
 LINES_WITH_ANSWERS: Select[Any] = (
     sa_select(*(LINE_T.c[name] for name in ("id", "version_id", "line_number", "quantity", "uom", "unit_price",
                                             "buyer_item", "vendor_item", "description", "requested_delivery_date")),
               RESPONSE_LINE_T.c.id.label("answer_id"), RESPONSE_LINE_T.c.status.label("answer_status"),
-              RESPONSE_LINE_T.c.schedule.label("answer_schedule"),
+              cast(RESPONSE_LINE_T.c.schedule, Text).label("answer_schedule"),  # as stored: gateway.db.Encoded
               RESPONSE_LINE_T.c.substitute_item.label("answer_substitute_item"),
               RESPONSE_LINE_T.c.substitute_description.label("answer_substitute_description")))
-_VERSIONS_AHEAD = VERSIONS_WITH_ANSWERS.where(
-    tuple_(VERSION_T.c.po_id, VERSION_T.c.version).in_(bindparam("keys", expanding=True)))
-_LINES_AHEAD = (sa_select(LINE_T).where(LINE_T.c.version_id.in_(bindparam("ids", expanding=True)))
-                .order_by(LINE_T.c.id))
-_ANSWERED_AHEAD = (LINES_WITH_ANSWERS.select_from(
+
+
+def _versions_ahead(postgres: bool) -> Select[Any]:
+    return VERSIONS_WITH_ANSWERS.where(_among(postgres, VERSION_T.c.po_id, VERSION_T.c.version))
+
+
+# A version's lines as stored, their JSON columns as text, not decoded: a change copies most of them unchanged
+# into the next version, a response checks a few columns (gateway.lifecycle.common.stored_lines).
+STORED_LINES: Select[Any] = sa_select(*(cast(c, Text).label(c.name) if isinstance(c.type, JSON) else c
+                                        for c in LINE_T.c))
+
+
+def _lines_ahead(postgres: bool) -> Select[Any]:
+    return STORED_LINES.where(_among(postgres, LINE_T.c.version_id)).order_by(LINE_T.c.id)
+
+
+def _answered_ahead(postgres: bool) -> Select[Any]:
+    return (LINES_WITH_ANSWERS.select_from(
     LINE_T.join(RESPONSE_T, RESPONSE_T.c.version_id == LINE_T.c.version_id)
     .outerjoin(RESPONSE_LINE_T, and_(RESPONSE_LINE_T.c.response_id == RESPONSE_T.c.id,
                                      RESPONSE_LINE_T.c.line_number == LINE_T.c.line_number)))
-    .where(RESPONSE_T.c.id.in_(bindparam("ids", expanding=True))).order_by(LINE_T.c.id))
+        .where(_among(postgres, RESPONSE_T.c.id)).order_by(LINE_T.c.id))
+
+
+_STATEMENTS = {name: (build(False), build(True)) for name, build in (
+    ("lock", _lock), ("versions", _versions_ahead), ("lines", _lines_ahead), ("answered", _answered_ahead))}
+
+
+def _read(session: Session, name: str, keys: Sequence[Any]) -> Sequence[Row[Any]]:
+    """Run statement `name` for `keys`, in the session's dialect."""
+    conn = session.connection()
+    postgres = conn.dialect.name == "postgresql"
+    return conn.execute(_STATEMENTS[name][postgres], _keys(postgres, keys)).all()
 
 Key = tuple[str, str]  # (customer, PO number): unique
 T = TypeVar("T")
@@ -139,19 +190,18 @@ class Batch:
         if self.versions is None:
             held = [self.po(*key) for key in {*self.locked, *self.pos}]
             keys = [(p.id, p.latest_version) for p in held if p is not None and p.id is not None]
-            self.versions = {(row.po_id, row.version): row for row in session.connection().execute(
-                _VERSIONS_AHEAD, {"keys": keys}).all()} if keys else {}
+            self.versions = {(row.po_id, row.version): row for row in _read(session, "versions", keys)} if keys else {}
         return self.versions.get((po.id, number)) if po.id is not None else None
 
     def lines_of(self, session: Session, version_id: int) -> list[Row[Any]] | None:
-        """The lines of a version read ahead (None: the caller reads them)."""
+        """The lines of a version read ahead, as stored (None: the caller reads them)."""
         if self.versions is None:
             return None  # they are read ahead for the versions read ahead
         if self.lines is None:
             ids = [row.id for row in self.versions.values()]
             self.lines = {i: [] for i in ids}
             if ids:
-                for row in session.connection().execute(_LINES_AHEAD, {"ids": ids}).all():
+                for row in _read(session, "lines", ids):
                     self.lines[row.version_id].append(row)
         return self.lines.get(version_id)
 
@@ -164,7 +214,7 @@ class Batch:
             self.answered = {i: [] for i in ids}
             by_version = {row.id: row.response_id for row in self.versions.values()}
             if ids:
-                for row in session.connection().execute(_ANSWERED_AHEAD, {"ids": ids}).all():
+                for row in _read(session, "answered", ids):
                     self.answered[by_version[row.version_id]].append(row)
         return self.answered.get(response_id)
 
@@ -202,7 +252,7 @@ def held(session: Session, keys: Iterable[Key]) -> Iterator[Batch]:
     batch = Batch()
     wanted = sorted({key for key in keys if all(key)})  # documents without a PO lock nothing
     if wanted:
-        for row in session.connection().execute(_LOCK, {"keys": wanted}).all():
+        for row in _read(session, "lock", wanted):
             batch.locked[(row.customer_id, row.po_number)] = dict(row._mapping)
     session.info[KEY] = batch
     try:

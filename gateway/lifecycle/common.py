@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, Integer, Row, Select, and_, bindparam, func, insert
+from sqlalchemy import JSON, Connection, Integer, Row, Select, and_, bindparam, func, insert
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
 from gateway.canonical import Charge, Dimensions, Note, OrderLine, ProductId
+from gateway.db import Encoded, json_loads
 from gateway.errors import BusinessError, Refusal, UnknownPO
 from gateway.lifecycle import batch as batches
 from gateway.lifecycle.bulk import insert_family, update_rows
@@ -64,6 +65,8 @@ _LINK = sa_select(PartnerLink.__table__.c.customer_id).where(  # type: ignore[at
 _VERSION_WITH_ANSWERS = batches.VERSIONS_WITH_ANSWERS.where(VERSION_T.c.po_id == bindparam("po_id"),
                                                              VERSION_T.c.version == bindparam("version"))
 _LINES = sa_select(LINE_T).where(LINE_T.c.version_id == bindparam("version_id")).order_by(LINE_T.c.id)
+_STORED_LINES = batches.STORED_LINES.where(LINE_T.c.version_id == bindparam("version_id")).order_by(LINE_T.c.id)
+_LINE_JSON = tuple(c.name for c in LINE_T.c if isinstance(c.type, JSON))
 _INSERT_EVENT = insert(EVENT_T)
 
 
@@ -203,22 +206,46 @@ def version_row(session: Session, po: PurchaseOrder, version: int) -> PoVersion:
 
 
 LineRow = Row[Any]  # a po_line row read with Core: attribute access like PoLine, without ORM bookkeeping
+Line = OrderLine | LineRow  # a line of a new version: as given, or copied as stored (`stored_lines`)
 
 
 def lines_of(session: Session, version: PoVersion | VersionRow) -> list[LineRow]:
+    """The version's lines, their JSON columns decoded."""
+    return list(session.connection().execute(_LINES, {"version_id": version.id}).all())
+
+
+def stored_lines(session: Session, version: PoVersion | VersionRow) -> list[LineRow]:
+    """The version's lines as stored: their JSON columns are the stored text, not decoded (`decoded` reads one),
+    so that a line copied into the next version is neither decoded nor encoded again. Read ahead in a batch."""
     batch = batches.current(session)
     found = batch.lines_of(session, version.id) if batch is not None and version.id is not None else None
     if found is not None:
         return found
-    return list(session.connection().execute(_LINES, {"version_id": version.id}).all())
+    return list(session.connection().execute(_STORED_LINES, {"version_id": version.id}).all())
 
 
-def insert_version(session: Session, values: dict[str, Any], lines: Iterable[OrderLine]) -> int:
+def decoded(value: Any) -> Any:
+    """A JSON column's value, read as stored (text) or decoded already."""
+    return json_loads(value) if isinstance(value, str) else value
+
+
+def insert_version(session: Session, values: dict[str, Any], lines: Iterable[Line]) -> int:
     """A version row and all its lines at once (versions of hundreds of lines are the hot path); its id."""
-    return insert_family(session, VERSION_T, values, LINE_T, "version_id", [line_values(line) for line in lines])
+    return insert_family(session, VERSION_T, values, LINE_T, "version_id", [line_row(line) for line in lines])
 
 
-def check_lines(po_number: str, lines: Sequence[OrderLine]) -> None:
+def line_row(line: Line) -> dict[str, Any]:
+    """A po_line row of `line`, but its version_id: a copied line's columns as stored, its JSON as read."""
+    if isinstance(line, OrderLine):
+        return line_values(line)
+    values = line._asdict()
+    del values["id"], values["version_id"]
+    for name in _LINE_JSON:
+        values[name] = Encoded(values[name])
+    return values
+
+
+def check_lines(po_number: str, lines: Sequence[Line]) -> None:
     if not lines:
         raise BusinessError(Refusal.NO_LINES, f"PO {po_number}: a version must have at least one line")
     seen: set[str] = set()
@@ -248,16 +275,18 @@ def line_values(line: OrderLine) -> dict[str, Any]:
 
 
 def row_to_line(row: LineRow) -> OrderLine:
-    """A stored line as a canonical one. It was validated when stored, so it is not validated again."""
+    """A stored line (from `lines_of` or `stored_lines`) as a canonical one. It was validated when stored, so it is
+    not validated again."""
+    notes, charges = decoded(row.notes), decoded(row.charges)
     return OrderLine.model_construct(
         line_number=row.line_number, quantity=Decimal(row.quantity), uom=row.uom,
         unit_price=None if row.unit_price is None else Decimal(row.unit_price),
         buyer_item=row.buyer_item, vendor_item=row.vendor_item, upc=row.upc,
-        product_ids=tuple(ProductId.model_validate(p) for p in row.product_ids or ()), description=row.description,
-        requested_delivery_date=row.requested_delivery_date,
+        product_ids=tuple(ProductId.model_validate(p) for p in decoded(row.product_ids) or ()),
+        description=row.description, requested_delivery_date=row.requested_delivery_date,
         dimensions=Dimensions.model_construct(**{d: getattr(row, d) for d in DIMENSIONS}),
-        notes=tuple(Note.model_validate(n) for n in row.notes) if row.notes else (),
-        charges=tuple(Charge.model_validate(c) for c in row.charges) if row.charges else (),
+        notes=tuple(Note.model_validate(n) for n in notes) if notes else (),
+        charges=tuple(Charge.model_validate(c) for c in charges) if charges else (),
         attachments=(),
     )
 

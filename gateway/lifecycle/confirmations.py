@@ -11,6 +11,7 @@ from sqlalchemy import Integer, Row, Select, and_, bindparam
 from sqlmodel import Session, col, select
 
 from gateway.canonical import Confirmation, LineStatus, ResponseStatus
+from gateway.db import Encoded, json_loads
 from gateway.errors import BusinessError, Refusal
 from gateway.lifecycle import batch as batches
 from gateway.lifecycle.batch import LINES_WITH_ANSWERS, loaded
@@ -106,7 +107,7 @@ def _confirmed_line(line: Row[Any]) -> dict[str, Any]:
     `line` is a po_line row with the vendor's answer to it in its answer_* columns (all None when unanswered).
     """
     answered = line.answer_id is not None
-    schedule = line.answer_schedule if answered else []
+    schedule = json_loads(line.answer_schedule) if answered else []  # read as stored, copied as stored
     if answered and line.answer_status == LineStatus.REJECT:
         quantity = Decimal(0)
     elif schedule:
@@ -121,7 +122,7 @@ def _confirmed_line(line: Row[Any]) -> dict[str, Any]:
         "description": line.answer_substitute_description if substituted else line.description,
         "substituted": substituted, "quantity": quantity, "uom": line.uom, "unit_price": line.unit_price,
         "delivery_date": date.fromisoformat(min(dates)) if dates else line.requested_delivery_date,
-        "schedule": schedule, "received_quantity": Decimal(0),
+        "schedule": Encoded(line.answer_schedule) if answered else schedule, "received_quantity": Decimal(0),
     }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import insert
@@ -31,14 +31,14 @@ from gateway.lifecycle.batch import loaded
 from gateway.lifecycle.bulk import insert_new_family
 from gateway.lifecycle.common import (
     LATEST,
+    Line,
     check_lines,
     check_link,
     check_sequence,
     dump_all,
     find_po,
     insert_version,
-    line_values,
-    lines_of,
+    line_row,
     locate,
     log,
     refuse_if_closed,
@@ -46,6 +46,7 @@ from gateway.lifecycle.common import (
     require_version,
     row_to_line,
     save_po,
+    stored_lines,
     touch,
 )
 from gateway.lifecycle.tables import LINE_T, PO_T, VERSION_T
@@ -74,7 +75,7 @@ def apply_change(session: Session, doc: PurchaseOrderChange, source: str) -> PoV
     _check_can_change(po, "a change")
     check_sequence(po, doc.change_sequence)
     previous = require_version(po, po.latest_version, located.version)
-    lines = apply_deltas(doc.po_number, [row_to_line(r) for r in lines_of(session, previous)], doc.lines)
+    lines = apply_deltas(doc.po_number, stored_lines(session, previous), doc.lines)
     check_lines(doc.po_number, lines)
     header = PurchaseOrderVersion(
         po_number=po.po_number, purpose=VersionPurpose.CHANGE, kind=po.kind,
@@ -92,8 +93,9 @@ def apply_change(session: Session, doc: PurchaseOrderChange, source: str) -> PoV
     return _add_version(session, po, header, VersionPurpose.CHANGE, lines, source)
 
 
-def apply_deltas(po_number: str, previous: list[OrderLine], changes: Iterable[LineChange]) -> list[OrderLine]:
-    """The previous version's lines with each POC delta applied, in order. Unknown lines are refused."""
+def apply_deltas(po_number: str, previous: Sequence[Line], changes: Iterable[LineChange]) -> list[Line]:
+    """The previous version's lines with each POC delta applied, in order. Unknown lines are refused. A stored
+    line (`stored_lines`) no delta changes stays as stored, to be copied as it is."""
     lines = {line.line_number: line for line in previous}
     for change in changes:
         where = f"PO {po_number} line {change.line_number}"
@@ -110,7 +112,8 @@ def apply_deltas(po_number: str, previous: list[OrderLine], changes: Iterable[Li
         if change.change is ChangeCode.DELETE:
             del lines[change.line_number]
         elif change.change is not ChangeCode.NO_CHANGE:
-            lines[change.line_number] = _changed_line(current, change)
+            lines[change.line_number] = _changed_line(
+                current if isinstance(current, OrderLine) else row_to_line(current), change)
     return list(lines.values())
 
 
@@ -172,14 +175,14 @@ def _create(session: Session, doc: PurchaseOrderVersion, customer: str, vendor: 
     return version
 
 
-def _insert_po(session: Session, po: PurchaseOrder, version: dict[str, Any], lines: list[OrderLine]) -> int:
+def _insert_po(session: Session, po: PurchaseOrder, version: dict[str, Any], lines: list[Line]) -> int:
     """Insert a new PO with its first version and lines (one statement on PostgreSQL), or refuse it as a
     duplicate; the version's id. The (customer, po_number) unique constraint settles it, so that two workers
     receiving the same original at once cannot both create it; ON CONFLICT keeps the transaction usable
     (PostgreSQL aborts it on a constraint error) for the lookup that names the existing one."""
     found = insert_new_family(session, PO_T, {c.name: getattr(po, c.name) for c in PO_T.c if c.name != "id"},
                               ("customer_id", "po_number"), VERSION_T, "po_id", version, LINE_T, "version_id",
-                              [line_values(line) for line in lines])
+                              [line_row(line) for line in lines])
     if found is not None:
         po.id, version_id = found
         assert isinstance(version_id, int)
@@ -194,7 +197,7 @@ def _insert_po(session: Session, po: PurchaseOrder, version: dict[str, Any], lin
 
 
 def _add_version(session: Session, po: PurchaseOrder, doc: PurchaseOrderVersion, arrived_as: VersionPurpose,
-                 lines: Iterable[OrderLine], source: str, *, new: bool = False) -> PoVersion:
+                 lines: Iterable[Line], source: str, *, new: bool = False) -> PoVersion:
     """The next version of `po` (of a new PO when `new`: the PO row is then inserted here, already up to date)."""
     number = po.latest_version + 1
     answered_before = po.state
@@ -226,7 +229,7 @@ def _add_version(session: Session, po: PurchaseOrder, doc: PurchaseOrderVersion,
     version = loaded(PoVersion, {**values, "po_id": po.id, "id": version_id})
     store_attachments(session, po, doc.attachments, version_id=version.id)
     for line in line_list:
-        if line.attachments:
+        if isinstance(line, OrderLine) and line.attachments:  # a copied line's attachments stay on its version
             store_attachments(session, po, line.attachments, version_id=version.id, line_number=line.line_number)
     detail = f"version {number} received ({arrived_as.value}, {len(line_list)} lines)"
     if number > 1 and answered_before == PoState.FOR_REVIEW:

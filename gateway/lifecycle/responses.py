@@ -14,14 +14,15 @@ from gateway.lifecycle.bulk import insert_family
 from gateway.lifecycle.common import (
     LineRow,
     VersionRow,
+    decoded,
     dump_all,
-    lines_of,
     locate,
     log,
     refuse_if_closed,
     require_version,
     same_charges,
     save_po,
+    stored_lines,
     touch,
 )
 from gateway.lifecycle.orders import store_attachments
@@ -46,7 +47,7 @@ def respond(session: Session, doc: VendorResponse, source: str) -> Response:
     if located.response_id is not None:
         raise BusinessError(Refusal.DUPLICATE_RESPONSE, f"{where} version {doc.version} is already answered; "
                                                 f"a second response is refused")
-    lines = {row.line_number: row for row in lines_of(session, version)}
+    lines = {row.line_number: row for row in stored_lines(session, version)}
     _check_header(where, doc, version)
     given = {}
     for rl in doc.lines:
@@ -73,7 +74,8 @@ def _check_line(where: str, status: ResponseStatus, rl: ResponseLine, line: Line
         raise BusinessError(Refusal.PRICE_CHANGE, f"{where}: unit price {rl.unit_price} differs from the PO's "
                                             f"{Decimal(line.unit_price)}; prices cannot be changed "
                                             f"(suggest it in a note)")
-    if rl.charges is not None and not same_charges(rl.charges, (Charge.model_validate(c) for c in line.charges)):
+    if rl.charges is not None and not same_charges(rl.charges,
+                                                   (Charge.model_validate(c) for c in decoded(line.charges))):
         raise BusinessError(Refusal.PRICE_CHANGE, f"{where}: charges differ from the PO's; charges cannot be changed "
                                             f"(suggest it in a note)")
     for s in rl.schedule:

@@ -15,22 +15,24 @@ a 999 cut after AK1). Rules kept here (X12.md section 8 and pitfall 11):
 
 from __future__ import annotations
 
-import io
 import re
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import BinaryIO, Literal
+from typing import IO, Literal
 
-from gateway.canonical import ElementNote, FunctionalAck, InterchangeAck, SegmentNote, SetAck
 from mappers.errors import quoted
-from mappers.x12.envelope import Limits, RawSegment, split_interchanges
-from mappers.x12.reader import decoded_pieces
-from mappers.x12.segments import ControlNumbers, Delimiters, MappingError, Segment, Transaction
+from mappers.x12.acks_inbound import functional_ack_from, interchange_acks_in, parse_acks
+from mappers.x12.envelope import RawSegment
+from mappers.x12.segments import ControlNumbers, Delimiters, MappingError, Segment
 from mappers.x12.validate import GroupReport, InterchangeReport, SetReport, ValidationError
 from mappers.x12.writer import ThrowawayNumbers, render_segment
 
-ACK_SETS = frozenset({"997", "999"})
+__all__ = ["AckOptions", "AckStream", "Answer", "acknowledge", "acknowledgeable", "addressable", "answer",
+           "functional_ack_body", "functional_ack_from", "interchange_acks_in", "parse_acks", "ta1_segment",
+           "wants_ta1"]
+
 _MAX_AK4 = 99  # AK4/IK4 max use per AK3 loop
 _MAX_CODES = 5  # AK502..AK506, AK905..AK909
 
@@ -78,25 +80,27 @@ def addressable(ic: InterchangeReport, d: Delimiters) -> bool:
 
 
 def functional_ack_body(group: GroupReport, kind: str) -> list[Segment]:
-    """The segments between ST and SE of the 997 or 999 that answers `group`."""
-    return list(_functional_ack_body(group, kind))
-
-
-def _functional_ack_body(group: GroupReport, kind: str) -> Iterator[Segment]:
-    """`functional_ack_body` one segment at a time: an ack for many sets is rendered without holding them all."""
+    """The segments between ST and SE of the 997 or 999 that answers `group` (its sets kept in the report)."""
     five = kind == "999"
-    yield Segment(("AK1", group.functional_id, group.control_number) + ((group.version,) if five else ()))
-    for tx in group.sets:
-        if not _echoable(tx):
-            continue  # no valid AK2 can name it; AK9 still counts it as received and not accepted
-        ak2 = ("AK2", tx.set_id, tx.control_number) + ((tx.implementation,) if five and tx.implementation else ())
-        yield Segment(ak2)
-        yield from _segment_notes(tx, five)
-        yield Segment(("IK5" if five else "AK5", *_set_status(tx)))
-    accepted = sum(1 for tx in group.sets if tx.accepted)
-    included = group.declared_sets if group.declared_sets is not None else len(group.sets)
+    return [_ak1(group, five), *(s for tx in group.sets for s in _set_answer(tx, five)), _ak9(group)]
+
+
+def _ak1(group: GroupReport, five: bool) -> Segment:
+    return Segment(("AK1", group.functional_id, group.control_number) + ((group.version,) if five else ()))
+
+
+def _set_answer(tx: SetReport, five: bool) -> list[Segment]:
+    """The AK2 loop of one set: AK2, its segment and element notes, AK5 (IK5); none for a set no AK2 can name."""
+    if not _echoable(tx):
+        return []  # AK9 still counts it as received and not accepted
+    ak2 = ("AK2", tx.set_id, tx.control_number) + ((tx.implementation,) if five and tx.implementation else ())
+    return [Segment(ak2), *_segment_notes(tx, five), Segment(("IK5" if five else "AK5", *_set_status(tx)))]
+
+
+def _ak9(group: GroupReport) -> Segment:
+    included = group.declared_sets if group.declared_sets is not None else group.received
     group_codes = _first_codes(e.code for e in group.errors)
-    yield Segment(("AK9", group.status, str(included), str(len(group.sets)), str(accepted), *group_codes))
+    return Segment(("AK9", group.status, str(included), str(group.received), str(group.accepted), *group_codes))
 
 
 def _echoable(tx: SetReport) -> bool:
@@ -212,62 +216,151 @@ def answer(ic: InterchangeReport, options: AckOptions, numbers: ControlNumbers, 
     correctly in the ack's delimiters and character set is never escaped or altered (the partner would match
     it to nothing): the interchange is answered by a TA1 R 024 instead, and `fallback` says why.
     """
-    # Delimiters the envelope check refused (TA1 004/026/027) are not echoed back: answer with standard ones.
-    refused = any(e.code in _DELIMITER_CODES for e in ic.errors if e.level == "interchange")
-    d = options.delimiters or (None if refused else ic.delimiters) or Delimiters(repetition="^")
-    if not addressable(ic, d):
-        return Answer(None)
-    groups = [] if ic.errors or ic.has_ta1 else [g for g in ic.groups if g.functional_id != "FA" and
-                                                   acknowledgeable(g) and
-                                                   not any(tx.set_id in ACK_SETS for tx in g.sets)]
-    try:  # a dry run first, so that a refusal uses up no control numbers
-        _render(_interchange(ic, options, d, groups, ThrowawayNumbers(), now), d)
-    except MappingError as e:
-        if options.ta1 == "never":
-            return Answer(None, f"no acknowledgment can be written ({e}) and the partner takes no TA1")
-        refusal = ta1_segment(ic, now, ("R", _UNWRITABLE))
-        data = _render(_interchange(ic, options, d, [], numbers, now, refusal), d)
-        return Answer(data.encode(options.encoding, errors="replace"),
-                      f"answered with TA1 R {_UNWRITABLE}: the functional acknowledgment cannot be written: {e}")
-    ta1 = ta1_segment(ic, now) if wants_ta1(ic, options) else None
-    if ta1 is None and not groups:
-        return Answer(None)
-    data = _render(_interchange(ic, options, d, groups, numbers, now, ta1), d)
-    return Answer(data.encode(options.encoding, errors="replace"))
+    with AckStream(options) as stream:
+        for group in ic.groups:
+            stream.group_opened(ic, group)
+            for tx in group.sets:
+                stream.set_closed(ic, group, tx, ())
+            stream.group_closed(ic, group)
+        return stream.answer(ic, numbers, now)
 
 
-def _interchange(ic: InterchangeReport, options: AckOptions, d: Delimiters, groups: list[GroupReport],
-                 numbers: ControlNumbers, now: datetime, ta1: Segment | None = None) -> Iterator[Segment]:
-    """The ack's segments as they are written (control numbers are taken as the generator reaches them)."""
-    version = ic.version if len(ic.version) == 5 and ic.version.isdigit() else "00401"
-    if any(ack_type(g, options) == "999" for g in groups):
-        version = max(version, "00501")
-    isa11 = (d.repetition or "^") if version >= "00501" else "U"
-    isa13 = numbers.next("isa")
-    yield Segment((
-        "ISA", "00", " " * 10, "00", " " * 10, ic.receiver_qualifier.ljust(2), ic.receiver_id.ljust(15),
-        ic.sender_qualifier.ljust(2), ic.sender_id.ljust(15), now.strftime("%y%m%d"), now.strftime("%H%M"),
-        isa11, version, f"{isa13:09d}", "0", ic.usage if ic.usage in ("P", "T") else "P", d.component))
-    if ta1 is not None:
-        yield ta1
-    # One GS per (sender, receiver, version) in order of first appearance, one 997/999 per inbound group.
-    outbound: dict[tuple[str, str, str], list[GroupReport]] = {}
-    for g in groups:
-        outbound.setdefault((g.receiver, g.sender, _ack_version(g, options)), []).append(g)
-    for (gs02, gs03, gs08), members in outbound.items():
-        gs06 = str(numbers.next("gs"))
-        yield Segment(("GS", "FA", gs02, gs03, now.strftime("%Y%m%d"), now.strftime("%H%M"), gs06, "X", gs08))
-        for g in members:
-            kind = ack_type(g, options)
-            st02 = f"{numbers.next('st'):04d}"
-            yield Segment(("ST", kind, st02) + ((gs08,) if kind == "999" else ()))
-            count = 0
-            for segment in _functional_ack_body(g, kind):
-                count += 1
-                yield segment
-            yield Segment(("SE", str(count + 2), st02))
-        yield Segment(("GE", str(len(members)), gs06))
-    yield Segment(("IEA", str(len(outbound)), f"{isa13:09d}"))
+_SPOOLED = 1 << 20  # characters of a group's ack body kept in memory before it goes to a temporary file
+
+
+@dataclass
+class _Body:
+    """The rendered segments between ST and SE of the 997/999 answering one group, or the first that could not
+    be written."""
+
+    group: GroupReport
+    kind: str
+    d: Delimiters
+    # closed by AckStream.close
+    text: IO[str] = field(default_factory=lambda: tempfile.SpooledTemporaryFile(_SPOOLED, "w+", newline=""))  # noqa: SIM115
+    count: int = 0
+    error: MappingError | None = None
+
+    def write(self, segments: Iterable[Segment]) -> None:
+        if self.error is not None:
+            return
+        try:
+            for s in segments:
+                self.text.write(_ack_line(s, self.d))
+                self.count += 1
+        except MappingError as e:
+            self.error = e
+
+    def lines(self) -> Iterator[str]:
+        self.text.seek(0)
+        while chunk := self.text.read(_SPOOLED):
+            yield chunk
+        self.text.seek(0, 2)
+
+
+class AckStream:
+    """The acknowledgment of one interchange, written as its validation closes sets and groups (a `Listener` of
+    `mappers.x12.validate_interchange`): each group's 997/999 body goes to a spooled file set by set, so that an
+    interchange of many sets is answered without keeping their reports. `answer` envelopes the bodies once the
+    interchange is read: its TA1, counts and control numbers are known only then. Close it (or use `with`) to
+    drop the bodies."""
+
+    def __init__(self, options: AckOptions) -> None:
+        self.options = options
+        self.bodies: list[_Body] = []
+
+    def __enter__(self) -> AckStream:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        for body in self.bodies:
+            body.text.close()
+        self.bodies = []
+
+    def group_opened(self, ic: InterchangeReport, group: GroupReport) -> None:
+        if group.functional_id == "FA" or not acknowledgeable(group):
+            return  # an ack is never acknowledged; a group whose GS01/GS06 cannot be echoed gets a TA1
+        body = _Body(group, ack_type(group, self.options), self._delimiters(ic))
+        self.bodies.append(body)
+        body.write([_ak1(group, body.kind == "999")])
+
+    def set_closed(self, ic: InterchangeReport, group: GroupReport, tx: SetReport,
+                   segments: Sequence[RawSegment]) -> None:
+        if self.bodies and self.bodies[-1].group is group:
+            self.bodies[-1].write(_set_answer(tx, self.bodies[-1].kind == "999"))
+
+    def group_closed(self, ic: InterchangeReport, group: GroupReport) -> None:
+        if self.bodies and self.bodies[-1].group is group:
+            self.bodies[-1].write([_ak9(group)])
+
+    def _delimiters(self, ic: InterchangeReport) -> Delimiters:
+        # Delimiters the envelope check refused (TA1 004/026/027) are not echoed back: answer with standard ones.
+        refused = any(e.code in _DELIMITER_CODES for e in ic.errors if e.level == "interchange")
+        return self.options.delimiters or (None if refused else ic.delimiters) or Delimiters(repetition="^")
+
+    def answer(self, ic: InterchangeReport, numbers: ControlNumbers, now: datetime) -> Answer:
+        """What we send back for `ic`, the interchange this stream was told of, now read to its end."""
+        options = self.options
+        d = self._delimiters(ic)
+        if not addressable(ic, d):
+            return Answer(None)
+        bodies = [] if ic.errors or ic.has_ta1 else [b for b in self.bodies if not b.group.carries_acks]
+        # The delimiters are refused only with the ISA, before any group: each body was written with these.
+        assert all(b.d == d for b in bodies)
+        try:  # a dry run first, so that a refusal uses up no control numbers
+            for _ in self._lines(ic, d, bodies, ThrowawayNumbers(), now, None, dry=True):
+                pass
+        except MappingError as e:
+            if options.ta1 == "never":
+                return Answer(None, f"no acknowledgment can be written ({e}) and the partner takes no TA1")
+            refusal = ta1_segment(ic, now, ("R", _UNWRITABLE))
+            data = "".join(self._lines(ic, d, [], numbers, now, refusal))
+            return Answer(data.encode(options.encoding, errors="replace"),
+                          f"answered with TA1 R {_UNWRITABLE}: the functional acknowledgment cannot be written: {e}")
+        ta1 = ta1_segment(ic, now) if wants_ta1(ic, options) else None
+        if ta1 is None and not bodies:
+            return Answer(None)
+        data = "".join(self._lines(ic, d, bodies, numbers, now, ta1))
+        return Answer(data.encode(options.encoding, errors="replace"))
+
+    def _lines(self, ic: InterchangeReport, d: Delimiters, bodies: list[_Body], numbers: ControlNumbers,
+               now: datetime, ta1: Segment | None, dry: bool = False) -> Iterator[str]:
+        """The ack as text, piece by piece (control numbers are taken as they are reached); a dry run raises the
+        MappingError of the first value that cannot be written, in the order they would be."""
+        version = ic.version if len(ic.version) == 5 and ic.version.isdigit() else "00401"
+        if any(b.kind == "999" for b in bodies):
+            version = max(version, "00501")
+        isa11 = (d.repetition or "^") if version >= "00501" else "U"
+        isa13 = numbers.next("isa")
+        # its ids were checked by `addressable`; ISA11 and ISA16 are delimiters themselves
+        yield render_segment(Segment((
+            "ISA", "00", " " * 10, "00", " " * 10, ic.receiver_qualifier.ljust(2), ic.receiver_id.ljust(15),
+            ic.sender_qualifier.ljust(2), ic.sender_id.ljust(15), now.strftime("%y%m%d"), now.strftime("%H%M"),
+            isa11, version, f"{isa13:09d}", "0", ic.usage if ic.usage in ("P", "T") else "P", d.component)),
+            d, "") + _eol(d)
+        if ta1 is not None:
+            yield _ack_line(ta1, d)
+        # One GS per (sender, receiver, version) in order of first appearance, one 997/999 per inbound group.
+        outbound: dict[tuple[str, str, str], list[_Body]] = {}
+        for b in bodies:
+            outbound.setdefault((b.group.receiver, b.group.sender, _ack_version(b.group, self.options)), []).append(b)
+        for (gs02, gs03, gs08), members in outbound.items():
+            gs06 = str(numbers.next("gs"))
+            yield _ack_line(Segment(("GS", "FA", gs02, gs03, now.strftime("%Y%m%d"), now.strftime("%H%M"), gs06,
+                                     "X", gs08)), d)
+            for b in members:
+                st02 = f"{numbers.next('st'):04d}"
+                yield _ack_line(Segment(("ST", b.kind, st02) + ((gs08,) if b.kind == "999" else ())), d)
+                if b.error is not None:
+                    raise b.error
+                if not dry:
+                    yield from b.lines()
+                yield _ack_line(Segment(("SE", str(b.count + 2), st02)), d)
+            yield _ack_line(Segment(("GE", str(len(members)), gs06)), d)
+        yield _ack_line(Segment(("IEA", str(len(outbound)), f"{isa13:09d}")), d)
 
 
 def _ack_version(group: GroupReport, options: AckOptions) -> str:
@@ -281,19 +374,17 @@ def _ack_version(group: GroupReport, options: AckOptions) -> str:
     return group.version
 
 
-def _render(segments: Iterable[Segment], d: Delimiters) -> str:
-    """The ack as text; MappingError naming the element when a value cannot be written correctly."""
-    eol = "" if d.segment in "\r\n" else "\n"
-    out = io.StringIO()
+def _eol(d: Delimiters) -> str:
+    return "" if d.segment in "\r\n" else "\n"
+
+
+def _ack_line(s: Segment, d: Delimiters) -> str:
+    """One segment of the ack as text, with its line end; MappingError naming the element when a value cannot be
+    written correctly."""
     delimiters = d.element + d.component + d.segment + (d.repetition or "")
-    for s in segments:
-        if s.tag in ("AK4", "IK4") and len(s.elements) > 4 and any(c in s.elements[4] for c in delimiters):
-            s = Segment(s.elements[:4])  # AK404 is optional: a copy that would break the ack is left out
-        if s.tag == "ISA":  # its ids were checked by `addressable`; ISA11 and ISA16 are delimiters themselves
-            out.write(render_segment(s, d, "") + eol)
-            continue
-        out.write(_ack_segment(s, d, delimiters) + eol)
-    return out.getvalue()
+    if s.tag in ("AK4", "IK4") and len(s.elements) > 4 and any(c in s.elements[4] for c in delimiters):
+        s = Segment(s.elements[:4])  # AK404 is optional: a copy that would break the ack is left out
+    return _ack_segment(s, d, delimiters) + _eol(d)
 
 
 def _ack_segment(s: Segment, d: Delimiters, delimiters: str) -> str:
@@ -310,127 +401,3 @@ def _ack_segment(s: Segment, d: Delimiters, delimiters: str) -> str:
                 raise MappingError(f"value {quoted(part)} contains a delimiter character", s.tag, None, index)
         values.append(d.component.join(components))
     return d.element.join(values) + d.segment
-
-
-# ---------------------------------------------------------------------------------------------------------
-# Inbound 997/999/TA1
-# ---------------------------------------------------------------------------------------------------------
-
-def parse_acks(data: bytes | BinaryIO, encoding: str = "ascii") -> list[FunctionalAck | InterchangeAck]:
-    """Every TA1, 997 and 999 in `data` as canonical documents; a malformed ack raises MappingError."""
-    try:
-        return _parse_acks(data, encoding)
-    except MappingError:
-        raise
-    except ValueError as e:  # a value the canonical documents refuse (a status code, a position...)
-        raise MappingError(f"malformed acknowledgment: {e}") from None
-
-
-def functional_ack_from(tx: Transaction, sender_qualifier: str = "", sender_id: str = "",
-                        interchange_control_number: str = "") -> FunctionalAck:
-    """A 997/999 already read as a Transaction (the `translate` registry's way in); the identity of the
-    interchange that carried it is the caller's to give. A malformed ack raises MappingError."""
-    if tx.set_id not in ACK_SETS:
-        raise MappingError(f"a {tx.set_id} is not a functional acknowledgment", "ST", 1, 1)
-    try:
-        return _functional_ack(tx.segments, tx.delimiters, sender_qualifier, sender_id, interchange_control_number)
-    except ValueError as e:
-        raise MappingError(f"malformed acknowledgment: {e}") from None
-
-
-def _parse_acks(data: bytes | BinaryIO, encoding: str) -> list[FunctionalAck | InterchangeAck]:
-    out: list[FunctionalAck | InterchangeAck] = []
-    for raw in split_interchanges(decoded_pieces(data, "latin-1" if encoding == "ascii" else encoding)):
-        if raw.delimiters is None or raw.isa is None:
-            raise MappingError(raw.errors[0].message if raw.errors else "not an X12 interchange")
-        d = raw.delimiters
-        isa = raw.isa
-        sender_q, sender, isa13 = isa.get(5), isa.get(6).strip(), isa.get(13)
-        st_segments: list[Segment] | None = None
-        for raw_seg in raw.segments():
-            if raw_seg is None:
-                raise MappingError("empty segment (two segment terminators in a row) in an acknowledgment")
-            seg = Segment(tuple(raw_seg.elements))
-            if seg.tag == "TA1":
-                out.append(_ta1(seg, isa))
-            elif seg.tag == "ST":  # only acks are kept: a large PO in the same file is not held for nothing
-                st_segments = [Segment(seg.elements, 1)] if seg.get(1) in ACK_SETS else None
-            elif st_segments is not None:
-                st_segments.append(Segment(seg.elements, len(st_segments) + 1))
-                if seg.tag == "SE":
-                    out.append(_functional_ack(st_segments, d, sender_q, sender, isa13))
-                    st_segments = None
-    return out
-
-
-def interchange_acks_in(source: bytes | BinaryIO, encoding: str = "ascii",
-                       limits: Limits | None = None) -> list[InterchangeAck]:
-    """The TA1s of `source`, read in bounded memory; whatever else is wrong with it is left to the caller
-    that validates or translates it (reading stops quietly at an ISA that cannot be read)."""
-    out: list[InterchangeAck] = []
-    for raw in split_interchanges(decoded_pieces(source, "latin-1" if encoding == "ascii" else encoding), limits):
-        if raw.isa is None:
-            break
-        out += [_ta1(Segment(tuple(s.elements)), raw.isa) for s in raw.segments() if s is not None and s.tag == "TA1"]
-    return out
-
-
-def _ta1(seg: Segment, isa: RawSegment) -> InterchangeAck:
-    try:
-        return InterchangeAck(control_number=seg.required(1), date=seg.required(2), time=seg.required(3),
-                              status=seg.required(4), code=seg.required(5), sender_qualifier=isa.get(5),
-                              sender_id=isa.get(6).strip(), interchange_control_number=isa.get(13))
-    except ValueError as e:
-        raise MappingError(f"malformed TA1: {e}") from None
-
-
-def _functional_ack(segs: list[Segment], d: Delimiters, sender_q: str, sender: str, isa13: str) -> FunctionalAck:
-    st = segs[0]
-    kind = st.required(1)
-    ak1 = next((s for s in segs if s.tag == "AK1"), None)
-    ak9 = next((s for s in segs if s.tag == "AK9"), None)
-    if ak1 is None or ak9 is None:
-        raise MappingError(f"the {kind} has no {'AK1' if ak1 is None else 'AK9'}", "AK1" if ak1 is None else "AK9")
-    sets: list[SetAck] = []
-    current: dict[str, object] | None = None
-    notes: list[SegmentNote] = []
-    elements: list[ElementNote] = []
-
-    def close_note() -> None:
-        nonlocal elements
-        if notes and elements:
-            notes[-1] = notes[-1].model_copy(update={"elements": tuple(elements)})
-        elements = []
-
-    for s in segs[1:]:
-        if s.tag == "AK2":
-            current = {"set_id": s.required(1), "control_number": s.required(2), "implementation": s.get(3)}
-            notes = []
-        elif s.tag in ("AK3", "IK3"):
-            close_note()
-            notes.append(SegmentNote(segment=s.required(1), position=_int(s, 2), loop=s.get(3), code=s.get(4)))
-        elif s.tag in ("AK4", "IK4"):
-            where = s.required(1).split(d.component)
-            elements.append(ElementNote(position=int(where[0]), component=int(where[1]) if len(where) > 1 else None,
-                                        reference=s.get(2), code=s.required(3), value=s.get(4)))
-        elif s.tag in ("AK5", "IK5"):
-            close_note()
-            if current is None:
-                raise MappingError(f"{s.tag} without AK2", s.tag, s.position)
-            sets.append(SetAck(status=s.required(1),
-                               codes=tuple(v for v in s.elements[2:] if v), segments=tuple(notes), **current))
-            current = None
-    return FunctionalAck(
-        ack_type=kind,
-        functional_id=ak1.required(1), group_control_number=ak1.required(2), version=ak1.get(3),
-        status=ak9.required(1), included=_int(ak9, 2), received=_int(ak9, 3),
-        accepted=_int(ak9, 4), codes=tuple(v for v in ak9.elements[5:] if v), sets=tuple(sets),
-        sender_qualifier=sender_q, sender_id=sender, interchange_control_number=isa13,
-        control_number=st.required(2))
-
-
-def _int(seg: Segment, index: int) -> int:
-    value = seg.required(index)
-    if not value.isdigit():
-        raise MappingError(f"{value!r} is not a number", seg.tag, seg.position, index)
-    return int(value)

@@ -140,7 +140,7 @@ def split_loops(segments: Sequence[Segment], starters: frozenset[str]) -> tuple[
     plain: list[Segment] = []
     loops: list[list[Segment]] = []
     for s in segments:
-        if s.tag in starters:
+        if s.elements[0] in starters:
             loops.append([s])
         elif loops:
             loops[-1].append(s)
@@ -159,21 +159,33 @@ LINE_LOOPS = frozenset({"QTY", "SCH", "PKG", "N9", "LS", "N1", "SLN", "AMT", "LM
 # (docs/x12-mapping.md, "Product ids and dimensions").
 PID_COLOR = ("75", "73")
 PID_SIZE = ("91", "74")
+PID_DIMENSION_CODES = frozenset(PID_COLOR + PID_SIZE)
 DESCRIPTION_PID = (None, "08", "GEN")
 
 
 def read_product_ids(segment: Segment, start: int) -> tuple[ProductId, ...]:
     """Every qualifier/id pair (235/234) from element `start` on, in order; a half pair is refused."""
+    elements = segment.elements
+    end = len(elements)
     found: list[ProductId] = []
-    for i in range(start, len(segment.elements), 2):
-        qualifier, value = segment.get(i), segment.get(i + 1)
-        if qualifier is not None and value is None:
+    for i in range(start, end, 2):  # read on every line: the elements directly, not through Segment.get
+        qualifier = elements[i] or None
+        value = elements[i + 1] or None if i + 1 < end else None
+        if qualifier is None:
+            if value is not None:
+                raise MappingError(f"product id {value!r} has no qualifier", segment.tag, segment.position, i)
+        elif value is None:
             raise MappingError(f"product id qualifier {qualifier} has no id", segment.tag, segment.position, i + 1)
-        if qualifier is None and value is not None:
-            raise MappingError(f"product id {value!r} has no qualifier", segment.tag, segment.position, i)
-        if qualifier is not None and value is not None:
-            found.append(ProductId(qualifier=qualifier, id=value))
+        else:
+            found.append(_product_id(qualifier, value))
     return tuple(found)
+
+
+@functools.lru_cache(maxsize=4096)
+def _product_id(qualifier: str, value: str) -> ProductId:
+    """One pair; the same pair gives the same (frozen) object, so the items repeated over many lines are held
+    once and validated once."""
+    return ProductId(qualifier=qualifier, id=value)
 
 
 def by_qualifier(product_ids: Iterable[ProductId]) -> dict[str, str]:
@@ -189,7 +201,11 @@ def read_pairs(segment: Segment, start: int) -> dict[str, str]:
 
 
 def pick(pairs: dict[str, str], qualifiers: Iterable[str]) -> str | None:
-    return next((pairs[q] for q in qualifiers if q in pairs), None)
+    for qualifier in qualifiers:
+        value = pairs.get(qualifier)
+        if value is not None:
+            return value
+    return None
 
 
 def id_elements(product_ids: Iterable[ProductId], values: Mapping[str, str | None], where: str,
@@ -234,9 +250,13 @@ def description_segments(text: str | None) -> list[Segment]:
     return [seg("PID", "F", None, None, None, Text(text[i:i + 80])) for i in range(0, len(text), 80)]
 
 
-def _pid_value(pids: Iterable[Segment], codes: tuple[str, ...]) -> str | None:
-    found = {p.get(2): p.get(5) for p in pids if p.get(2) in codes and p.get(5)}
-    return next((found[c] for c in codes if found.get(c)), None)
+def _pid_texts(pids: Iterable[Segment]) -> dict[str | None, str]:
+    """PID05 by PID02 (the last PID of a code wins), for the codes dimensions are read from."""
+    return {p.get(2): text for p in pids if p.get(2) in PID_DIMENSION_CODES and (text := p.get(5))}
+
+
+def _pid_value(texts: Mapping[str | None, str], codes: tuple[str, ...]) -> str | None:
+    return next((texts[c] for c in codes if c in texts), None)
 
 
 def read_dimensions(pairs: dict[str, str], pids: Sequence[Segment], refs: Sequence[Segment],
@@ -244,16 +264,17 @@ def read_dimensions(pairs: dict[str, str], pids: Sequence[Segment], refs: Sequen
     """The six dimensions of a line (docs/x12-mapping.md): pairs, PID texts, REF*ZZ SITE and the WH N1 loop.
     A line without any gets the one shared NO_DIMENSIONS (a PO of 200,000 lines would otherwise hold as many
     empty models, ~1 KB each)."""
-    site, warehouse = read_site_warehouse(refs, loops)
-    found = Dimensions(
-        site=site,
-        warehouse=warehouse,
-        color=pick(pairs, products.COLOR) or _pid_value(pids, PID_COLOR),
-        size=pick(pairs, products.SIZE) or _pid_value(pids, PID_SIZE),
-        style=pick(pairs, products.STYLE),
-        configuration=pick(pairs, products.CONFIGURATION),
-    )
-    return NO_DIMENSIONS if found == NO_DIMENSIONS else found
+    site, warehouse = read_site_warehouse(refs, loops) if refs or loops else (None, None)
+    texts = _pid_texts(pids) if pids else {}
+    color = pick(pairs, products.COLOR) or (_pid_value(texts, PID_COLOR) if texts else None)
+    size = pick(pairs, products.SIZE) or (_pid_value(texts, PID_SIZE) if texts else None)
+    style = pick(pairs, products.STYLE)
+    configuration = pick(pairs, products.CONFIGURATION)
+    if site is None and warehouse is None and color is None and size is None and style is None \
+            and configuration is None:
+        return NO_DIMENSIONS
+    return Dimensions(site=site, warehouse=warehouse, color=color, size=size, style=style,
+                      configuration=configuration)
 
 
 NO_DIMENSIONS = Dimensions()  # frozen: safely shared

@@ -77,11 +77,17 @@ class Transaction:
     implementation: str | None = None  # ST03 [5010]
     delimiters: Delimiters = field(default_factory=Delimiters)  # of the interchange: split composites with it
 
+    # These run over every segment of a set, several times for each set mapped: they read the tag as
+    # elements[0] rather than through the property.
+
     def all(self, tag: str) -> list[Segment]:
-        return [s for s in self.segments if s.tag == tag]
+        return [s for s in self.segments if s.elements[0] == tag]
 
     def first(self, tag: str) -> Segment | None:
-        return next((s for s in self.segments if s.tag == tag), None)
+        for s in self.segments:
+            if s.elements[0] == tag:
+                return s
+        return None
 
     def one(self, tag: str) -> Segment:
         seg = self.first(tag)
@@ -94,11 +100,12 @@ class Transaction:
         """Yield each loop that starts with `tag`, up to the next `tag` or one of `ends`."""
         current: list[Segment] | None = None
         for seg in self.segments if within is None else within:
-            if seg.tag == tag:
+            seg_tag = seg.elements[0]
+            if seg_tag == tag:
                 if current is not None:
                     yield current
                 current = [seg]
-            elif seg.tag in ends:
+            elif seg_tag in ends:
                 if current is not None:
                     yield current
                 current = None

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any, Protocol
 
 from mappers.x12.envelope import (
     ISA_LENGTH,
     ISA_WIDTHS,
     SEPARATOR_OFFSETS,
+    EnvelopeError,
     Limits,
     RawInterchange,
     RawSegment,
@@ -26,6 +27,7 @@ from mappers.x12.validate_api import ChooseValidator, SetMap, SetValidator, asci
 from mappers.x12.validate_codes import CODED_ISA_ELEMENTS, isa_code_errors
 from mappers.x12.validate_composites import composite_errors, composite_segments
 from mappers.x12.validate_report import (
+    ACK_SETS,
     GroupReport,
     InterchangeReport,
     Level,
@@ -44,35 +46,53 @@ PrivateCodes = Callable[[str, str], frozenset[str]]
 """(ISA05, ISA06) -> the elements ("REF01") where that sender's unknown codes are warnings, not errors."""
 
 
+class Listener(Protocol):
+    """Told of each set and group as validation closes it, their reports final from then on (what the one pass,
+    `mappers.x12.onepass`, acknowledges and maps). A set is told with its segments, the group it is in and what
+    its interchange's report holds so far: errors of a later GE or IEA are not known yet."""
+
+    def group_opened(self, ic: InterchangeReport, group: GroupReport) -> None: ...
+
+    def set_closed(self, ic: InterchangeReport, group: GroupReport, tx: SetReport,
+                   segments: Sequence[RawSegment]) -> None: ...
+
+    def group_closed(self, ic: InterchangeReport, group: GroupReport) -> None: ...
+
+
 def check_interchanges(text: str | Iterable[str], wide: bool, choose: ChooseValidator,
                        limits: Limits | None = None, private_codes: PrivateCodes | None = None,
                        ) -> Iterator[InterchangeReport]:
     """A report per interchange of `text` (whole, or decoded pieces), each complete when yielded."""
-    seen: set[tuple[str, str, str, str, str]] = set()
+    for check in interchange_checks(text, wide, choose, limits, private_codes):
+        yield check.run()
+
+
+def interchange_checks(text: str | Iterable[str], wide: bool, choose: ChooseValidator,
+                       limits: Limits | None = None, private_codes: PrivateCodes | None = None,
+                       listener: Listener | None = None) -> Iterator[InterchangeCheck]:
+    """A check per interchange of `text`, each to be run (`run` or `steps`) before the next is taken; a file
+    without any interchange gets one, which reports that (023)."""
+    seen: set[tuple[str, str, str, str, str]] = set()  # the interchanges' identities, for 025
     any_interchange = False
     for raw in split_interchanges(text, limits):
         any_interchange = True
         isa12 = raw.isa_text[84:89] if raw.delimiters is not None else ""
-        ic = InterchangeCheck(choose(isa12), raw, wide, private_codes).run()
-        key = (ic.sender_qualifier, ic.sender_id, ic.receiver_qualifier, ic.receiver_id, ic.control_number or "")
-        if ic.control_number is not None and key in seen:
-            ic.errors.append(ValidationError("interchange", "025", f"interchange control number "
-                                             f"{ic.control_number} appears twice in this file for the "
-                                             "same sender and receiver", interchange=ic.control_number))
-        seen.add(key)
-        yield ic
+        yield InterchangeCheck(choose(isa12), raw, wide, private_codes, listener, seen)
     if not any_interchange:
-        empty = InterchangeReport(control_number=None)
-        empty.errors.append(ValidationError("interchange", "023", "the file is empty: no interchange (ISA) in it"))
-        yield empty
+        empty = EnvelopeError("023", "the file is empty: no interchange (ISA) in it")
+        yield InterchangeCheck(choose(""), RawInterchange(offset=0, delimiters=None, errors=[empty]), wide)
 
 
 class InterchangeCheck:
     """One pass over an interchange's segments: envelope pairing and counts, then each set's contents."""
 
     def __init__(self, validator: SetValidator, raw: RawInterchange, wide: bool,
-                 private_codes: PrivateCodes | None = None) -> None:
+                 private_codes: PrivateCodes | None = None, listener: Listener | None = None,
+                 seen: set[tuple[str, str, str, str, str]] | None = None) -> None:
         self.v = validator
+        self.seen = seen if seen is not None else set()  # the file's interchanges so far, for 025
+        self.listener = listener  # when given, sets are told to it and not kept in their group's report
+        self.closed = 0  # sets closed so far (`steps` yields after each)
         self.private_codes = private_codes
         self.private: frozenset[str] = frozenset()  # the sender's private_codes, known once the ISA is read
         self.raw = raw
@@ -90,18 +110,39 @@ class InterchangeCheck:
         self.outside_set = False  # an ST outside any group: its segments are skipped up to its SE
 
     def run(self) -> InterchangeReport:
+        for _ in self.steps():
+            pass
+        return self.ic
+
+    def steps(self) -> Iterator[None]:
+        """`run` step by step: yields after each segment that closed a set (the listener was told of it), so
+        that a caller can act on that set before the next one is read; `ic` is complete when it ends."""
+        yield from self._steps()
+        ic = self.ic
+        key = (ic.sender_qualifier, ic.sender_id, ic.receiver_qualifier, ic.receiver_id, ic.control_number or "")
+        if ic.control_number is not None and key in self.seen:
+            ic.errors.append(ValidationError("interchange", "025", f"interchange control number "
+                                             f"{ic.control_number} appears twice in this file for the "
+                                             "same sender and receiver", interchange=ic.control_number))
+        self.seen.add(key)
+
+    def _steps(self) -> Iterator[None]:
         raw = self.raw
         if raw.delimiters is None or raw.isa is None:
             self.salvage(raw.isa_text)
             for e in raw.errors:
                 self.error(e.code, e.message)
-            return self.ic
+            return
         self.start(raw.isa_text)
+        closed = 0
         for seg in raw.segments():
             if seg is None:
                 self.empty_segment()
             else:
                 self.feed(seg)
+            if self.closed != closed:
+                closed = self.closed
+                yield
         if not raw.closed and not raw.over_limit:
             self.close_set(None)
             self.close_group(None)
@@ -109,7 +150,6 @@ class InterchangeCheck:
                 self.error("023", "the interchange trailer (IEA) is missing: the file ends inside the interchange")
         for e in raw.errors:
             self.error(e.code, e.message)
-        return self.ic
 
     def salvage(self, text: str) -> None:
         """Identity and ISA13 of an ISA that is not fixed width, when splitting on its separator still gives
@@ -262,6 +302,8 @@ class InterchangeCheck:
             else:
                 self.group_error("1", f"functional group {self.group.functional_id!r} (GS01) is not supported "
                                       f"in version {self.group.version}")
+        if self.listener is not None:
+            self.listener.group_opened(self.ic, self.group)
 
     def close_group(self, ge: RawSegment | None) -> None:
         group = self.group
@@ -275,8 +317,10 @@ class InterchangeCheck:
             if ge.get(2) != group.control_number:
                 self.group_error("4", f"GE02 {ge.get(2)!r} does not match GS06 {group.control_number!r}")
             group.declared_sets = int(ge.get(1)) if ge.get(1).isdigit() else None
-            if not _is_count(ge.get(1), len(group.sets)):
-                self.group_error("5", f"GE01 says {ge.get(1)!r} transaction sets, the group has {len(group.sets)}")
+            if not _is_count(ge.get(1), group.received):
+                self.group_error("5", f"GE01 says {ge.get(1)!r} transaction sets, the group has {group.received}")
+        if self.listener is not None:
+            self.listener.group_closed(self.ic, group)
         self.group = None
         self.group_map = None
 
@@ -287,7 +331,10 @@ class InterchangeCheck:
             self.outside_set = True
             return
         self.tx = SetReport(set_id=sys.intern(st.get(1)), control_number=st.get(2), implementation=st.get(3) or None)
-        self.group.sets.append(self.tx)
+        if self.listener is None:
+            self.group.sets.append(self.tx)
+        self.group.received += 1
+        self.group.carries_acks = self.group.carries_acks or self.tx.set_id in ACK_SETS
         self.tx_segments = [st]
         self.with_composites = []
         if not re.fullmatch(r"\d{3}", self.tx.set_id):
@@ -331,6 +378,11 @@ class InterchangeCheck:
             self.v.check_set(self.set_map, self.tx_segments, d, self.wide, self)
             self.composite_notes()  # whichever validator checked the contents: its maps hold no composite notes
         tx.close()
+        assert self.group is not None
+        self.group.accepted += tx.accepted
+        if self.listener is not None:
+            self.listener.set_closed(self.ic, self.group, tx, self.tx_segments)
+        self.closed += 1
         self.tx = None
         self.set_map = None
         self.tx_segments = []

@@ -8,7 +8,7 @@ Every error carries:
 - level "element": an AK403/723 (IK403) code, with `element` (and `component`) inside that segment.
 
 Slotted dataclasses: an interchange of many sets keeps one SetReport per set (its AK2 in the ack), so they
-are kept small.
+are kept small; the one pass (`mappers.x12.onepass`) keeps none, only each group's counts.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from mappers.errors import shorten
 from mappers.x12.segments import Delimiters
 
 Level = Literal["interchange", "group", "set", "segment", "element"]
+ACK_SETS = frozenset({"997", "999"})  # the functional acknowledgments, which are never acknowledged
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,16 +110,20 @@ class GroupReport:
     version: str  # GS08
     declared_sets: int | None = None  # GE01 as sent (None when GE is missing or not a number)
     supported: bool = True  # a map exists for GS08/GS01 (else 716 1 or 2); a 997 cannot be written in GS08 then
+    # the group's sets, unless validation streams them to a listener instead (mappers.x12.onepass): the counts
+    # below are kept either way
     sets: list[SetReport] = field(default_factory=list)
     errors: list[ValidationError] = field(default_factory=list)
+    received: int = 0  # sets in the group (AK903)
+    accepted: int = 0  # sets accepted, once closed (AK904)
+    carries_acks: bool = False  # a 997 or 999 among its sets: an ack is never acknowledged
 
     @property
     def status(self) -> str:
         """AK901: A all accepted, P some rejected, R all rejected or the group itself in error."""
-        accepted = sum(1 for s in self.sets if s.accepted)
-        if self.errors or (self.sets and accepted == 0):
+        if self.errors or (self.received and self.accepted == 0):
             return "R"
-        return "A" if accepted == len(self.sets) else "P"
+        return "A" if self.accepted == self.received else "P"
 
 
 @dataclass
