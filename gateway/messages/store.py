@@ -84,9 +84,9 @@ def record_inbound(session: Session, blob: StoredBlob, envelope: Envelope | None
     }
     keys = {"interchange_key": envelope.key if envelope else None, "content_key": blob.sha256}
     conn = session.connection()
-    dialect_insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-    message_id = conn.execute(dialect_insert(MESSAGE_T).values(**values, **keys).on_conflict_do_nothing()
-                              .returning(MESSAGE_T.c.id)).scalar()
+    first_copy = {**values, **keys}
+    message_id = conn.execute(_inbound_statement(conn.dialect.name == "postgresql", tuple(sorted(first_copy))),
+                              {f"new_{name}": value for name, value in first_copy.items()}).scalar()
     if message_id is None:  # seen before (either key): the first copy holds the keys
         same = [MESSAGE_T.c[name] == value for name, value in keys.items() if value is not None]
         first = session.connection().execute(select(MESSAGE_T.c.id).where(or_(*same))
@@ -102,6 +102,14 @@ def record_inbound(session: Session, blob: StoredBlob, envelope: Envelope | None
                                    + f", {blob.size} bytes archived (sha256 {blob.sha256[:12]}...)",
               MessageState.RECEIVED)
     return message_id, None
+
+
+@lru_cache(maxsize=8)
+def _inbound_statement(postgres: bool, columns: tuple[str, ...]) -> Any:
+    """`record_inbound`'s INSERT ... ON CONFLICT DO NOTHING, built once per set of columns."""
+    dialect_insert = pg_insert if postgres else sqlite_insert
+    return dialect_insert(MESSAGE_T).values({name: bindparam(f"new_{name}", type_=MESSAGE_T.c[name].type)
+                                             for name in columns}).on_conflict_do_nothing().returning(MESSAGE_T.c.id)
 
 
 def record_refused(session: Session, *, partner_id: str | None, transport: str | None, channel_id: str, size: int,
