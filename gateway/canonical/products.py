@@ -92,21 +92,30 @@ def _reconcile(pairs: tuple[ProductId, ...], firsts: dict[str, ProductId], value
                fields: Sequence[IdField]) -> tuple[tuple[ProductId, ...], dict[str, ProductId], dict[str, str]]:
     """`reconcile` given the first use of each qualifier in `pairs`, which it returns brought up to date: every
     line is reconciled as it is built, so each reads its pairs once, whatever the fields."""
-    for field in fields:  # the given fields first: a pair one of them adds may fill an empty one
-        value = values.get(field.name)
-        if value is None:
-            continue
-        current = _first_of(firsts, field.read)
-        if current is not None and current.id == value:
-            continue
-        edited = list(pairs)
-        own = next((i for i, p in enumerate(edited) if p.qualifier == field.written), None)
-        if own is None:
-            edited.append(ProductId(qualifier=field.written, id=value))
-        else:
-            edited[own] = ProductId(qualifier=field.written, id=value)
-        pairs = tuple(edited)
-        firsts = _first_uses(pairs)
+    # The given fields first: a pair one of them adds may fill an empty one. Twice when an edit was made: a
+    # field may read its value from a pair another field then edits (item 00 read from VP 00, vendor_item 0
+    # rewriting VP); on the second pass it writes its own pair, which comes first in its family and no other
+    # field writes, so a third would change nothing.
+    for _ in range(2):
+        edits = 0
+        for field in fields:
+            value = values.get(field.name)
+            if value is None:
+                continue
+            current = _first_of(firsts, field.read)
+            if current is not None and current.id == value:
+                continue
+            edited = list(pairs)
+            own = next((i for i, p in enumerate(edited) if p.qualifier == field.written), None)
+            if own is None:
+                edited.append(ProductId(qualifier=field.written, id=value))
+            else:
+                edited[own] = ProductId(qualifier=field.written, id=value)
+            pairs = tuple(edited)
+            firsts = _first_uses(pairs)
+            edits += 1
+        if not edits:
+            break
     filled: dict[str, str] = {}
     if firsts:
         for field in fields:

@@ -79,6 +79,24 @@ def test_a_line_reads_back_as_itself(ids: tuple[ProductId, ...], buyer: str | No
         [p for p in line.product_ids if p.qualifier not in ("BP", "VP")]  # nothing else is touched
 
 
+def test_an_item_read_from_a_pair_another_field_rewrites_gets_its_own_pair() -> None:
+    """The 846's item reads any party's number: here VP 00, which vendor_item 0 then rewrites; the item keeps
+    its number in its own pair (BP) instead of being left without one (found by test_846_round_trip)."""
+    item = OnHandItem(item="00", vendor_item="0", quantity=Decimal(0), product_ids=(pid("VP", "00"),))
+    assert item.product_ids == (pid("VP", "0"), pid("BP", "00"))
+    assert OnHandItem.model_validate(item.model_dump()) == item
+
+
+@given(ids=product_ids(max_size=4), item=st.sampled_from(["0", "00", "1"]),
+       vendor=st.none() | st.sampled_from(["0", "00", "1"]))
+def test_every_id_field_reads_back_from_the_pairs(ids: tuple[ProductId, ...], item: str, vendor: str | None) -> None:
+    held = OnHandItem(item=item, vendor_item=vendor, quantity=Decimal(0), product_ids=ids)
+    assert OnHandItem.model_validate(held.model_dump()) == held
+    line = OrderLine(line_number="1", quantity=Decimal(1), buyer_item=vendor, vendor_item=item, upc=vendor,
+                     product_ids=ids)
+    assert OrderLine.model_validate(line.model_dump()) == line
+
+
 def test_the_861_for_the_vendor_carries_its_part_number_and_description() -> None:
     receipt = Receipt(receipt_number="R-1", po_number="PO-1", received_on=date(2026, 12, 3), lines=(
         ReceiptLine(line_number="1", quantity=Decimal(4), uom="EA", item="B-1", vendor_item="V-1",
