@@ -8,6 +8,9 @@ measures, on a fresh database:
 - single-PO files: as many one-PO files dropped at once; files/s the same way;
 - latency: one-PO files offered at 10 files/s; p50/p99 from a file's drop (renamed into place) to the later of
   its vendor file and its 997 being written.
+and, for the single-PO files, the CPU they took per file: the gateway's processes (worker, its pool, scheduler),
+the PostgreSQL backends serving the run's database and Redis (the whole server: shared with whatever else uses
+it), read from /proc (the servers must be on this machine);
 and, in the same run, the X12 engine alone on the same kind of POs (bench/x12.py's "ours": validate + ack +
 read + map, no database), so that the pipeline's overhead shows as a ratio.
 
@@ -99,6 +102,31 @@ class Run:
     def stop(self) -> None:
         self.gateway.stop()
 
+    def cpu(self) -> dict[str, dict[int, float]]:
+        """CPU seconds so far of each process, by part: gateway (every process of the sessions the gateway's
+        commands were started in, reaped children included), postgres (the backends of this run's database but
+        the bench's own), redis."""
+        sessions = {process.pid for process in self.gateway.processes}
+        with self.gateway.engine.connect() as conn:
+            backends = set(conn.execute(text("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                                             "AND pid <> pg_backend_pid()")).scalars())
+        found: dict[str, dict[int, float]] = {"gateway": {}, "postgres": {}, "redis": {}}
+        ticks = os.sysconf("SC_CLK_TCK")
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                head, tail = (entry / "stat").read_text().rsplit(")", 1)
+            except OSError:
+                continue
+            fields, pid = tail.split(), int(entry.name)
+            seconds = sum(int(f) for f in fields[11:15]) / ticks  # utime, stime, cutime, cstime
+            part = ("gateway" if int(fields[3]) in sessions else "postgres" if pid in backends
+                    else "redis" if head.endswith("(redis-server") else None)
+            if part:
+                found[part][pid] = seconds
+        return found
+
 
 def measure(processes: int, batch_files: int, singles: int, offered_seconds: float) -> dict[str, float]:
     figures: dict[str, float] = {}
@@ -113,10 +141,15 @@ def measure(processes: int, batch_files: int, singles: int, offered_seconds: flo
                         run.drop(100)
                     figures["batch POs/s"] = batch_files * 100 / (run.wait() - start)
                 elif label == "single":
+                    before = run.cpu()
                     start = time.time()
                     for _ in range(singles):
                         run.drop(1)
                     figures["single files/s"] = singles / (run.wait() - start)
+                    after = run.cpu()
+                    for part, now in after.items():
+                        figures[f"{part} CPU ms"] = 1000 * sum(
+                            seconds - before[part].get(pid, 0.0) for pid, seconds in now.items()) / singles
                 else:
                     start = time.time()
                     for n in range(int(offered_seconds * 10)):
@@ -156,12 +189,13 @@ def main() -> None:
     engine = engine_alone(batch_files * 100)
     print(f"X12 engine alone (validate + ack + read + map, no database): {engine:,.0f} POs/s")
     print(f"{'workers':>7} {'batch POs/s':>12} {'x engine':>9} {'single files/s':>15} {'p50 s':>7} {'p99 s':>7}"
-          f"   (batch: {batch_files} files of 100 POs; single: {singles} files; latency: 10 files/s for "
-          f"{offered:g} s)")
+          f" {'CPU ms/file':>22}   (batch: {batch_files} files of 100 POs; single: {singles} files; latency: 10 "
+          f"files/s for {offered:g} s; CPU of the single files: gateway + PostgreSQL + Redis)")
     for processes in (1, 2):
         f = measure(processes, batch_files, singles, offered)
         print(f"{processes:>7} {f['batch POs/s']:12.1f} {f['batch POs/s'] / engine:9.3f} {f['single files/s']:15.1f} "
-              f"{f['p50 s']:7.2f} {f['p99 s']:7.2f}", flush=True)
+              f"{f['p50 s']:7.2f} {f['p99 s']:7.2f} {f['gateway CPU ms']:8.1f} + {f['postgres CPU ms']:4.1f} + "
+              f"{f['redis CPU ms']:4.1f}", flush=True)
 
 
 if __name__ == "__main__":

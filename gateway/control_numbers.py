@@ -16,7 +16,10 @@ Dry runs use `mappers.x12.writer.ThrowawayNumbers`, which touches nothing.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import lru_cache
+from typing import Any
 
+from sqlalchemy import bindparam
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
@@ -86,20 +89,29 @@ def allocate(conn: Connection, partner_id: str, kind: str, count: int = 1) -> in
     return allocate_many(conn, partner_id, {kind: count})[kind]
 
 
+@lru_cache(maxsize=32)
+def _allocate_statement(postgres: bool, kinds: tuple[str, ...]) -> Any:
+    """`allocate_many`'s statement for these kinds, built once (the partner and the counts are parameters)."""
+    table = ControlCounter.__table__  # type: ignore[attr-defined]
+    insert = pg_insert if postgres else sqlite_insert
+    statement = insert(table).values([
+        {"partner_id": bindparam(f"partner_{kind}", type_=table.c.partner_id.type), "kind": kind,
+         "last_value": bindparam(f"count_{kind}", type_=table.c.last_value.type)} for kind in kinds])
+    grown = table.c.last_value + statement.excluded.last_value
+    return statement.on_conflict_do_update(index_elements=["partner_id", "kind"], set_={"last_value": grown},
+                                           where=grown <= MAX_VALUE).returning(table.c.kind, table.c.last_value)
+
+
 def allocate_many(conn: Connection, partner_id: str, counts: dict[str, int]) -> dict[str, int]:
     """The next `counts[kind]` numbers of each kind in one statement: the last of each block, by kind. Nothing
     is taken when a kind would pass MAX_VALUE (ControlNumbersExhausted; the caller's transaction is undone)."""
-    table = ControlCounter.__table__  # type: ignore[attr-defined]
     wanted = [(kind, counts[kind]) for kind in KINDS if counts.get(kind)]
     if unknown := set(counts) - set(KINDS):
         raise ValueError(f"unknown control number kind {sorted(unknown)[0]!r}; expected one of {KINDS}")
-    insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-    statement = insert(table).values([{"partner_id": partner_id, "kind": kind, "last_value": count}
-                                      for kind, count in wanted])
-    grown = table.c.last_value + statement.excluded.last_value
-    last: dict[str, int] = dict(conn.execute(statement.on_conflict_do_update(
-        index_elements=["partner_id", "kind"], set_={"last_value": grown}, where=grown <= MAX_VALUE)
-        .returning(table.c.kind, table.c.last_value)).all())
+    statement = _allocate_statement(conn.dialect.name == "postgresql", tuple(kind for kind, _ in wanted))
+    last: dict[str, int] = dict(conn.execute(statement, {
+        **{f"partner_{kind}": partner_id for kind, _ in wanted},
+        **{f"count_{kind}": count for kind, count in wanted}}).all())
     for kind, _ in wanted:
         if kind not in last:
             raise ControlNumbersExhausted(f"partner {partner_id} has used every {kind} control number up to "

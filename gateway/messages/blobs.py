@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import re
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from typing import BinaryIO, Protocol
 
 from gateway.errors import Retryable, TooLarge
 
+_SHA256 = re.compile("[0-9a-f]{64}")
 ABANDONED_SECONDS = 24 * 3600  # a document still being written after a day was abandoned by its writer
 
 
@@ -44,7 +46,7 @@ class FileBlobStore:
         self.root = root
 
     def path(self, sha256: str) -> Path:
-        if len(sha256) != 64 or not all(c in "0123456789abcdef" for c in sha256):
+        if not _SHA256.fullmatch(sha256):
             raise ValueError(f"not a sha256: {sha256!r}")
         return self.root / sha256[:2] / sha256[2:4] / sha256
 

@@ -84,9 +84,9 @@ def record_inbound(session: Session, blob: StoredBlob, envelope: Envelope | None
     }
     keys = {"interchange_key": envelope.key if envelope else None, "content_key": blob.sha256}
     conn = session.connection()
-    dialect_insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-    message_id = conn.execute(dialect_insert(MESSAGE_T).values(**values, **keys).on_conflict_do_nothing()
-                              .returning(MESSAGE_T.c.id)).scalar()
+    first_copy = {**values, **keys}
+    message_id = conn.execute(_inbound_statement(conn.dialect.name == "postgresql", tuple(sorted(first_copy))),
+                              {f"new_{name}": value for name, value in first_copy.items()}).scalar()
     if message_id is None:  # seen before (either key): the first copy holds the keys
         same = [MESSAGE_T.c[name] == value for name, value in keys.items() if value is not None]
         first = session.connection().execute(select(MESSAGE_T.c.id).where(or_(*same))
@@ -102,6 +102,14 @@ def record_inbound(session: Session, blob: StoredBlob, envelope: Envelope | None
                                    + f", {blob.size} bytes archived (sha256 {blob.sha256[:12]}...)",
               MessageState.RECEIVED)
     return message_id, None
+
+
+@lru_cache(maxsize=8)
+def _inbound_statement(postgres: bool, columns: tuple[str, ...]) -> Any:
+    """`record_inbound`'s INSERT ... ON CONFLICT DO NOTHING, built once per set of columns."""
+    dialect_insert = pg_insert if postgres else sqlite_insert
+    return dialect_insert(MESSAGE_T).values({name: bindparam(f"new_{name}", type_=MESSAGE_T.c[name].type)
+                                             for name in columns}).on_conflict_do_nothing().returning(MESSAGE_T.c.id)
 
 
 def record_refused(session: Session, *, partner_id: str | None, transport: str | None, channel_id: str, size: int,
@@ -161,17 +169,29 @@ def queue_outbound(session: Session, out: Outbound) -> int | None:
             record_pos(session, message_id, out.po_numbers)
             add_event(session, message_id, detail, MessageState.QUEUED)
         return message_id
-    queued = pg_insert(MESSAGE_T).values(**values).on_conflict_do_nothing(index_elements=["outbox_key"]).returning(
-        MESSAGE_T.c.id).cte("queued")
+    pos = list(dict.fromkeys(out.po_numbers))
+    params = {**{f"new_{name}": value for name, value in values.items()}, "event_at": now, "event_detail": detail,
+              **{f"po_{n}": po[:22] for n, (po, _) in enumerate(pos)},
+              **{f"version_{n}": version for n, (_, version) in enumerate(pos)}}
+    return conn.execute(_queue_statement(tuple(sorted(values)), len(pos)), params).scalar()
+
+
+@lru_cache(maxsize=64)
+def _queue_statement(columns: tuple[str, ...], pos: int) -> Any:
+    """`queue_outbound`'s statement on PostgreSQL for `pos` POs, built once, its values parameters."""
+    queued = pg_insert(MESSAGE_T).values({name: bindparam(f"new_{name}", type_=MESSAGE_T.c[name].type)
+                                          for name in columns}).on_conflict_do_nothing(
+        index_elements=["outbox_key"]).returning(MESSAGE_T.c.id).cte("queued")
     ctes = [insert(EVENT_T).from_select(["message_id", "at", "detail", "state"], select(
-        queued.c.id, literal(now, EVENT_T.c.at.type), literal(detail, EVENT_T.c.detail.type),
+        queued.c.id, bindparam("event_at", type_=EVENT_T.c.at.type),
+        bindparam("event_detail", type_=EVENT_T.c.detail.type),
         literal(MessageState.QUEUED.value, EVENT_T.c.state.type))).cte("queued_event")]
-    pos = [select(queued.c.id, literal(po[:22], MESSAGE_PO_T.c.po_number.type),
-                  literal(version, MESSAGE_PO_T.c.version.type)) for po, version in dict.fromkeys(out.po_numbers)]
-    if pos:
+    rows = [select(queued.c.id, bindparam(f"po_{n}", type_=MESSAGE_PO_T.c.po_number.type),
+                   bindparam(f"version_{n}", type_=MESSAGE_PO_T.c.version.type)) for n in range(pos)]
+    if rows:
         ctes.append(insert(MESSAGE_PO_T).from_select(["message_id", "po_number", "version"],
-                                                     pos[0] if len(pos) == 1 else union_all(*pos)).cte("queued_po"))
-    return conn.execute(select(queued.c.id).add_cte(*ctes)).scalar()
+                                                     rows[0] if len(rows) == 1 else union_all(*rows)).cte("queued_po"))
+    return select(queued.c.id).add_cte(*ctes)
 
 
 def record_pos(session: Session, message_id: int, pos: Iterable[tuple[str, int | None]]) -> None:
@@ -181,8 +201,11 @@ def record_pos(session: Session, message_id: int, pos: Iterable[tuple[str, int |
 
 
 def add_event(session: Session, message_id: int, detail: str, state: MessageState | None = None) -> None:
-    session.connection().execute(insert(EVENT_T).values(message_id=message_id, at=utcnow(), detail=detail,
-                                                        state=state.value if state else None))
+    session.connection().execute(_EVENT_INSERT, {"message_id": message_id, "at": utcnow(), "detail": detail,
+                                                 "state": state.value if state else None})
+
+
+_EVENT_INSERT = insert(EVENT_T)  # its values given at execution: built and keyed once
 
 
 def transition(session: Session, message_id: int, target: MessageState, detail: str, *,
@@ -266,7 +289,7 @@ def _path_sources(direction: Direction, path: list[MessageState]) -> frozenset[M
 def add_events(session: Session, message_id: int, events: Sequence[tuple[MessageState | None, str]]) -> None:
     """Several timeline lines in one statement, in order."""
     at = utcnow()
-    session.connection().execute(insert(EVENT_T), [
+    session.connection().execute(_EVENT_INSERT, [
         {"message_id": message_id, "at": at, "detail": detail, "state": state.value if state else None}
         for state, detail in events])
 

@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import logging
 import traceback
+from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import case, select, update
+from sqlalchemy import bindparam, case, select, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -48,11 +50,8 @@ def begin(engine: Engine, message_id: int, steps: frozenset[MessageState], forgi
 def count(session: Session, message_id: int, steps: frozenset[MessageState], forgive: int = 0) -> bool:
     """`begin` inside the caller's unit of work (a step whose first write comes at once counts its try with it):
     one UPDATE ... RETURNING, and a state change for a message going dead."""
-    counted = MESSAGE_T.c.attempts + 1 - forgive
-    row = session.connection().execute(update(MESSAGE_T).where(
-        MESSAGE_T.c.id == message_id, MESSAGE_T.c.state.in_([s.value for s in steps]))
-        .values(attempts=case((counted < 1, 1), else_=counted) if forgive else counted)
-        .returning(MESSAGE_T.c.attempts, MESSAGE_T.c.state)).one_or_none()
+    row = session.connection().execute(_count_statement(steps, bool(forgive)),
+                                       {"message_id": message_id, "forgive": forgive}).one_or_none()
     if row is None:
         return False
     tries, state = int(row.attempts), MessageState(row.state)
@@ -63,6 +62,16 @@ def count(session: Session, message_id: int, steps: frozenset[MessageState], for
                      f"worker (or the worker was lost) {tries - 1} times; look at the message before "
                      f"replaying it")
     return False
+
+
+@lru_cache(maxsize=16)
+def _count_statement(steps: frozenset[MessageState], forgives: bool) -> Any:
+    """`count`'s UPDATE, built once per set of steps (the message and the tries forgiven are parameters)."""
+    counted = MESSAGE_T.c.attempts + 1 - bindparam("forgive", type_=MESSAGE_T.c.attempts.type)
+    return (update(MESSAGE_T).where(MESSAGE_T.c.id == bindparam("message_id"),
+                                    MESSAGE_T.c.state.in_(sorted(s.value for s in steps)))
+            .values(attempts=case((counted < 1, 1), else_=counted) if forgives else counted)
+            .returning(MESSAGE_T.c.attempts, MESSAGE_T.c.state))
 
 
 def end(engine: Engine, message_id: int) -> None:

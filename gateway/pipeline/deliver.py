@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
@@ -156,9 +156,12 @@ def deliver_all(engine: Engine, settings: Settings, partners: PartnersFile, mess
 
 
 def _rows(session: Session, message_ids: Sequence[int]) -> list[Any]:
-    return list(session.connection().execute(select(
-        MESSAGE_T.c.id, MESSAGE_T.c.direction, MESSAGE_T.c.partner_id, MESSAGE_T.c.file_name, MESSAGE_T.c.sha256,
-        MESSAGE_T.c.state).where(MESSAGE_T.c.id.in_(list(message_ids))).order_by(MESSAGE_T.c.id)).all())
+    return list(session.connection().execute(_ROWS, {"ids": list(message_ids)}).all())
+
+
+_ROWS = select(MESSAGE_T.c.id, MESSAGE_T.c.direction, MESSAGE_T.c.partner_id, MESSAGE_T.c.file_name,
+               MESSAGE_T.c.sha256, MESSAGE_T.c.state).where(
+    MESSAGE_T.c.id.in_(bindparam("ids", expanding=True))).order_by(MESSAGE_T.c.id)  # built and keyed once
 
 
 def _take(session: Session, row: Any, count_try: int | None) -> Delivery | None:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlmodel import Session
 
 from gateway.lifecycle.bulk import insert_new_rows
-from gateway.messages.store import MESSAGE_T, insert_or_nothing
+from gateway.messages.store import insert_or_nothing
 from gateway.messages.tables import AppliedSet
 from gateway.models import utcnow
 from mappers.x12.segments import MappingError
@@ -92,17 +92,15 @@ def settle(session: Session, message_id: int, set_index: int, outcome: str, code
         outcome=outcome, code=code, reason=reason, **({"po_number": po_number[:22]} if po_number else {})))
 
 
-def summary(session: Session, message_id: int, where: str) -> tuple[str, str | None]:
+def summary(session: Session, message_id: int, where: str, queued: int) -> tuple[str, str | None]:
     """A sentence for the timeline, and the reasons a person must act on (None when every set applied), each
-    starting with `where` (the file or channel id, and the partner)."""
+    starting with `where` (the file or channel id, and the partner); `queued`: the outbound documents it caused."""
     rows = session.connection().execute(
         select(APPLIED_SET_T).where(APPLIED_SET_T.c.message_id == message_id).order_by(APPLIED_SET_T.c.set_index)
     ).all()
     counts: dict[str, int] = {}
     for row in rows:
         counts[row.outcome] = counts.get(row.outcome, 0) + 1
-    queued = session.connection().execute(select(func.count()).where(
-        MESSAGE_T.c.caused_by_id == message_id, MESSAGE_T.c.kind == "document")).scalar_one()
     text = ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items())) or "no sets"
     problems = [f"{where}: set {r.control} ({r.set_id}){' PO ' + r.po_number if r.po_number else ''}: "
                 f"{r.code}: {r.reason}" for r in rows if r.outcome != "applied"]

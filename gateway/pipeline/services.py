@@ -196,8 +196,10 @@ def _settle(session: Session, blobs: FileBlobStore, message: Message, sender: Pa
         for ack in found:
             partner = directory.by_isa(ack.sender_qualifier, ack.sender_id) or sender
             add_event(session, message.id, "TA1: " + reconcile(session, ack, partner, message.id))
+    caused = session.connection().execute(select(MESSAGE_T.c.id, MESSAGE_T.c.kind, MESSAGE_T.c.state).where(
+        MESSAGE_T.c.caused_by_id == message.id).order_by(MESSAGE_T.c.id)).all()
     text, problems = summary(session, message.id, f"{message.channel_id or f'message {message.id}'}: "
-                                                  f"partner {sender.id}")
+                                                  f"partner {sender.id}", sum(row.kind == "document" for row in caused))
     applied = (MessageState.APPLIED, f"every set has its outcome: {text}")
     if problems:
         moved = advance(session, message.id, [applied, (MessageState.FAILED, "some sets were not applied")],
@@ -206,9 +208,7 @@ def _settle(session: Session, blobs: FileBlobStore, message: Message, sender: Pa
         moved = advance(session, message.id, [applied, (MessageState.ROUTED, "routed")])
     if not moved:
         raise Raced(message.id)
-    queued = session.connection().execute(select(MESSAGE_T.c.id).where(
-        MESSAGE_T.c.caused_by_id == message.id, MESSAGE_T.c.state == MessageState.QUEUED.value)
-        .order_by(MESSAGE_T.c.id)).scalars()
+    queued = (row.id for row in caused if row.state == MessageState.QUEUED.value)  # settling moves none of them
     return Outcome(message.id, MessageState.FAILED if problems else MessageState.ROUTED, problems, tuple(queued))
 
 
