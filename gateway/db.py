@@ -18,8 +18,10 @@ from sqlmodel import Session, create_engine
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 READ_ONLY = "gateway_read_only"  # execution option: this connection only reads
-# A pooled PostgreSQL connection idle for longer is pinged before use (one that is used all the time is not).
-IDLE_PING_SECONDS = 30.0
+# A pooled PostgreSQL connection idle for longer is pinged before use: one a busy worker uses again at once is
+# not (a round trip per unit of work), one an API, CLI or quiet worker takes up after a pause is, so a server
+# restart in between costs no request an error.
+IDLE_PING_SECONDS = 1.0
 
 
 class Encoded(str):
@@ -69,8 +71,8 @@ def _checked_in(_dbapi_conn: Any, record: Any) -> None:
 def _ping_if_idle(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
     """No ping for a connection in steady use (pool_pre_ping cost a round trip per unit of work): a connection
     the server dropped since then fails on use with an OperationalError, which every step treats as retryable,
-    and SQLAlchemy then replaces every pooled connection as old as it. One idle for a while (a quiet night, a
-    restarted server) is pinged, and replaced when the ping fails."""
+    and SQLAlchemy then replaces every pooled connection as old as it. One idle for a while (a pause, a quiet
+    night, a restarted server) is pinged, and replaced when the ping fails."""
     if time.monotonic() - record.info.get("idle_since", time.monotonic()) < IDLE_PING_SECONDS:
         return
     try:
