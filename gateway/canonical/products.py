@@ -55,11 +55,6 @@ DIMENSION_FIELDS = (IdField("color", "BO", COLOR), IdField("size", "IZ", SIZE), 
                     IdField("configuration", "ZZ", CONFIGURATION))
 
 
-def first_of(ids: Iterable[ProductId], qualifiers: Sequence[str]) -> ProductId | None:
-    """The pair of the first qualifier in `qualifiers` that `ids` holds (its first use)."""
-    return _first_of(_first_uses(ids), qualifiers)
-
-
 def _first_uses(ids: Iterable[ProductId]) -> dict[str, ProductId]:
     """The first pair of each qualifier `ids` holds."""
     firsts: dict[str, ProductId] = {}

@@ -47,7 +47,6 @@ from gateway.models import PurchaseOrder
 KEY = "gateway.lifecycle.batch"  # where a session holds its batch (Session.info)
 
 
-
 def _among(postgres: bool, *columns: ColumnElement[Any]) -> ColumnElement[bool]:
     """`columns` among the tuples of parameter "keys" (see `_keys`). On PostgreSQL it is one array a column, so the
     statement's text is the same whatever their number: psycopg converts it once and prepares it; elsewhere an
