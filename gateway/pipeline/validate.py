@@ -106,8 +106,7 @@ def validate(blobs: BlobStore, message: Message, directory: Directory, validator
             taken_as = {"sender_qualifier": ic.sender_qualifier, "sender_id": ic.sender_id,
                         "receiver_qualifier": ic.receiver_qualifier, "receiver_id": ic.receiver_id}
     set_types, controls = set_contents(report.interchanges)
-    found = Validation(message, directory, report, sender, receiver, channel, set_types, controls)
-    found.taken_as = taken_as
+    found = Validation(message, directory, report, sender, receiver, channel, set_types, controls, taken_as=taken_as)
     if sender is not None and receiver is not None:
         assert message.id is not None
         found.addressed = [_parties(directory, ic, channel or sender) for ic in report.interchanges]
