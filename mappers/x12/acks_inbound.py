@@ -5,10 +5,11 @@ Our own acknowledgments are written by `mappers.x12.acks`, which re-exports thes
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import BinaryIO
 
 from gateway.canonical import ElementNote, FunctionalAck, InterchangeAck, SegmentNote, SetAck
-from mappers.x12.envelope import IsaHeader, Limits, split_interchanges
+from mappers.x12.envelope import IsaHeader, Limits, RawInterchange, split_interchanges
 from mappers.x12.reader import decoded_pieces
 from mappers.x12.segments import Delimiters, MappingError, Segment, Transaction
 from mappers.x12.validate_report import ACK_SETS
@@ -38,7 +39,7 @@ def functional_ack_from(tx: Transaction, sender_qualifier: str = "", sender_id: 
 
 def _parse_acks(data: bytes | BinaryIO, encoding: str) -> list[FunctionalAck | InterchangeAck]:
     out: list[FunctionalAck | InterchangeAck] = []
-    for raw in split_interchanges(decoded_pieces(data, "latin-1" if encoding == "ascii" else encoding)):
+    for raw in _interchanges(data, encoding):
         if raw.delimiters is None or raw.header is None:
             raise MappingError(raw.errors[0].message if raw.errors else "not an X12 interchange")
         d = raw.delimiters
@@ -66,12 +67,17 @@ def interchange_acks_in(source: bytes | BinaryIO, encoding: str = "ascii",
     """The TA1s of `source`, read in bounded memory; whatever else is wrong with it is left to the caller
     that validates or translates it (reading stops quietly at an ISA that cannot be read)."""
     out: list[InterchangeAck] = []
-    for raw in split_interchanges(decoded_pieces(source, "latin-1" if encoding == "ascii" else encoding), limits):
+    for raw in _interchanges(source, encoding, limits):
         if raw.header is None or raw.delimiters is None:
             break
         out += [_ta1(Segment(tuple(s.elements)), raw.header) for s in raw.segments()
                 if s is not None and s.tag == "TA1"]
     return out
+
+
+def _interchanges(source: bytes | BinaryIO, encoding: str, limits: Limits | None = None) -> Iterator[RawInterchange]:
+    # "ascii" is read as latin-1: any byte decodes, so a stray one does not stop the acks from being read.
+    return split_interchanges(decoded_pieces(source, "latin-1" if encoding == "ascii" else encoding), limits)
 
 
 def _ta1(seg: Segment, isa: IsaHeader) -> InterchangeAck:
