@@ -5,7 +5,7 @@ Our own acknowledgments are written by `mappers.x12.acks`, which re-exports thes
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import BinaryIO
 
 from gateway.canonical import ElementNote, FunctionalAck, InterchangeAck, SegmentNote, SetAck
@@ -89,7 +89,7 @@ def _ta1(seg: Segment, isa: IsaHeader) -> InterchangeAck:
         raise MappingError(f"malformed TA1: {e}") from None
 
 
-def _functional_ack(segs: list[Segment], d: Delimiters, sender_q: str, sender: str, isa13: str) -> FunctionalAck:
+def _functional_ack(segs: Sequence[Segment], d: Delimiters, sender_q: str, sender: str, isa13: str) -> FunctionalAck:
     st = segs[0]
     kind = st.required(1)
     ak1 = next((s for s in segs if s.tag == "AK1"), None)

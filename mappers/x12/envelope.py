@@ -170,7 +170,7 @@ def detect_delimiters(isa: str) -> Delimiters:
 class RawSegment:
     """One segment as text split on the element separator; components and repetitions stay joined."""
 
-    elements: list[str]
+    elements: tuple[str, ...]  # a plain tuple of strings: the garbage collector untracks it (`Segments`)
     offset: int  # character offset of the segment's first character in the input
     text: str  # the segment without its terminator
 
@@ -384,7 +384,7 @@ class _Cursor:
             body = self.text[seg_start:end]
             if term == "\n":
                 body = body.rstrip("\r")  # CRLF line ends around a line-feed terminator
-            elements = body.split(sep)
+            elements = tuple(body.split(sep))
             if elements[0] == "ISA":
                 raw.errors.append(EnvelopeError(
                     "023", "a new interchange (ISA) starts before the trailer (IEA) of this one",

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from mappers.x12.envelope import IsaHeader, Limits, RawInterchange, RawSegment, split_interchanges
-from mappers.x12.segments import Delimiters, Group, Interchange, MappingError, Segment, Transaction
+from mappers.x12.segments import Delimiters, Group, Interchange, MappingError, Segment, Segments, Transaction
 
 CHUNK = 1 << 16
 _TAG = re.compile(r"[A-Z][A-Z0-9]{1,2}")
@@ -65,6 +65,7 @@ class _Envelope:
     group_sets: int = 0
     groups: int = 0
     tx: Transaction | None = None
+    rows: Segments = field(default_factory=Segments)  # the open set's segments (tx.segments)
     seen_st: set[str] = field(default_factory=set)
 
 
@@ -118,8 +119,9 @@ def _elements(raw: RawSegment) -> tuple[str, ...]:
 
 def transaction_of(raw: Sequence[RawSegment], version: str, d: Delimiters) -> Transaction:
     """The set whose segments (ST to SE) validation cut and checked (`mappers.x12.onepass`): read from them, not
-    from the bytes again. Its envelope was checked by validation, not here."""
-    segments = [Segment(_elements(r), position) for position, r in enumerate(raw, start=1)]
+    from the bytes again. Its envelope was checked by validation, not here. Its elements are validation's own,
+    not interned: validation held them all until the set closed, so interning would not lower the peak."""
+    segments = Segments([r.elements for r in raw])
     st = segments[0]
     return Transaction(set_id=st.elements[1] if len(st.elements) > 1 else "", control_number=st.get(2) or "",
                        segments=segments, version=version, implementation=st.get(3), delimiters=d)
@@ -149,7 +151,8 @@ def _envelope_segment(env: _Envelope, s: Segment, d: Delimiters) -> None:
         if st02 in env.seen_st:
             raise MappingError(f"group {env.group.control_number}: ST02 {st02} is used twice in the group")
         env.seen_st.add(st02)
-        env.tx = Transaction(set_id=s.required(1), control_number=st02, segments=[Segment(s.elements, 1)],
+        env.rows = Segments([s.elements])
+        env.tx = Transaction(set_id=s.required(1), control_number=st02, segments=env.rows,
                              version=env.group.version, implementation=s.get(3), delimiters=d)
     elif s.tag == "GE":
         if env.group is None:
@@ -174,7 +177,7 @@ def _in_transaction(env: _Envelope, tx: Transaction, s: Segment) -> bool:
     """Add `s` to the open set; True when it was the SE that closes it."""
     if s.tag in ("ST", "GE", "GS", "IEA", "ISA"):
         raise MappingError(f"set {tx.control_number}: {s.tag} found before its SE trailer", s.tag, s.position)
-    tx.segments.append(s)
+    env.rows.append(s.elements)
     if s.tag != "SE":
         return False
     if s.get(2) != tx.control_number:

@@ -82,7 +82,7 @@ def _check(v: CompiledValidator, m: CompiledMap, segments: Sequence[RawSegment],
             continue
         elements = raw.elements[1:]
         if wide:
-            elements = [ascii_mask(e) for e in elements]
+            elements = tuple([ascii_mask(e) for e in elements])
         p = plan(m, node, tag, signature(m, tag, elements, component))
         found = p[1]
         if found is None and tag in by_id:
@@ -97,7 +97,7 @@ def _check(v: CompiledValidator, m: CompiledMap, segments: Sequence[RawSegment],
             _report(sink, f, tag, position)
 
 
-def _bad_qualifier(m: CompiledMap, node: SegmentRule, tag: str, elements: list[str], component: str) -> Any:
+def _bad_qualifier(m: CompiledMap, node: SegmentRule, tag: str, elements: Sequence[str], component: str) -> Any:
     """pyx12 reports a bad qualifier in a known segment as "segment not found": place the segment with each valid
     qualifier in turn (the pyx12 path does the same); the element check then reports the bad code (723 7)."""
     qualifier = elements[0].rstrip(component) if elements else None
