@@ -64,8 +64,11 @@ def inputs(release: str) -> tuple[list[tuple[str, bytes]], bytes, bytes]:
     return sources, (OURS / f"dataele.{release}.xml").read_bytes(), (OURS / "codes.x12.xml").read_bytes()
 
 
+@functools.cache
 def directory_name(release: str) -> str:
-    """`<release>-<hash of the inputs>`: a directory built from other inputs is another directory."""
+    """`<release>-<hash of the inputs>`: a directory built from other inputs is another directory. Hashed once per
+    process (~20 ms of reading and hashing): the CLI and the gateway ask at start-up (`install`), then the first
+    pass asks again (`map_dir`), and the directory found is kept for the process anyway (`_located`)."""
     sources, additions, code_lists = inputs(release)
     digest = hashlib.sha256(release.encode() + metadata.version("pyx12").encode())
     for name, data in sources + [("additions", additions), ("code lists", code_lists)]:

@@ -28,7 +28,6 @@ from typing import BinaryIO
 from mappers.x12.envelope import Limits
 from mappers.x12.validate_api import ChooseValidator, SetValidator
 from mappers.x12.validate_interchange import InterchangeCheck, Listener, PrivateCodes, interchange_checks
-from mappers.x12.validate_pyx12 import Pyx12Validator
 from mappers.x12.validate_report import (
     GroupReport,
     InterchangeReport,
@@ -38,8 +37,8 @@ from mappers.x12.validate_report import (
     ValidationReport,
 )
 
-__all__ = ["VALIDATORS", "GroupReport", "InterchangeReport", "Level", "PrivateCodes", "Pyx12Validator",
-           "SetReport", "ValidationError", "ValidationReport", "Validator", "decode", "default_validator",
+__all__ = ["VALIDATORS", "GroupReport", "InterchangeReport", "Level", "PrivateCodes", "SetReport",
+           "ValidationError", "ValidationReport", "Validator", "decode", "default_validator",
            "iter_checks", "iter_validate", "validate", "validate_file", "validate_with", "validator_name"]
 
 CHUNK = 1 << 20  # bytes decoded at a time
@@ -154,8 +153,11 @@ def _checks(source: bytes | BinaryIO, encoding: str, choose: ChooseValidator, li
 
 @functools.lru_cache(maxsize=8)
 def default_validator(map_path: str | None = None, kind: str | None = None) -> SetValidator:
-    """One validator per map directory, kind and process: maps are loaded (and compiled) once and kept."""
+    """One validator per map directory, kind and process: maps are loaded (and compiled) once and kept. Each
+    kind is imported when first asked for: pyx12's walker is not loaded by a pass that does not use it."""
     if validator_name(kind) == "pyx12":
+        from mappers.x12.validate_pyx12 import Pyx12Validator
+
         return Pyx12Validator(map_path)
     from mappers.x12.compiled import CompiledValidator
 
