@@ -21,8 +21,10 @@ Pure: text in, segments and errors out. The reader may reuse `detect_delimiters`
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import repeat
+from typing import NamedTuple, overload
 
 from mappers.x12.segments import Delimiters
 
@@ -166,11 +168,10 @@ def detect_delimiters(isa: str) -> Delimiters:
     return Delimiters(element=element, component=component, segment=segment, repetition=repetition)
 
 
-@dataclass(slots=True)  # a set of 200,000 lines is held as that many of these while it is validated
-class RawSegment:
+class RawSegment(NamedTuple):
     """One segment as text split on the element separator; components and repetitions stay joined."""
 
-    elements: tuple[str, ...]  # a plain tuple of strings: the garbage collector untracks it (`Segments`)
+    elements: tuple[str, ...]  # a plain tuple of strings: the garbage collector untracks it
     offset: int  # character offset of the segment's first character in the input
     text: str  # the segment without its terminator
 
@@ -180,6 +181,42 @@ class RawSegment:
 
     def get(self, index: int) -> str:
         return self.elements[index] if index < len(self.elements) else ""
+
+
+_new = tuple.__new__
+
+
+class HeldSegments(Sequence[RawSegment]):
+    """The segments of the set being validated, held as plain tuples and made RawSegments again as they are read.
+
+    A plain tuple of strings and ints is untracked by the garbage collector, a RawSegment (a tuple subclass) never
+    is: a set of 10,000 lines held as RawSegments put 30,000 more objects in each full collection while it was
+    read (`mappers.x12.segments.Segments` does the same for the readers)."""
+
+    __slots__ = ("rows",)
+
+    def __init__(self, first: RawSegment | None = None) -> None:
+        self.rows: list[tuple[tuple[str, ...], int, str]] = [first[:]] if first is not None else []
+
+    def append(self, segment: RawSegment) -> None:
+        self.rows.append(segment[:])  # a slice of a tuple subclass is a plain tuple
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __iter__(self) -> Iterator[RawSegment]:
+        return map(_new, repeat(RawSegment), self.rows)
+
+    @overload
+    def __getitem__(self, index: int) -> RawSegment: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[RawSegment]: ...
+
+    def __getitem__(self, index: int | slice) -> RawSegment | list[RawSegment]:
+        if isinstance(index, slice):
+            return [_new(RawSegment, row) for row in self.rows[index]]
+        return _new(RawSegment, self.rows[index])
 
 
 @dataclass
@@ -402,7 +439,7 @@ class _Cursor:
             if elements[0] == "SE":
                 set_start = None
             self.pos = end + 1
-            yield RawSegment(elements=elements, offset=offset, text=body)
+            yield _new(RawSegment, (elements, offset, body))  # RawSegment(...), built without a Python call
             if elements[0] == "IEA":
                 raw.closed = True
                 return

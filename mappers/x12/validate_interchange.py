@@ -16,6 +16,7 @@ from typing import Any, Protocol
 from mappers.x12.control_seen import SeenControlNumbers
 from mappers.x12.envelope import (
     EnvelopeError,
+    HeldSegments,
     IsaHeader,
     Limits,
     RawInterchange,
@@ -96,7 +97,7 @@ class InterchangeCheck:
         self.group_ids: set[str] = set()
         self.set_ids = SeenControlNumbers()
         self.tx: SetReport | None = None
-        self.tx_segments: list[RawSegment] = []
+        self.tx_segments = HeldSegments()
         self.composite_tags = composite_segments()
         self.with_composites: list[tuple[int, RawSegment]] = []  # the set's segments holding a composite with notes
         self.outside_set = False  # an ST outside any group: its segments are skipped up to its SE
@@ -328,7 +329,7 @@ class InterchangeCheck:
             self.group.sets.append(self.tx)
         self.group.received += 1
         self.group.carries_acks = self.group.carries_acks or self.tx.set_id in ACK_SETS
-        self.tx_segments = [st]
+        self.tx_segments = HeldSegments(st)
         self.with_composites = []
         if not re.fullmatch(r"\d{3}", self.tx.set_id):
             self.set_error("6", f"ST01 {self.tx.set_id!r} is not a transaction set identifier")
@@ -378,7 +379,7 @@ class InterchangeCheck:
         self.closed += 1
         self.tx = None
         self.set_map = None
-        self.tx_segments = []
+        self.tx_segments = HeldSegments()
         self.with_composites = []
 
     def composite_notes(self) -> None:
