@@ -42,11 +42,12 @@ from sqlalchemy import (
 )
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import configure_mappers
 from sqlmodel import Session
 
 from gateway.errors import BusinessError
-from gateway.lifecycle.bulk import insert_rows, update_rows
+from gateway.lifecycle.bulk import ahead, insert_rows, settle, update_rows
 from gateway.lifecycle.tables import (
     CONFIRMATION_T,
     EVENT_T,
@@ -258,13 +259,15 @@ class Batch:
         return self.answered.get(response_id)
 
     def write(self, session: Session) -> None:
-        """Write the changed PO rows and the events waiting (two statements at most)."""
+        """Write the changed PO rows and the events waiting (two statements at most), and settle the writes sent
+        ahead (raising what the database refused)."""
         if self.dirty:
             update_rows(session, PO_T, [po_row(po) for po in self.dirty.values()])
             self.dirty.clear()
         if self.events:
             insert_rows(session, EVENT_T, self.events)
             self.events.clear()
+        settle(session)
 
     def rolled_back(self, *, keep_locked: bool) -> None:
         """After a rollback to a savepoint: forget what waited and the held POs' state. The rows read under the
@@ -306,19 +309,20 @@ def apply_sets(session: Session, sets: Sequence[T], apply_one: Callable[[T], R],
                ) -> list[R]:
     """`apply_one` for every set, in order, in the open batch, each as if under its own savepoint: a set that
     raises one of `refusals` leaves no trace and gets `refuse(set, error)` (called outside any savepoint)
-    instead, and its neighbours apply. One savepoint for all first; one per set only after a refusal."""
+    instead, and its neighbours apply. One savepoint for all first, their writes sent ahead (`bulk.ahead`: no
+    insert waits for its answer); one savepoint per set, each write answered at once, only after a refusal."""
     batch = current(session)
     if batch is None:
         raise RuntimeError("apply_sets needs a batch: open one with lifecycle.batch.held")
     try:
-        with session.begin_nested():
+        with ahead(session, len(sets)), session.begin_nested():
             results = [apply_one(item) for item in sets]
             batch.write(session)
         return results
-    except refusals:
+    except refusals + (IntegrityError,):  # IntegrityError: a write under a new PO found existing once settled
         batch.rolled_back(keep_locked=True)  # back where the lock left them: the read-ahead still holds
     results = []
-    for item in sets:
+    for item in sets:  # each write waits for its answer: a refusal is this set's
         try:
             with session.begin_nested():
                 result = apply_one(item)
