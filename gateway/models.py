@@ -78,8 +78,10 @@ class PurchaseOrder(SQLModel, table=True):
         Index("ix_po_vendor_kind_updated", "vendor_id", "kind", "updated_at"),
     )
     id: int | None = Field(default=None, primary_key=True)
-    customer_id: str = Field(foreign_key="trading_partner.id", index=True)
-    vendor_id: str = Field(foreign_key="trading_partner.id", index=True)
+    # No index of their own on customer_id and vendor_id: the unique key and the vendor's list indexes lead with
+    # them (an index a PO update writes for nothing, since every index of a PO changes when its state does).
+    customer_id: str = Field(foreign_key="trading_partner.id")
+    vendor_id: str = Field(foreign_key="trading_partner.id")
     po_number: str = Field(max_length=22, index=True)
     kind: OrderKind = Field(default=OrderKind.STANDARD, sa_type=String(16))
     state: PoState = Field(sa_type=String(24))
@@ -93,9 +95,9 @@ class PurchaseOrder(SQLModel, table=True):
 
 class PoVersion(SQLModel, table=True):
     __tablename__ = "po_version"
-    __table_args__ = (UniqueConstraint("po_id", "version"),)
+    __table_args__ = (UniqueConstraint("po_id", "version"),)  # also finds a PO's versions
     id: int | None = Field(default=None, primary_key=True)
-    po_id: int = Field(foreign_key="purchase_order.id", index=True)
+    po_id: int = Field(foreign_key="purchase_order.id")
     version: int
     arrived_as: VersionPurpose = Field(sa_type=String(16))
     change_sequence: str | None = Field(default=None, max_length=8)
@@ -115,9 +117,9 @@ class PoVersion(SQLModel, table=True):
 
 class PoLine(SQLModel, table=True):
     __tablename__ = "po_line"
-    __table_args__ = (UniqueConstraint("version_id", "line_number"),)
+    __table_args__ = (UniqueConstraint("version_id", "line_number"),)  # also finds a version's lines
     id: int | None = Field(default=None, primary_key=True)
-    version_id: int = Field(foreign_key="po_version.id", index=True)
+    version_id: int = Field(foreign_key="po_version.id")
     line_number: str = Field(max_length=20)
     quantity: Decimal = Field(sa_column=_qty())
     uom: str = Field(default="EA", max_length=8)
@@ -155,9 +157,9 @@ class Response(SQLModel, table=True):
 
 class ResponseLineRow(SQLModel, table=True):
     __tablename__ = "response_line"
-    __table_args__ = (UniqueConstraint("response_id", "line_number"),)
+    __table_args__ = (UniqueConstraint("response_id", "line_number"),)  # also finds a response's lines
     id: int | None = Field(default=None, primary_key=True)
-    response_id: int = Field(foreign_key="vendor_response.id", index=True)
+    response_id: int = Field(foreign_key="vendor_response.id")
     line_number: str = Field(max_length=20)
     status: LineStatus = Field(sa_type=String(16))
     substitute_item: str | None = None
@@ -197,9 +199,9 @@ class ConfirmedLine(SQLModel, table=True):
     """A line as the customer confirmed it: the vendor's quantities, dates, splits and substitutes included."""
 
     __tablename__ = "confirmed_line"
-    __table_args__ = (UniqueConstraint("confirmation_id", "line_number"),)
+    __table_args__ = (UniqueConstraint("confirmation_id", "line_number"),)  # also finds a confirmation's lines
     id: int | None = Field(default=None, primary_key=True)
-    confirmation_id: int = Field(foreign_key="confirmation.id", index=True)
+    confirmation_id: int = Field(foreign_key="confirmation.id")
     line_number: str = Field(max_length=20)
     item: str | None = None
     description: str | None = None

@@ -204,3 +204,41 @@ def test_a_po_named_without_its_customer_in_a_batch_is_read_with_what_the_batch_
 
 def _no_refusal(doc: Any, error: Exception) -> None:
     raise AssertionError(f"{doc} refused: {error}") from error
+
+
+@pytest.mark.parametrize("then", ["change", "cancellation"])
+def test_a_new_po_another_worker_commits_meanwhile_is_refused_alone_and_the_batch_applies_the_rest(engine, then):
+    """A batch's inserts do not wait for their answers (PostgreSQL's pipeline mode), so a new PO found existing
+    (another worker created it between the batch's lock and its insert) is known only when the batch's writes are
+    settled, after later sets built on it (a change reads the version it expects, a cancellation reads nothing
+    and only writes): they are applied again one by one, the original refused as a duplicate, and what followed
+    it applied to the PO the other worker committed."""
+    import threading
+
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has one writer at a time: no other worker can create the PO meanwhile")
+    later = (change("RACE-1", more(1, 20)) if then == "change"
+             else Cancellation(po_number="RACE-1", customer=CUSTOMER, vendor="fabrikam"))
+    other = Session(engine, expire_on_commit=False, autoflush=False)
+    try:
+        lifecycle.handle(other, order("RACE-1"), "another worker")  # inserted, not committed: our insert waits
+        with unit_of_work(engine) as session, held(session, {(CUSTOMER, "RACE-1"), (CUSTOMER, "RACE-2")}):
+            commit = threading.Timer(0.5, other.commit)
+            commit.start()
+            outcomes = apply_sets(session, [order("RACE-2"), order("RACE-1"), later],
+                                  lambda doc, s=session: (lifecycle.handle(s, doc, "test"), "applied")[1],
+                                  lambda doc, error: getattr(error, "code", type(error).__name__))
+            commit.join()
+    finally:
+        other.close()
+    assert outcomes == ["applied", "duplicate_po", "applied"]
+    assert latest_versions(engine) == {"RACE-1": 2 if then == "change" else 1, "RACE-2": 1}
+    assert _kinds_and_sources(engine, "RACE-1") == [
+        ("version", "another worker"), ("version" if then == "change" else "cancelled", "test")]
+
+
+def _kinds_and_sources(engine: Engine, po_number: str) -> list[tuple[str, str]]:
+    with read_session(engine) as session:
+        po = session.exec(select(PurchaseOrder).where(PurchaseOrder.po_number == po_number)).one()
+        return [(e.kind, e.source) for e in session.exec(
+            select(PoEvent).where(PoEvent.po_id == po.id).order_by(col(PoEvent.id)))]

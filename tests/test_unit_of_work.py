@@ -95,3 +95,44 @@ def test_a_reader_without_a_snapshot_sends_no_transaction(engine):
         conn.execute(text("SELECT 1"))
         status = conn.connection.dbapi_connection.info.transaction_status  # type: ignore[union-attr]
     assert status == 0  # psycopg's IDLE: no BEGIN was sent
+
+
+@pytest.mark.parametrize("where", ["before the batch", "inside its writes", "outside any savepoint"])
+def test_a_connection_the_server_drops_under_a_batch_fails_as_retryable(engine, where):
+    """A batch writes through the driver's own cursors and pipeline (gateway.lifecycle.bulk), its writes sent
+    ahead of their answers; the server dropping the connection before, during or outside them fails the unit of
+    work with SQLAlchemy's OperationalError, which every step retries, and keeps nothing of it."""
+    from gateway.lifecycle.batch import apply_sets, held
+    from gateway.lifecycle.bulk import update_rows
+    from gateway.lifecycle.tables import PO_T
+    from tests.factories import order
+
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has no server to drop a connection")
+    killer = make_engine(engine.url.render_as_string(hide_password=False))
+
+    def drop(pid: int) -> None:
+        with killer.connect() as other:
+            other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+
+    def apply_one(doc):
+        applied = lifecycle.handle(session, doc, "test")
+        if where == "inside its writes" and doc.po_number == "DROP-3":
+            drop(pid)  # the batch's writes then go through the driver only, sent ahead and settled
+        return applied
+
+    try:
+        with pytest.raises(OperationalError), unit_of_work(engine) as session:
+            pid = session.connection().execute(text("SELECT pg_backend_pid()")).scalar_one()
+            if where == "outside any savepoint":
+                drop(pid)
+                update_rows(session, PO_T, [{"id": 1, "state": "cancelled"}])
+            with held(session, set()):
+                if where == "before the batch":
+                    drop(pid)
+                apply_sets(session, [order("DROP-1"), order("DROP-2"), order("DROP-3")], apply_one,
+                           lambda doc, error: pytest.fail(f"{doc.po_number} refused: {error}"))
+    finally:
+        killer.dispose()
+    with read_session(engine) as session:
+        assert workspace.po_list(session, workspace.PoList.FOR_REVIEW, workspace.Filters()).items == []

@@ -25,14 +25,29 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from sqlalchemy import JSON, ColumnElement, Row, Select, Text, and_, any_, bindparam, cast, func, tuple_
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    Row,
+    Select,
+    Text,
+    and_,
+    any_,
+    bindparam,
+    cast,
+    func,
+    literal_column,
+    true,
+    tuple_,
+)
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import configure_mappers
 from sqlmodel import Session
 
 from gateway.errors import BusinessError
-from gateway.lifecycle.bulk import insert_rows, update_rows
+from gateway.lifecycle.bulk import ahead, insert_rows, settle, update_rows
 from gateway.lifecycle.tables import (
     CONFIRMATION_T,
     EVENT_T,
@@ -106,11 +121,37 @@ def _lines_ahead(postgres: bool) -> Select[Any]:
 
 
 def _answered_ahead(postgres: bool) -> Select[Any]:
+    if postgres:
+        return _answered_by_key()
     return (LINES_WITH_ANSWERS.select_from(
     LINE_T.join(RESPONSE_T, RESPONSE_T.c.version_id == LINE_T.c.version_id)
     .outerjoin(RESPONSE_LINE_T, and_(RESPONSE_LINE_T.c.response_id == RESPONSE_T.c.id,
                                      RESPONSE_LINE_T.c.line_number == LINE_T.c.line_number)))
         .where(_among(postgres, RESPONSE_T.c.id)).order_by(LINE_T.c.id))
+
+
+def _answered_by_key() -> Select[Any]:
+    """`_answered_ahead` on PostgreSQL, walked from the keys: each response found by its id, its version's lines by
+    version id, each line's answer by (response id, line number), three index lookups a key, whatever the tables'
+    statistics say (a new database's tables are not analysed for a minute, and a joined response_line was read
+    whole even once they were)."""
+    keys = func.unnest(bindparam("keys0", type_=ARRAY(RESPONSE_T.c.id.type))).table_valued("id").render_derived("k")
+    response = _by_key(sa_select(RESPONSE_T.c.id, RESPONSE_T.c.version_id).where(RESPONSE_T.c.id == keys.c.id),
+                       "r")
+    line = _by_key(sa_select(*LINES_WITH_ANSWERS.selected_columns[:10])
+                   .where(LINE_T.c.version_id == response.c.version_id), "l")
+    answer = _by_key(sa_select(*LINES_WITH_ANSWERS.selected_columns[10:])
+                     .where(RESPONSE_LINE_T.c.response_id == response.c.id,
+                            RESPONSE_LINE_T.c.line_number == line.c.line_number), "a")
+    return (sa_select(*line.c, *answer.c).select_from(keys.join(response, true()).join(line, true())
+                                                       .outerjoin(answer, true()))
+            .order_by(line.c.id))
+
+
+def _by_key(query: Select[Any], name: str) -> Any:
+    """`query` as a LATERAL subquery run once a row on its left. OFFSET 0 keeps PostgreSQL from pulling it up into
+    the join, where it may choose to read the whole table and hash it."""
+    return query.offset(literal_column("0")).lateral(name)
 
 
 _STATEMENTS = {name: (build(False), build(True)) for name, build in (
@@ -218,13 +259,15 @@ class Batch:
         return self.answered.get(response_id)
 
     def write(self, session: Session) -> None:
-        """Write the changed PO rows and the events waiting (two statements at most)."""
+        """Write the changed PO rows and the events waiting (two statements at most), and settle the writes sent
+        ahead (raising what the database refused)."""
         if self.dirty:
             update_rows(session, PO_T, [po_row(po) for po in self.dirty.values()])
             self.dirty.clear()
         if self.events:
             insert_rows(session, EVENT_T, self.events)
             self.events.clear()
+        settle(session)
 
     def rolled_back(self, *, keep_locked: bool) -> None:
         """After a rollback to a savepoint: forget what waited and the held POs' state. The rows read under the
@@ -266,19 +309,20 @@ def apply_sets(session: Session, sets: Sequence[T], apply_one: Callable[[T], R],
                ) -> list[R]:
     """`apply_one` for every set, in order, in the open batch, each as if under its own savepoint: a set that
     raises one of `refusals` leaves no trace and gets `refuse(set, error)` (called outside any savepoint)
-    instead, and its neighbours apply. One savepoint for all first; one per set only after a refusal."""
+    instead, and its neighbours apply. One savepoint for all first, their writes sent ahead (`bulk.ahead`: no
+    insert waits for its answer); one savepoint per set, each write answered at once, only after a refusal."""
     batch = current(session)
     if batch is None:
         raise RuntimeError("apply_sets needs a batch: open one with lifecycle.batch.held")
     try:
-        with session.begin_nested():
+        with ahead(session, len(sets)), session.begin_nested():
             results = [apply_one(item) for item in sets]
             batch.write(session)
         return results
-    except refusals:
+    except refusals + (IntegrityError,):  # IntegrityError: a write under a new PO found existing once settled
         batch.rolled_back(keep_locked=True)  # back where the lock left them: the read-ahead still holds
     results = []
-    for item in sets:
+    for item in sets:  # each write waits for its answer: a refusal is this set's
         try:
             with session.begin_nested():
                 result = apply_one(item)

@@ -8,19 +8,29 @@ per connection whatever the number of rows (a multi-row VALUES list is parsed ag
 two round trips; an executemany sends a statement per row). Parameters go in binary (`%b`): text arrays would
 have every element escaped in Python. Dumping arrays is psycopg's Python, so a column holding one value in every
 row (a line's site, warehouse, dates, empty notes) is sent once, as one parameter.
+
+Inside `ahead(session)` (a batch's sets) the connection is in pipeline mode and a family's parent id is drawn
+from its sequence beforehand (a batch's worth at a time), so no insert waits for its answer: the server writes
+one set while this process builds the next. What an insert's answer would have told (a new PO that already
+existed) is checked when the writes are settled (`settle`: the end of each savepoint), and raised then.
 """
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import JSON, Connection, Numeric, Table, bindparam, insert, update
+import psycopg
+from sqlalchemy import JSON, Connection, Numeric, Table, bindparam, event, insert, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.postgresql.base import PGDialect
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from gateway.db import json_dumps
@@ -65,32 +75,48 @@ def insert_family(session: Session, parent: Table, values: dict[str, Any], child
         parent_id = int(conn.execute(insert(parent).returning(parent.c.id), values).scalar_one())
         insert_rows(session, child, [{**row, foreign_key: parent_id} for row in rows])
         return parent_id
+    pending = _ahead(session)
+    if pending is not None:  # the id drawn beforehand: nothing to wait for
+        values = {"id": pending.next_id(conn, parent), **values}
     names, columns = tuple(values), tuple(rows[0])
     arrays, same = _arrays(child, columns, rows)
     arguments = [_dumped(parent, name, [values[name]])[0] for name in names] + arrays
-    found = _run(conn, _family_sql(parent, names, child, foreign_key, columns, same), arguments, fetch=True)
-    return int(found)
+    statement = _family_sql(parent, names, child, foreign_key, columns, same)
+    if pending is not None:
+        _run(conn, statement, arguments)
+        return int(values["id"])
+    return int(_run(conn, statement, arguments, fetch=True))
 
 
 def insert_new_family(session: Session, root: Table, root_values: dict[str, Any], unique: tuple[str, ...],
                       parent: Table, key: str, values: dict[str, Any], child: Table, foreign_key: str,
-                      rows: list[dict[str, Any]]) -> tuple[int, int] | None:
-    """Insert a `root` row unless one with the same `unique` columns exists (then nothing is written: None), and
-    under it, as `insert_family` does, `values` into `parent` (its `key` column pointing at the root) and
-    `rows` into `child`; (root id, parent id). ON CONFLICT leaves the transaction usable on PostgreSQL."""
+                      rows: list[dict[str, Any]], refusal: Callable[[], Exception]) -> tuple[int, int]:
+    """Insert a `root` row unless one with the same `unique` columns exists (then nothing is written, and
+    `refusal()` is raised: at once, or inside `ahead` when the writes are settled), and under it, as
+    `insert_family` does, `values` into `parent` (its `key` column pointing at the root) and `rows` into `child`;
+    (root id, parent id). ON CONFLICT leaves the transaction usable on PostgreSQL."""
     conn = session.connection()
     if conn.dialect.name != "postgresql" or not rows:
         root_id = conn.execute(_insert_new(conn.dialect.name, root, unique), root_values).scalar()
         if root_id is None:
-            return None
+            raise refusal()
         return int(root_id), insert_family(session, parent, {**values, key: root_id}, child, foreign_key, rows)
+    pending = _ahead(session)
+    if pending is not None:
+        root_values = {"id": pending.next_id(conn, root), **root_values}
+        values = {"id": pending.next_id(conn, parent), **values}
     root_names, names, columns = tuple(root_values), tuple(values), tuple(rows[0])
     arrays, same = _arrays(child, columns, rows)
     arguments = ([_dumped(root, name, [root_values[name]])[0] for name in root_names]
                  + [_dumped(parent, name, [values[name]])[0] for name in names] + arrays)
-    found = _run(conn, _new_family_sql(root, root_names, unique, parent, key, names, child, foreign_key, columns,
-                                          same), arguments, fetch=True, row=True)
-    return None if found is None else (int(found[0]), int(found[1]))
+    statement = _new_family_sql(root, root_names, unique, parent, key, names, child, foreign_key, columns, same)
+    if pending is not None:
+        pending.checks.append((_run(conn, statement, arguments, keep=True), refusal))
+        return int(root_values["id"]), int(values["id"])
+    found = _run(conn, statement, arguments, fetch=True, row=True)
+    if found is None:
+        raise refusal()
+    return int(found[0]), int(found[1])
 
 
 def update_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
@@ -107,22 +133,115 @@ def update_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
 
 
 def _run(conn: Connection, statement: str, arguments: list[Any], fetch: bool = False, row: bool = False,
-         column: bool = False) -> Any:
+         column: bool = False, keep: bool = False) -> Any:
     """Execute on the session's connection; with `fetch`, the first column of the first row (the row itself
-    with `row`, None when there is none); with `column`, the first column of every row."""
-    driver = conn.connection.driver_connection
-    assert driver is not None
-    with driver.cursor() as cursor:
+    with `row`, None when there is none); with `column`, the first column of every row; with `keep`, the cursor,
+    its answer to be read later. The driver's errors are raised as SQLAlchemy's, as its own statements' are
+    (an OperationalError is retried wherever it comes from)."""
+    driver = _driver(conn)
+    with _as_sqlalchemy(statement):
+        cursor = driver.cursor()
         cursor.execute(statement, arguments)
-        if column:
-            return [found[0] for found in cursor.fetchall()]
-        if fetch:
-            found = cursor.fetchone()
-            if row:
-                return found
-            assert found is not None
-            return found[0]
+        if keep:
+            return cursor
+        with cursor:
+            if column:
+                return [found[0] for found in cursor.fetchall()]
+            if fetch:
+                found = cursor.fetchone()
+                if row:
+                    return found
+                assert found is not None
+                return found[0]
     return None
+
+
+def _driver(conn: Connection) -> psycopg.Connection[Any]:
+    driver = conn.connection.driver_connection
+    assert isinstance(driver, psycopg.Connection)
+    return driver
+
+
+@contextmanager
+def _as_sqlalchemy(statement: str | None) -> Iterator[None]:
+    try:
+        yield
+    except psycopg.Error as e:
+        raise DBAPIError.instance(statement, None, e, psycopg.Error) from e
+
+
+# ------------------------------------------------------------------------------------------ writes ahead
+
+KEY = "gateway.lifecycle.bulk.ahead"  # where a session holds its writes ahead (Session.info)
+
+
+@dataclass
+class Ahead:
+    """Writes sent in pipeline mode and not yet settled, and ids drawn ahead from the sequences."""
+
+    pipeline: psycopg.Pipeline
+    size: int  # ids drawn at a time
+    ids: dict[str, list[int]] = field(default_factory=dict)  # table -> ids drawn and not yet used
+    checks: list[tuple[psycopg.Cursor[Any], Callable[[], Exception]]] = field(default_factory=list)
+
+    def next_id(self, conn: Connection, table: Table) -> int:
+        drawn = self.ids.setdefault(table.name, [])
+        if not drawn:
+            drawn.extend(reversed(_run(conn, _NEXT_IDS, [table.name, self.size], column=True)))
+        return drawn.pop()
+
+
+# A sequence hands out each value once, committed or not: ids drawn and not used are gaps, as after a rollback.
+# They are drawn inside the batch's transaction, under its PO locks, so a PO's rows still get ids in the order
+# they are written.
+_NEXT_IDS = "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s) ORDER BY 1"
+
+
+def _ahead(session: Session) -> Ahead | None:
+    found: Ahead | None = session.info.get(KEY)
+    return found
+
+
+@contextmanager
+def ahead(session: Session, size: int) -> Iterator[None]:
+    """Within the block, family inserts on PostgreSQL are sent without waiting for their answers (pipeline mode,
+    ids drawn `size` at a time); they are settled when it ends, and wherever `settle` is called. Elsewhere it
+    changes nothing. Any statement that reads waits for those sent before it, as without a pipeline."""
+    conn = session.connection()
+    if conn.dialect.name != "postgresql" or _ahead(session) is not None:
+        yield
+        return
+    with _as_sqlalchemy(None), _driver(conn).pipeline() as pipeline:
+        session.info[KEY] = Ahead(pipeline, max(1, size))
+
+        def answered(*_: Any) -> None:
+            """After each of SQLAlchemy's statements: wait for its answer (and those sent before it), which
+            SQLAlchemy reads at once (whether it returned rows, how many it changed) without asking the driver to
+            wait. An error of a write sent ahead is raised here, and wrapped by SQLAlchemy as its own."""
+            pipeline.sync()
+
+        event.listen(conn, "after_cursor_execute", answered)
+        try:
+            yield
+            settle(session)
+        finally:
+            event.remove(conn, "after_cursor_execute", answered)
+            del session.info[KEY]
+
+
+def settle(session: Session) -> None:
+    """Wait for the writes sent ahead; raise the refusal of the first insert that found its row existing."""
+    pending = _ahead(session)
+    if pending is None:
+        return
+    checks, pending.checks = pending.checks, []
+    with _as_sqlalchemy(None):
+        pending.pipeline.sync()
+        for cursor, refusal in checks:
+            with cursor:
+                inserted = cursor.fetchone()
+            if inserted is None:
+                raise refusal()
 
 
 def _arrays(table: Table, columns: tuple[str, ...], rows: list[dict[str, Any]]) -> tuple[list[Any], tuple[bool, ...]]:

@@ -180,20 +180,19 @@ def _insert_po(session: Session, po: PurchaseOrder, version: dict[str, Any], lin
     duplicate; the version's id. The (customer, po_number) unique constraint settles it, so that two workers
     receiving the same original at once cannot both create it; ON CONFLICT keeps the transaction usable
     (PostgreSQL aborts it on a constraint error) for the lookup that names the existing one."""
-    found = insert_new_family(session, PO_T, {c.name: getattr(po, c.name) for c in PO_T.c if c.name != "id"},
-                              ("customer_id", "po_number"), VERSION_T, "po_id", version, LINE_T, "version_id",
-                              [line_row(line) for line in lines])
-    if found is not None:
-        po.id, version_id = found
-        assert isinstance(version_id, int)
-        batch = batches.current(session)
-        if batch is not None:
-            batch.hold(po)  # written up to date: a later set of the batch finds it here
-        return version_id
-    existing = session.connection().execute(sa_select(PO_T.c.latest_version).where(
-        PO_T.c.customer_id == po.customer_id, PO_T.c.po_number == po.po_number)).scalar()
-    raise BusinessError(Refusal.DUPLICATE_PO, f"PO {po.po_number} of customer {po.customer_id} already exists"
-                        + (f" (version {existing}); send a change or a replace" if existing is not None else ""))
+    def duplicate() -> BusinessError:
+        existing = session.connection().execute(sa_select(PO_T.c.latest_version).where(
+            PO_T.c.customer_id == po.customer_id, PO_T.c.po_number == po.po_number)).scalar()
+        return BusinessError(Refusal.DUPLICATE_PO, f"PO {po.po_number} of customer {po.customer_id} already exists"
+                             + (f" (version {existing}); send a change or a replace" if existing is not None else ""))
+
+    po.id, version_id = insert_new_family(
+        session, PO_T, {c.name: getattr(po, c.name) for c in PO_T.c if c.name != "id"}, ("customer_id", "po_number"),
+        VERSION_T, "po_id", version, LINE_T, "version_id", [line_row(line) for line in lines], duplicate)
+    batch = batches.current(session)
+    if batch is not None:
+        batch.hold(po)  # written up to date: a later set of the batch finds it here
+    return version_id
 
 
 def _add_version(session: Session, po: PurchaseOrder, doc: PurchaseOrderVersion, arrived_as: VersionPurpose,
