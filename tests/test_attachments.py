@@ -47,3 +47,26 @@ def test_attachment_that_is_not_base64_is_refused(engine):
     bad = Attachment(file_name="x.pdf", content_b64="not base64!!")
     with pytest.raises(BusinessError, match="x.pdf: content is not valid base64"):
         apply(engine, order("PO-1", attachments=(bad,)))
+
+
+def test_attachments_of_several_sets_in_one_batch_are_stored_and_a_bad_one_refuses_its_set_alone(engine):
+    """A batch sends its writes ahead of their answers on PostgreSQL (gateway.lifecycle.bulk.ahead); the
+    attachments, written by SQLAlchemy in between, land with their own sets, and a set refused for a bad
+    attachment leaves its neighbours' in place."""
+    from gateway.db import unit_of_work
+    from gateway.lifecycle import handle
+    from gateway.lifecycle.batch import apply_sets, held
+    from tests.factories import CUSTOMER
+
+    docs = [order("ATT-1", [line(1, attachments=(pdf("one.pdf", b"one"),))], attachments=(pdf("t1.pdf", b"t1"),)),
+            order("ATT-2", [line(1, attachments=(pdf("two.pdf", b"two", sha256="0" * 64),))]),
+            order("ATT-3", [line(1)], attachments=(pdf("t3.pdf", b"t3"),))]
+    with unit_of_work(engine) as session, held(session, {(CUSTOMER, d.po_number) for d in docs}):
+        outcomes = apply_sets(session, docs, lambda doc: (handle(session, doc, "test"), "applied")[1],
+                              lambda doc, error: str(getattr(error, "code", error)))
+    assert outcomes == ["applied", "invalid_attachment", "applied"]
+    with Session(engine) as session:
+        rows = session.exec(select(AttachmentRow).order_by(col(AttachmentRow.id))).all()
+    assert sorted((r.file_name, r.content) for r in rows) == [("one.pdf", b"one"), ("t1.pdf", b"t1"),
+                                                              ("t3.pdf", b"t3")]
+    assert sorted(listed(engine, PoList.FOR_REVIEW)) == ["ATT-1", "ATT-3"]
