@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -314,8 +314,8 @@ def apply_sets(session: Session, sets: Sequence[T], apply_one: Callable[[T], R],
     batch = current(session)
     if batch is None:
         raise RuntimeError("apply_sets needs a batch: open one with lifecycle.batch.held")
-    try:  # one set has nothing to overlap: its writes are answered at once, without drawing ids first
-        with ahead(session, len(sets)) if len(sets) > 1 else nullcontext(), session.begin_nested():
+    try:
+        with ahead(session, len(sets)), session.begin_nested():
             results = [apply_one(item) for item in sets]
             batch.write(session)
         return results

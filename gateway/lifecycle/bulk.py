@@ -205,14 +205,15 @@ def _ahead(session: Session) -> Ahead | None:
 @contextmanager
 def ahead(session: Session, size: int) -> Iterator[None]:
     """Within the block, family inserts on PostgreSQL are sent without waiting for their answers (pipeline mode,
-    ids drawn `size` at a time); they are settled when it ends, and wherever `settle` is called. Elsewhere it
-    changes nothing. Any statement that reads waits for those sent before it, as without a pipeline."""
+    ids drawn `size` at a time, `size` being the sets the block writes); they are settled when it ends, and
+    wherever `settle` is called. Elsewhere, and for one set (nothing to overlap: drawing its id first would cost a
+    round trip), it changes nothing. Any statement that reads waits for those sent before it."""
     conn = session.connection()
-    if conn.dialect.name != "postgresql" or _ahead(session) is not None:
+    if conn.dialect.name != "postgresql" or size < 2 or _ahead(session) is not None:
         yield
         return
     with _as_sqlalchemy(None), _driver(conn).pipeline() as pipeline:
-        session.info[KEY] = Ahead(pipeline, max(1, size))
+        session.info[KEY] = Ahead(pipeline, size)
 
         def answered(*_: Any) -> None:
             """After each of SQLAlchemy's statements: wait for its answer (and those sent before it), which
