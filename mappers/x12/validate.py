@@ -131,11 +131,8 @@ def iter_checks(source: bytes | BinaryIO, *, encoding: str = "ascii", map_path: 
     closes) before the next is taken; `listener` is told of each set and group instead of their reports keeping
     them (`validate_interchange.Listener`)."""
     kind = validator_name(validator)
-    if map_path is not None:
-        return _checks(source, encoding, lambda isa12: default_validator(map_path, kind), limits, private_codes,
-                       listener)
-    return _checks(source, encoding, lambda isa12: default_validator(_our_map_dir(isa12), kind), limits,
-                   private_codes, listener)
+    return _checks(source, encoding, lambda isa12: default_validator(
+        map_path if map_path is not None else _our_map_dir(isa12), kind), limits, private_codes, listener)
 
 
 def validate_with(data: bytes, encoding: str, choose: ChooseValidator) -> ValidationReport:
