@@ -97,13 +97,14 @@ VERSIONS_WITH_ANSWERS: Select[Any] = (
 # Lines, each with the vendor's answer to it (its version's response's line of the same number), if any: what a
 # confirmation takes of them (the lines' JSON columns are not read; the answer's schedule is read as text, copied
 # as stored).
-LINES_WITH_ANSWERS: Select[Any] = (
-    sa_select(*(LINE_T.c[name] for name in ("id", "version_id", "line_number", "quantity", "uom", "unit_price",
-                                            "buyer_item", "vendor_item", "description", "requested_delivery_date")),
-              RESPONSE_LINE_T.c.id.label("answer_id"), RESPONSE_LINE_T.c.status.label("answer_status"),
-              cast(RESPONSE_LINE_T.c.schedule, Text).label("answer_schedule"),  # as stored: gateway.db.Encoded
-              RESPONSE_LINE_T.c.substitute_item.label("answer_substitute_item"),
-              RESPONSE_LINE_T.c.substitute_description.label("answer_substitute_description")))
+_LINE_COLUMNS = tuple(LINE_T.c[name] for name in ("id", "version_id", "line_number", "quantity", "uom", "unit_price",
+                                                  "buyer_item", "vendor_item", "description",
+                                                  "requested_delivery_date"))
+_ANSWER_COLUMNS = (RESPONSE_LINE_T.c.id.label("answer_id"), RESPONSE_LINE_T.c.status.label("answer_status"),
+                   cast(RESPONSE_LINE_T.c.schedule, Text).label("answer_schedule"),  # as stored: gateway.db.Encoded
+                   RESPONSE_LINE_T.c.substitute_item.label("answer_substitute_item"),
+                   RESPONSE_LINE_T.c.substitute_description.label("answer_substitute_description"))
+LINES_WITH_ANSWERS: Select[Any] = sa_select(*_LINE_COLUMNS, *_ANSWER_COLUMNS)
 
 
 def _versions_ahead(postgres: bool) -> Select[Any]:
@@ -138,9 +139,9 @@ def _answered_by_key() -> Select[Any]:
     keys = func.unnest(bindparam("keys0", type_=ARRAY(RESPONSE_T.c.id.type))).table_valued("id").render_derived("k")
     response = _by_key(sa_select(RESPONSE_T.c.id, RESPONSE_T.c.version_id).where(RESPONSE_T.c.id == keys.c.id),
                        "r")
-    line = _by_key(sa_select(*LINES_WITH_ANSWERS.selected_columns[:10])
+    line = _by_key(sa_select(*_LINE_COLUMNS)
                    .where(LINE_T.c.version_id == response.c.version_id), "l")
-    answer = _by_key(sa_select(*LINES_WITH_ANSWERS.selected_columns[10:])
+    answer = _by_key(sa_select(*_ANSWER_COLUMNS)
                      .where(RESPONSE_LINE_T.c.response_id == response.c.id,
                             RESPONSE_LINE_T.c.line_number == line.c.line_number), "a")
     return (sa_select(*line.c, *answer.c).select_from(keys.join(response, true()).join(line, true())
